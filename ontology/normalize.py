@@ -1,0 +1,90 @@
+"""Turn what a user typed or a file holds into current HPO ids, or say exactly what is wrong.
+
+    normalize_terms(hpo, ["hp:0001250", "HP_0001263", "Seizure"])  # -> ['HP:0001250', 'HP:0001263']
+
+Accepted: ids in any case with ':' or '_' (`HP:0001250`, `hp_0001250`), alternative and obsolete ids that
+have a replacement (mapped to it), and exact labels or synonyms (case-insensitive). Refused, with the value
+named: unknown ids, obsolete ids with no replacement, text that is no label or synonym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+
+__all__ = ["TermResolution", "resolve_term", "normalize_terms"]
+
+_ID = re.compile(r"^\s*hp[:_](\d{7})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TermResolution:
+    """The outcome of resolving one value: `id` is set on success; `note` says what was changed or wrong."""
+
+    value: str
+    id: str | None
+    kind: str  # "ok", "replaced", "label", "unknown_term", "obsolete_term", "empty"
+    note: str = ""
+
+
+def _label_index(hpo: Hpo) -> dict[str, str]:
+    index = getattr(hpo, "_label_lookup", None)
+    if index is None:
+        index = {}
+        # Synonyms first so that a label always wins over another term's identical synonym.
+        for term in hpo.terms.values():
+            for s in term.synonyms:
+                index.setdefault(s.strip().lower(), term.id)
+        for term in hpo.terms.values():
+            index[term.label.strip().lower()] = term.id
+        hpo._label_lookup = index
+    return index
+
+
+def resolve_term(hpo: Hpo, value: str) -> TermResolution:
+    """Resolve one id or label; never raises for bad user input."""
+    text = str(value).strip()
+    if not text:
+        return TermResolution(value, None, "empty", "empty term")
+    if m := _ID.match(text):
+        tid = f"HP:{m.group(1)}"
+        if tid in hpo.terms:
+            return TermResolution(value, tid, "ok")
+        if tid in hpo.redirects:
+            new = hpo.redirects[tid]
+            return TermResolution(value, new, "replaced", f"{tid} is obsolete or an alternative id; using {new} ({hpo.label(new)})")
+        if tid in hpo.obsolete:
+            consider = ", ".join(hpo.obsolete[tid]) or "none given"
+            return TermResolution(value, None, "obsolete_term", f"{tid} is obsolete with no replacement (consider: {consider})")
+        return TermResolution(value, None, "unknown_term", f"{text!r} is not a term of HPO {hpo.version}")
+    tid = _label_index(hpo).get(text.lower())
+    if tid is not None:
+        return TermResolution(value, tid, "label", f"label {text!r} read as {tid}")
+    hint = ""
+    hits = hpo.search(text, 1)
+    if hits:
+        hint = f"; did you mean {hits[0].id} ({hits[0].label})?"
+    return TermResolution(value, None, "unknown_term", f"{text!r} is neither an HPO id nor a label/synonym{hint}")
+
+
+def normalize_terms(hpo: Hpo, values: Iterable[str]) -> list[str]:
+    """Current HPO ids for `values`, in order, without duplicates.
+
+    Raises:
+        ValueError: naming every value that could not be resolved, with the reason for each.
+    """
+    ids: list[str] = []
+    errors: list[str] = []
+    for v in values:
+        r = resolve_term(hpo, v)
+        if r.id is None:
+            errors.append(r.note)
+        elif r.id not in ids:
+            ids.append(r.id)
+    if errors:
+        raise ValueError("; ".join(errors))
+    return ids

@@ -1,0 +1,130 @@
+"""Fast type-ahead search over HPO term ids, labels and synonyms.
+
+Used through `Hpo.search(query, limit)`; the index is built on first use (~0.3 s) and answers a query in a
+few milliseconds (see `bench/bench_search.py`). Ranking, best first:
+
+    0 exact label   1 exact synonym   2 label prefix   3 synonym prefix
+    4 a word of the label/synonym starts with the query   5 substring   6 every query word somewhere
+
+Ties go to the shorter matched text, then to the term that more genes are annotated with.
+A query that looks like an id (`HP:0001250`, `hp_0001250`, `0001250`, `1250`) is matched on ids, with
+obsolete and alternative ids redirected to the current term.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+
+__all__ = ["SearchHit", "TermSearchIndex", "normalize_query"]
+
+_ID_QUERY = re.compile(r"^(?:hp[:_ ]?)?(\d{1,7})$", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_SHORT_PREFIX = 2  # queries up to this length are answered from a precomputed prefix table
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: the term, what text matched, and the tier (lower is better)."""
+
+    id: str
+    label: str
+    matched: str
+    tier: int
+
+
+def normalize_query(text: str) -> str:
+    return _SPACES.sub(" ", text.strip().lower())
+
+
+class TermSearchIndex:
+    """Label/synonym index of one `Hpo`; build once, query many times."""
+
+    def __init__(self, hpo: Hpo):
+        self._hpo = hpo
+        texts, ids, is_label = [], [], []
+        for term in hpo.terms.values():
+            for j, text in enumerate((term.label, *term.synonyms)):
+                texts.append(normalize_query(text))
+                ids.append(term.id)
+                is_label.append(j == 0)
+        self._texts, self._ids, self._is_label = texts, ids, is_label
+        self._popularity = {t: len(g) for t, g in hpo.term_genes.items()}
+        self._id_digits = sorted((t.split(":", 1)[1], t) for t in hpo.terms)
+        # Short queries match thousands of texts by substring; answer them from word-prefix lists instead.
+        self._short_cache: dict[tuple[str, int], list[SearchHit]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            seen: set[str] = set()
+            for word in text.split(" "):
+                for n in range(1, _SHORT_PREFIX + 1):
+                    if len(word) >= n and word[:n] not in seen:
+                        seen.add(word[:n])
+                        self._prefix.setdefault(word[:n], []).append(i)
+
+    def _tier(self, i: int, q: str, words: list[str]) -> int | None:
+        text, label = self._texts[i], self._is_label[i]
+        if text == q:
+            return 0 if label else 1
+        if text.startswith(q):
+            return 2 if label else 3
+        if (" " + q) in text:
+            return 4
+        if q in text:
+            return 5
+        if len(words) > 1 and all(w in text for w in words):
+            return 6
+        return None
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        """Up to `limit` terms matching `query`, best first; an empty query gives no hits."""
+        q = normalize_query(query)
+        if not q or limit <= 0:
+            return []
+        if m := _ID_QUERY.match(q):
+            return self._search_id(m.group(1), limit)
+        if len(q) <= _SHORT_PREFIX and (q, limit) in self._short_cache:
+            return self._short_cache[(q, limit)]
+        words = q.split(" ")
+        if len(q) <= _SHORT_PREFIX:
+            candidates = self._prefix.get(q, [])
+        else:
+            texts = self._texts
+            if len(words) > 1:
+                first = max(words, key=len)
+                candidates = [i for i, t in enumerate(texts) if first in t and all(w in t for w in words)]
+            else:
+                candidates = [i for i, t in enumerate(texts) if q in t]
+        best: dict[str, tuple[int, int, int, int]] = {}
+        for i in candidates:
+            tier = self._tier(i, q, words)
+            if tier is None:
+                continue
+            tid = self._ids[i]
+            key = (tier, len(self._texts[i]), -self._popularity.get(tid, 0), i)
+            if tid not in best or key < best[tid]:
+                best[tid] = key
+        ranked = sorted(best.items(), key=lambda kv: kv[1])[:limit]
+        hits = [SearchHit(tid, self._hpo.terms[tid].label, self._texts[key[3]], key[0]) for tid, key in ranked]
+        if len(q) <= _SHORT_PREFIX:
+            self._short_cache[(q, limit)] = hits  # a few hundred possible keys: keep them all
+        return hits
+
+    def _search_id(self, digits: str, limit: int) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        full = f"HP:{int(digits):07d}"
+        if full in self._hpo.terms or full in self._hpo.redirects:
+            term = self._hpo.term(full)
+            hits.append(SearchHit(term.id, term.label, full, 0))
+        if len(digits) < 7:
+            # A partial number is a prefix of the 7-digit id, as a person types it: "00012" → HP:00012xx.
+            for d, tid in self._id_digits:
+                if len(hits) >= limit:
+                    break
+                if d.startswith(digits) and tid != full:
+                    hits.append(SearchHit(tid, self._hpo.terms[tid].label, tid, 2))
+        return hits[:limit]

