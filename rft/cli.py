@@ -136,7 +136,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from rft.grader import grade
 
     hpo = _load_hpo(args)  # its gene universe decides which tokens are genes
-    g = grade(" ".join(args.output), args.truth, k=args.k, kind=args.grader, known_genes=hpo.gene_terms)
+    g = grade(" ".join(args.output), args.truth, k=args.k, kind=args.grader, known_genes=hpo.genes)
     data = {"score": g.score, "rank": g.rank, "reason": g.reason, "k": args.k, "grader": args.grader, "hpo_version": hpo.version}
     _emit(args, data, f"score {g.score:.3f} ({g.reason})")
     return 0
