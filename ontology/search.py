@@ -116,7 +116,8 @@ class TermSearchIndex:
 
     def _search_id(self, digits: str, limit: int) -> list[SearchHit]:
         hits: list[SearchHit] = []
-        full = f"HP:{int(digits):07d}"
+        # "1250" means HP:0001250; "000125" (leading zero, short) is the start of an id being typed.
+        full = f"HP:{int(digits):07d}" if len(digits) == 7 or not digits.startswith("0") else ""
         if full in self._hpo.terms or full in self._hpo.redirects:
             term = self._hpo.term(full)
             hits.append(SearchHit(term.id, term.label, full, 0))

@@ -161,16 +161,23 @@ def _build_case(
     return Case(case_id, tuple(pres), tuple(excl), tuple(symbols), where), problems
 
 
+def _obj(value: Any) -> dict:
+    """A JSON object, or {} for anything else: hand-edited files put lists, nulls and strings anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
+def _arr(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
     genes: list[str] = []
-    for interp in packet.get("interpretations") or []:
-        for gi in ((interp or {}).get("diagnosis") or {}).get("genomicInterpretations") or []:
-            gi = gi or {}
-            symbol = (gi.get("gene") or {}).get("symbol")
-            vi = gi.get("variantInterpretation") or {}
-            ctx = (vi.get("variationDescriptor") or {}).get("geneContext") or {}
-            symbol = ctx.get("symbol") or symbol
-            if symbol and symbol not in genes:
+    for interp in _arr(packet.get("interpretations")):
+        for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
+            gi = _obj(gi)
+            vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
+            symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")
+            if isinstance(symbol, str) and symbol and symbol not in genes:
                 genes.append(symbol)
     return genes
 
@@ -180,15 +187,15 @@ def case_from_phenopacket(
 ) -> tuple[Case | None, list[Problem]]:
     """A `Case` from one parsed GA4GH phenopacket v2 (plain JSON dict)."""
     if not isinstance(packet, dict) or not ("phenotypicFeatures" in packet or "subject" in packet or "id" in packet):
-        return None, [Problem(where, "malformed", str(type(packet).__name__), "not a phenopacket object", True)]
-    case_id = str(packet.get("id") or (packet.get("subject") or {}).get("id") or where)
+        return None, [Problem(where, "malformed", type(packet).__name__, "not a phenopacket object", True)]
+    case_id = packet.get("id") or _obj(packet.get("subject")).get("id") or where
     present, excluded = [], []
-    for feat in packet.get("phenotypicFeatures") or []:
-        term = ((feat or {}).get("type") or {}).get("id")
-        if not term:
+    for feat in _arr(packet.get("phenotypicFeatures")):
+        term = _obj(_obj(feat).get("type")).get("id")
+        if not isinstance(term, str) or not term:
             continue
-        (excluded if feat.get("excluded") else present).append(term)
-    return _build_case(hpo, case_id, present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
+        (excluded if feat.get("excluded") is True else present).append(term)
+    return _build_case(hpo, str(case_id), present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -197,7 +204,7 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in _SPLIT_TERMS.split(value) if v.strip()]
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
+        return [str(v).strip() for v in value if isinstance(v, (str, int)) and str(v).strip()]
     return [str(value)]
 
 
@@ -208,6 +215,8 @@ def case_from_record(record: dict, hpo: Hpo, where: str = "", require_gene: bool
     if "phenotypicFeatures" in record:
         return case_from_phenopacket(record, hpo, where, require_gene)
     case_id = str(record.get("id") or record.get("case_id") or where)
+    if not isinstance(record.get("present", []), (str, list)):
+        return None, [Problem(where, "malformed", repr(record.get("present"))[:80], "'present' must be a list of HPO ids", True)]
     genes = _as_list(record.get("genes", record.get("gene")))
     return _build_case(hpo, case_id, _as_list(record.get("present")), _as_list(record.get("excluded")), genes, where, require_gene)
 
@@ -229,8 +238,10 @@ def _read_json_text(text: str, where: str, hpo: Hpo, require_gene: bool) -> Case
         batch.n_read = 1
         batch.problems.append(Problem(where, "malformed", where, f"not valid JSON ({e})", True))
         return batch
-    packets: list = data if isinstance(data, list) else data.get("members") if isinstance(data, dict) and "members" in data else [data]
-    if isinstance(data, dict) and "proband" in data:  # a GA4GH Family
+    packets: list = data if isinstance(data, list) else [data]
+    if isinstance(data, dict) and isinstance(data.get("members"), list):  # a GA4GH Cohort
+        packets = data["members"]
+    elif isinstance(data, dict) and isinstance(data.get("proband"), dict):  # a GA4GH Family
         packets = [data["proband"]]
     for i, packet in enumerate(packets):
         _add(batch, case_from_phenopacket(packet, hpo, where if len(packets) == 1 else f"{where}[{i}]", require_gene))
@@ -263,7 +274,17 @@ _CSV_COLUMNS = {
 
 def _read_csv_text(text: str, where: str, hpo: Hpo, require_gene: bool, delimiter: str) -> CaseBatch:
     batch = CaseBatch()
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # old Mac and Windows line ends alike
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        _read_csv_rows(reader, batch, where, hpo, require_gene)
+    except csv.Error as e:  # the csv module cannot go on past such a line
+        batch.n_read += 1
+        batch.problems.append(Problem(f"{where}:{reader.line_num}", "malformed", where, f"unreadable CSV ({e}); rows after it skipped", True))
+    return batch
+
+
+def _read_csv_rows(reader: csv.DictReader, batch: CaseBatch, where: str, hpo: Hpo, require_gene: bool) -> None:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     cols: dict[str, str | None] = {}
     for key, aliases in _CSV_COLUMNS.items():
@@ -273,8 +294,9 @@ def _read_csv_text(text: str, where: str, hpo: Hpo, require_gene: bool, delimite
         batch.problems.append(
             Problem(where, "malformed", ",".join(header), f"no 'present' column (header is {header}); expected case_id, present, excluded, gene", True)
         )
-        return batch
-    for n, row in enumerate(reader, start=2):
+        return
+    for row in reader:
+        n = reader.line_num  # the physical line, also when a quoted cell spans lines
         loc = f"{where}:{n}"
         if None in row:  # more cells than header columns
             batch.n_read += 1
@@ -283,7 +305,6 @@ def _read_csv_text(text: str, where: str, hpo: Hpo, require_gene: bool, delimite
         get = lambda k: (row.get(cols[k]) or "") if cols[k] else ""  # noqa: E731
         case_id = get("case_id").strip() or f"row{n}"
         _add(batch, _build_case(hpo, case_id, _as_list(get("present")), _as_list(get("excluded")), _as_list(get("gene")), loc, require_gene))
-    return batch
 
 
 def _read_text(name: str, text: str, hpo: Hpo, require_gene: bool) -> CaseBatch:
