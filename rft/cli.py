@@ -153,8 +153,113 @@ def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.set_defaults(func=_cmd_grade)
 
 
+# -- rft train -----------------------------------------------------------------------------------------
+def _cmd_train(args: argparse.Namespace) -> int:
+    from rft.train import config_from_args, train
+
+    out = train(config_from_args(args), command=" ".join(["rft", *sys.argv[1:]]))
+    print(f"run written to {out}")
+    return 0
+
+
+def _add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from rft.train import add_train_arguments
+
+    p = sub.add_parser("train", help="reinforcement fine-tuning (GRPO + LoRA) with the top-k rank grader")
+    add_train_arguments(p)
+    p.set_defaults(func=_cmd_train)
+
+
+# -- rft rank / rft pretrain (the gene-ranking model, rft.model) -------------------------------------------
+def _cmd_rank(args: argparse.Namespace) -> int:
+    from ontology import resolve_term
+    from rft.cases import Case
+    from rft.model import load_model, rank_genes
+
+    hpo = _load_hpo(args)
+    terms: dict[str, list[str]] = {"present": [], "excluded": []}
+    for kind, values in (("present", args.terms), ("excluded", args.exclude or [])):
+        for v in values:
+            r = resolve_term(hpo, v)
+            if r.id is None:
+                print(f"rft: warning: dropped {v!r}: {r.note}", file=sys.stderr)
+            else:
+                terms[kind].append(r.id)
+    if not terms["present"]:
+        raise ValueError("no usable present term; give HPO ids such as HP:0001250")
+    bundle = load_model(args.model)
+    t0 = time.perf_counter()
+    [result] = rank_genes(bundle, Case("cli", tuple(terms["present"]), tuple(terms["excluded"])), top=args.top, hpo=hpo)
+    ms = (time.perf_counter() - t0) * 1000
+    ranked = result.full_ranking()[: args.top]
+    data = {
+        "model": str(bundle.path),
+        "hpo_version": hpo.version,
+        "prompt": result.prompt,
+        "genes": [{"rank": i, "gene": g, "score": round(s, 4)} for i, (g, s) in enumerate(ranked, start=1)],
+        "ms": round(ms, 1),
+    }
+    lines = [f"{i:>3}. {g:<12} {s:8.3f}" for i, (g, s) in enumerate(ranked, start=1)] + [f"({ms:.0f} ms, {bundle.path})"]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("rank", parents=[common], help="rank genes for one patient with the model")
+    p.add_argument("terms", nargs="+", help="present HPO terms, e.g. HP:0001250 HP:0001263")
+    p.add_argument("--exclude", nargs="+", default=[], help="HPO terms the patient does not have")
+    p.add_argument("--model", default="default", help="model folder, or 'default' (data/models/default, else base)")
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=_cmd_rank)
+
+
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
+    from rft.model.validation import evaluate_ranker, load_validation_cases
+
+    hpo = _load_hpo(args)
+    given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}  # noqa: E731
+    spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init"]), seed=args.seed)
+    cfg = PretrainConfig(out=args.out, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
+    evaluate = None
+    if args.valid_cases:
+        cases = load_validation_cases(args.valid_cases, hpo, args.split)
+
+        def evaluate(bundle):
+            return {"valid": evaluate_ranker(ModelRanker(bundle, hpo), cases), "valid_split": str(args.split)}
+
+    log = (lambda s: print(s, file=sys.stderr)) if args.json else print
+    _, meta = pretrain(cfg, hpo, evaluate, log)
+    data = {"out": args.out, "minutes": meta["minutes"], "metrics": meta["metrics"], "history": meta["history"]}
+    _emit(args, data, f"saved {args.out} after {meta['minutes']} min; metrics: {json.dumps(meta['metrics'])}")
+    return 0
+
+
+def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # Defaults live in rft.model.PretrainConfig / ModelSpec (None = theirs); importing them here would load torch
+    # for every rft command.
+    p = sub.add_parser("pretrain", parents=[common], help="warm-start the base model on synthetic patients from HPO annotations")
+    p.add_argument("--out", required=True, help="model folder to write, e.g. data/models/base")
+    p.add_argument("--steps", type=int, help="optimiser steps (default 1500)")
+    p.add_argument("--batch-size", type=int, help="synthetic patients per step (default 256)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3)")
+    p.add_argument("--p-decoys", type=float, help="share of examples that list decoy genes first (default 0.5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, help="torch CPU threads (default 2)")
+    p.add_argument("--eval-every", type=int, help="steps between synthetic held-out checks (default 250)")
+    p.add_argument("--save-dtype", choices=["bfloat16", "float16", "float32"], help="dtype of saved weights (default bfloat16)")
+    p.add_argument("--hidden-size", type=int, help="model width (default 256)")
+    p.add_argument("--layers", dest="num_layers", type=int, help="transformer layers (default 2)")
+    p.add_argument("--heads", dest="num_heads", type=int, help="attention heads (default 4)")
+    p.add_argument("--intermediate-size", type=int, help="MLP width (default 512)")
+    p.add_argument("--init", choices=["ontology", "random"], help="embedding initialisation (default ontology)")
+    p.add_argument("--valid-cases", help="phenopackets (zip/folder/jsonl) whose validation metrics go to meta.json")
+    p.add_argument("--split", default="data/splits/dev_split.json", help="split file with a 'valid' id list (else a PMID-hash split)")
+    p.set_defaults(func=_cmd_pretrain)
+
+
 # -- entry point ---------------------------------------------------------------------------------------
-_GROUPS = [_add_hpo, _add_cases, _add_grade]
+_GROUPS = [_add_hpo, _add_cases, _add_grade, _add_train, _add_rank, _add_pretrain]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,157 @@
+"""RFT on a tiny model over the mini ontology: a few GRPO steps, in seconds, on the CPU."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from rft.cases import Case, write_jsonl
+from rft.grader import TopKRankGrader
+from rft.model.architecture import ModelSpec, build_base_model
+from rft.model.checkpoint import save_model
+from rft.model.tokenizer import build_tokenizer
+from rft.train import RftConfig, config_from_args, build_parser, prepare_data, train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory, mini_hpo) -> Path:
+    folder = tmp_path_factory.mktemp("tiny_base")
+    tokenizer = build_tokenizer(mini_hpo)
+    model = build_base_model(mini_hpo, tokenizer, ModelSpec(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, seed=0))
+    return save_model(model, tokenizer, folder, {"kind": "test"}, dtype=None)
+
+
+@pytest.fixture(scope="module")
+def cases_file(tmp_path_factory) -> Path:
+    # 12 training cases, as in the smallest RFT run the product supports, and 2 for validation.
+    cases = [Case(f"PMID_{i}_a", ("HP:0001250", "HP:0001263"), ("HP:0000365",), ("STXBP1",)) for i in range(6)]
+    cases += [Case(f"PMID_{i}_b", ("HP:0000407",), (), ("GJB2",)) for i in range(6, 12)]
+    cases += [Case("PMID_99_v1", ("HP:0002069",), (), ("SCN1A",)), Case("PMID_99_v2", ("HP:0000365",), (), ("C9orf72",))]
+    path = tmp_path_factory.mktemp("cases") / "cases.jsonl"
+    write_jsonl(cases, path)
+    split = path.parent / "split.json"
+    split.write_text(json.dumps({"train": [c.id for c in cases[:12]], "valid": ["PMID_99_v1", "PMID_99_v2"]}))
+    return path
+
+
+def _config(tiny_base, cases_file, out, **overrides) -> RftConfig:
+    values = dict(
+        base=str(tiny_base),
+        train=str(cases_file),
+        split=str(cases_file.parent / "split.json"),
+        out=str(out),
+        k=3,
+        batch_size=2,
+        eval_every=2,
+        grpo={"num_generations": 4, "max_steps": 4, "learning_rate": 5e-2, "logging_steps": 1, "warmup_steps": 0},
+        lora={"r": 4, "lora_alpha": 8},
+    )
+    return RftConfig(**(values | overrides))
+
+
+def test_lora_weights_change_and_base_weights_do_not(tiny_base, cases_file, tmp_path, mini_hpo):
+    out = train(_config(tiny_base, cases_file, tmp_path / "run", merge=True), hpo=mini_hpo)
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_base)
+    tuned = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_base), out / "adapter")
+    lora_b = {n: p for n, p in tuned.named_parameters() if "lora_B" in n}
+    assert lora_b and any(p.abs().sum() > 0 for p in lora_b.values())  # LoRA B starts at zero: it moved
+    tuned_base = {n.replace("base_model.model.", "").replace(".base_layer", ""): p for n, p in tuned.named_parameters() if "lora_" not in n}
+    for name, p in base.named_parameters():
+        assert torch.equal(p, tuned_base[name]), name  # base weights untouched
+
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "finished" and meta["steps"] == 4
+    assert meta["data"]["n_train"] == 12 and meta["data"]["n_valid"] == 2
+    assert meta["grader"] == {"name": "topk_rank_k3", "kind": "topk", "k": 3}
+    records = [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "valid"] == [0, 2, 4]
+    assert len([r for r in records if r["kind"] == "train"]) == 4 and all("reward" in r for r in records if r["kind"] == "train")
+    assert (out / "curves.png").stat().st_size > 1000
+    assert (out / "merged" / "config.json").is_file() and (out / "merged" / "meta.json").is_file()
+
+
+def test_rewards_reaching_the_trainer_equal_the_grader(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
+    seen: list[tuple[list, list, list[float]]] = []
+    original = TopKRankGrader.__call__
+
+    def spy(self, completions, genes, **kwargs):
+        scores = original(self, completions, genes, **kwargs)
+        seen.append((list(completions), list(genes), scores))
+        return scores
+
+    monkeypatch.setattr(TopKRankGrader, "__call__", spy)
+    cfg = _config(tiny_base, cases_file, tmp_path / "run", grpo={"num_generations": 4, "max_steps": 2, "logging_steps": 1})
+    train(cfg, hpo=mini_hpo)
+    assert seen
+    fresh = TopKRankGrader(k=3, known_genes=mini_hpo.genes)
+    rewards_logged = [json.loads(ln)["reward"] for ln in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines() if '"train"' in ln]
+    for (completions, genes, scores), logged in zip(seen, rewards_logged):
+        assert fresh(completions=completions, genes=genes) == scores
+        assert sum(scores) / len(scores) == pytest.approx(logged, abs=1e-4)
+        # Constrained sampling: every completion is k distinct genes of the knowledge base.
+        for c in completions:
+            assert len(c.split()) == 3 and len(set(c.split())) == 3 and set(c.split()) <= set(mini_hpo.genes)
+
+
+def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_file, tmp_path, mini_hpo):
+    out = tmp_path / "run"
+    cfg = _config(tiny_base, cases_file, out)
+    first = _config(tiny_base, cases_file, out, grpo=cfg.grpo | {"max_steps": 2})
+    train(first, hpo=mini_hpo)  # "killed" after its checkpoint at step 2: pretend it never finished
+    meta = json.loads((out / "meta.json").read_text())
+    (out / "meta.json").write_text(json.dumps(meta | {"status": "running"}))
+    with pytest.raises(ValueError, match="--resume"):
+        train(cfg, hpo=mini_hpo)
+    train(_config(tiny_base, cases_file, out, resume=True), hpo=mini_hpo)
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "finished" and meta["steps"] == 4
+    steps = [json.loads(ln)["step"] for ln in (out / "metrics.jsonl").read_text().splitlines() if '"train"' in ln]
+    assert steps == [1, 2, 3, 4]  # no step logged twice
+    with pytest.raises(ValueError, match="finished run"):
+        train(cfg, hpo=mini_hpo)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"train": "nope.jsonl"}, "--train nope.jsonl does not exist"),
+        ({"grader": "bleu"}, "--grader 'bleu' is unknown"),
+        ({"k": 0}, "--k must be at least 1"),
+        ({"grpo": {"num_generations": 1}}, "--num-generations must be at least 2"),
+        ({"grpo": {"learnin_rate": 1e-3}}, "unknown GRPOConfig field"),
+        ({"lora": {"rank": 4}}, "unknown LoraConfig field"),
+        ({"base": "no/such/model"}, "is not a model folder"),
+        ({"resume": True, "force": True}, "pass one of them"),
+    ],
+)
+def test_bad_config_fails_before_training(tiny_base, cases_file, tmp_path, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        _config(tiny_base, cases_file, tmp_path / "run", **overrides)
+
+
+def test_dataset_without_usable_cases_fails_before_training(tiny_base, tmp_path, mini_hpo):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "present": ["HP:0001250"]}\n{"id": "y", "present": [], "genes": ["SCN1A"]}\n')
+    cfg = RftConfig(base=str(tiny_base), train=str(bad), out=str(tmp_path / "run"))
+    with pytest.raises(ValueError, match="no usable training case"):
+        prepare_data(cfg, mini_hpo)
+    assert not (tmp_path / "run").exists()
+
+
+def test_config_file_and_flags(tiny_base, cases_file, tmp_path):
+    conf = tmp_path / "run.yaml"
+    conf.write_text(f"base: {tiny_base}\ntrain: {cases_file}\nk: 5\ngrpo:\n  beta: 0.1\nlora:\n  r: 2\n")
+    args = build_parser().parse_args(["--config", str(conf), "--lr", "0.01", "--k", "7"])
+    cfg = config_from_args(args)
+    assert cfg.k == 7 and cfg.grpo == {"beta": 0.1, "learning_rate": 0.01} and cfg.lora == {"r": 2}
+    conf.write_text("trian: x\n")
+    with pytest.raises(ValueError, match="unknown setting"):
+        config_from_args(build_parser().parse_args(["--config", str(conf)]))
