@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,7 +20,8 @@ phenopacket_like = st.fixed_dictionaries(
     optional={"interpretations": json_value, "subject": json_value},
 )
 settings.register_profile("ci", max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
-settings.load_profile("ci")
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))  # HYPOTHESIS_PROFILE=thorough for a long run
 
 
 @given(st.one_of(st.text(), st.lists(gene_or_noise).map(" ".join)))
