@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, Sequence
 
 __all__ = ["main", "build_parser"]
@@ -153,6 +154,68 @@ def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.set_defaults(func=_cmd_grade)
 
 
+# -- rft eval / rft compare -----------------------------------------------------------------------------
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from rft.cases import load_cases
+    from rft.evaluate import evaluate, write_results
+    from rft.rankers import get_ranker
+
+    if bool(args.ranker) == bool(args.model):
+        raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
+    hpo = _load_hpo(args)
+    batch = load_cases(args.cases, hpo, require_gene=True)
+    if not batch.cases:
+        raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
+    ranker = get_ranker(args.ranker or ("default" if args.model == "default" else f"model:{args.model}"), hpo)
+    records, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
+    if args.out:
+        write_results(records, args.out)
+    skipped = [p for p in batch.problems if p.dropped]
+    data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "metrics": metrics, "out": args.out,
+            "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
+            "problems": [str(p) for p in batch.problems[:20]]}
+    lines = [f"{ranker.name} on {metrics['n']} cases (HPO {hpo.version}); {len(skipped)} cases skipped",
+             f"  problems by kind: {batch.summary()['problems_by_kind']}"]
+    lines += [f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in metrics.items()]
+    lines += [f"  problem: {p}" for p in skipped[:10]]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rft.evaluate import compare_results, format_comparison, plot_topk, read_results
+
+    comparison = compare_results(args.results, k=args.k)
+    common = set.intersection(*({r["case_id"] for r in read_results(p)} for p in args.results))
+    ranks = {name: [r["rank"] for r in read_results(p) if r["case_id"] in common] for name, p in zip(comparison.names, args.results)}
+    png = Path(args.plot) if args.plot else Path(args.results[0]).with_name("compare_topk.png")
+    plot_topk(comparison, ranks, png)
+    data = {"names": comparison.names, "n_common": comparison.n_common, "dropped": comparison.dropped,
+            "metrics": comparison.metrics, "pairwise": comparison.pairwise, "plot": str(png)}
+    _emit(args, data, format_comparison(comparison) + f"\ntop-k curve: {png}")
+    return 0
+
+
+def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from rft.grader import GRADERS
+
+    p = sub.add_parser("eval", parents=[common], help="rank cases with a ranker or model and report the grader's metrics")
+    p.add_argument("--ranker", help="classical ranker: likelihood or similarity")
+    p.add_argument("--model", help="model folder, or 'default'")
+    p.add_argument("--cases", required=True, help="phenopacket zip/folder/file, JSONL or CSV")
+    p.add_argument("--out", help="write per-case results (JSONL) here")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--grader", choices=GRADERS, default="topk")
+    p.set_defaults(func=_cmd_eval)
+    c = sub.add_parser("compare", parents=[common], help="compare results files of `rft eval --out`")
+    c.add_argument("results", nargs="+")
+    c.add_argument("--k", type=int, default=10)
+    c.add_argument("--plot", help="top-k curve PNG (default: compare_topk.png next to the first file)")
+    c.set_defaults(func=_cmd_compare)
+
+
 # -- rft train -----------------------------------------------------------------------------------------
 def _cmd_train(args: argparse.Namespace) -> int:
     from rft.train import config_from_args, train
@@ -226,7 +289,8 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
         cases = load_validation_cases(args.valid_cases, hpo, args.split)
 
         def evaluate(bundle):
-            return {"valid": evaluate_ranker(ModelRanker(bundle, hpo), cases), "valid_split": str(args.split)}
+            split = args.split if Path(args.split).is_file() else "PMID-hash fallback (rft.model.validation)"
+            return {"valid": evaluate_ranker(ModelRanker(bundle, hpo), cases), "valid_split": split}
 
     log = (lambda s: print(s, file=sys.stderr)) if args.json else print
     _, meta = pretrain(cfg, hpo, evaluate, log)
@@ -240,15 +304,15 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     # for every rft command.
     p = sub.add_parser("pretrain", parents=[common], help="warm-start the base model on synthetic patients from HPO annotations")
     p.add_argument("--out", required=True, help="model folder to write, e.g. data/models/base")
-    p.add_argument("--steps", type=int, help="optimiser steps (default 1500)")
+    p.add_argument("--steps", type=int, help="optimiser steps (default 400)")
     p.add_argument("--batch-size", type=int, help="synthetic patients per step (default 256)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 2e-3)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default 5e-4)")
     p.add_argument("--p-decoys", type=float, help="share of examples that list decoy genes first (default 0.5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, help="torch CPU threads (default 2)")
-    p.add_argument("--eval-every", type=int, help="steps between synthetic held-out checks (default 250)")
+    p.add_argument("--eval-every", type=int, help="steps between synthetic held-out checks (default 100)")
     p.add_argument("--save-dtype", choices=["bfloat16", "float16", "float32"], help="dtype of saved weights (default bfloat16)")
-    p.add_argument("--hidden-size", type=int, help="model width (default 256)")
+    p.add_argument("--hidden-size", type=int, help="model width (default 384)")
     p.add_argument("--layers", dest="num_layers", type=int, help="transformer layers (default 2)")
     p.add_argument("--heads", dest="num_heads", type=int, help="attention heads (default 4)")
     p.add_argument("--intermediate-size", type=int, help="MLP width (default 512)")
@@ -259,7 +323,7 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 # -- entry point ---------------------------------------------------------------------------------------
-_GROUPS = [_add_hpo, _add_cases, _add_grade, _add_train, _add_rank, _add_pretrain]
+_GROUPS = [_add_hpo, _add_cases, _add_grade, _add_eval, _add_rank, _add_pretrain, _add_train]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,97 @@
+"""Benchmark every ranker on the publication-grouped validation split and print one table.
+
+    pip install --target .bench-hpo3 hpo3          # once: the peer, kept out of the project's environment
+    python bench/bench_rankers.py --cases ../shared/data/phenopacket-store-dev.zip [--models default base]
+
+Rows: the classical rankers (with their measured variants), the hpo3 hypergeometric gene-enrichment peer
+(run in its own process on the same HPO data folder; skipped with a note when .bench-hpo3 is absent) and,
+with --models, model folders. Columns: n | top-1 | top-3 | top-5 | top-10 | MRR | top-max | ms/case, where
+ms/case is the p50 of single-case ranking over every annotated gene (hpo3: batched over all cores, mean).
+The split is data/splits/dev_split.json (case ids only). Dev figures flatter every method (HPO annotations
+are partly curated from the same papers), so compare rows with each other, never with numbers elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ontology import load_hpo
+from rft.cases import write_jsonl
+from rft.grader import rank_of
+from rft.metrics import summarize
+from rft.rankers import LikelihoodRatioRanker, SimilarityRanker, get_ranker
+from rft.splits import DEV_SPLIT, load_split
+
+PEER_DIR = Path(__file__).resolve().parents[1] / ".bench-hpo3"
+
+
+def measure(ranker, cases) -> dict:
+    rankings = ranker.rank(cases)
+    ranks = [rank_of(r.symbols, c.genes) for r, c in zip(rankings, cases, strict=True)]
+    return summarize(ranks) | {"ms": statistics.median(r.ms for r in rankings)}
+
+
+def run_peer(cases, hpo) -> dict | None:
+    if not (PEER_DIR / "pyhpo").is_dir():
+        print(f"(hpo3 peer skipped: `pip install --target {PEER_DIR.name} hpo3` first)", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "cases.jsonl", Path(tmp) / "peer.jsonl"
+        write_jsonl(cases, inp)
+        env = os.environ | {"PYTHONPATH": str(PEER_DIR)}
+        script = Path(__file__).with_name("peer_hpo3.py")
+        subprocess.run([sys.executable, str(script), str(inp), str(out), "--data-dir", str(hpo.data_dir)], env=env, check=True)
+        rows = {r["case_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    ranks = [rank_of(rows[c.id]["genes"], c.genes) for c in cases]
+    return summarize(ranks) | {"ms": rows[cases[0].id]["ms"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", required=True)
+    ap.add_argument("--split", default=str(DEV_SPLIT))
+    ap.add_argument("--models", nargs="*", default=[], help="model folders or 'default' to add as rows")
+    ap.add_argument("--no-variants", action="store_true", help="only the shipped settings of each ranker")
+    args = ap.parse_args()
+
+    from rft.cases import load_cases
+
+    hpo = load_hpo()
+    valid_ids = set(load_split(args.split)["valid"])
+    cases = [c for c in load_cases(args.cases, hpo, require_gene=True).cases if c.id in valid_ids]
+    rows: dict[str, dict] = {}
+    rows["similarity (Resnik BMA, patient->gene) [shipped]"] = measure(SimilarityRanker(hpo), cases)
+    rows["likelihood (LR, partial 0.05) [shipped]"] = measure(LikelihoodRatioRanker(hpo), cases)
+    if not args.no_variants:
+        rows["similarity, symmetric BMA"] = measure(SimilarityRanker(hpo, symmetric=True), cases)
+        rows["similarity, excluded terms weight 0.03"] = measure(SimilarityRanker(hpo, excluded_weight=0.03), cases)
+        rows["likelihood, excluded terms count against"] = measure(LikelihoodRatioRanker(hpo, use_excluded=True), cases)
+        rows["likelihood, partial-match penalty 0.2"] = measure(LikelihoodRatioRanker(hpo, partial_penalty=0.2), cases)
+    peer = run_peer(cases, hpo)
+    if peer:
+        rows["hpo3 gene enrichment (peer, hypergeometric)"] = peer
+    for m in args.models:
+        ranker = get_ranker("default" if m == "default" else f"model:{m}", hpo)
+        rows[f"model: {m} ({ranker.name})"] = measure(ranker, cases)
+
+    print(f"validation split: {len(cases)} cases ({args.split}); HPO {hpo.version}\n")
+    print("| method | n | top-1 | top-3 | top-5 | top-10 | MRR | top-max | ms/case |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, m in rows.items():
+        print(f"| {name} | {m['n']} | {m['top1']:.3f} | {m['top3']:.3f} | {m['top5']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} | {m['top_max']:.3f} | {m['ms']:.1f} |")
+    classical = {k: v for k, v in rows.items() if k.startswith(("similarity", "likelihood")) and "[shipped]" in k}
+    best_name, best = max(classical.items(), key=lambda kv: kv[1]["mrr"])
+    print(f"\nbest classical ranker: {best_name}")
+    if peer:
+        print(f"margin over hpo3 enrichment: top-10 {best['top10'] - peer['top10']:+.3f}, MRR {best['mrr'] - peer['mrr']:+.3f}")
+
+
+if __name__ == "__main__":
+    main()

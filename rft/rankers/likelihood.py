@@ -1,0 +1,108 @@
+"""Likelihood-ratio ranker in the spirit of LIRICAL's phenotype part.
+
+    from rft.rankers import LikelihoodRatioRanker
+    [ranking] = LikelihoodRatioRanker(hpo).rank([case], top=10)
+
+For gene g and patient term q, with b(t) the background frequency of term t (the fraction of genes annotated
+with t or a descendant, smoothed) and f(t | g) the highest annotated frequency among g's terms at or under t:
+
+    q in g's annotation closure:   LR = f(q | g) / b(q)
+    otherwise, via m = the most informative common ancestor of q and g's terms:
+                                   LR = partial_penalty * f(m | g) / b(m)       (imprecise or related finding)
+    no common ancestor below the root: LR = floor
+    excluded term e in g's closure: LR = max(1 - f(e | g), floor) / (1 - b(e))   (g usually shows e: evidence against)
+
+score(g) = sum of log LR over the patient's terms. Annotations without a frequency count as
+`unknown_frequency`. Vectorised like the similarity ranker: a few ms per case for all genes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from rft.rankers.base import RankedGene, Ranking
+from rft.rankers.similarity import _top_indices, ontology_matrices
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.cases import Case
+
+__all__ = ["LikelihoodRatioRanker"]
+
+
+class LikelihoodRatioRanker:
+    """Sum of log likelihood ratios per gene (see the module docstring)."""
+
+    def __init__(
+        self,
+        hpo: Hpo,
+        partial_penalty: float = 0.05,
+        floor: float = 0.01,
+        unknown_frequency: float = 0.5,
+        use_excluded: bool = False,
+        name: str = "likelihood",
+    ):
+        self.hpo = hpo
+        self.m = ontology_matrices(hpo)
+        self.partial_penalty = partial_penalty
+        self.floor = floor
+        self.use_excluded = use_excluded
+        self.name = name
+        m = self.m
+        n_genes = len(m.genes)
+        # Background: fraction of genes whose closure holds t, smoothed so that no term has b = 0 or 1.
+        counts = np.asarray(m.closure.sum(axis=0)).ravel()
+        self.background = (counts + 0.5) / (n_genes + 1.0)
+        rows, cols, vals = [], [], []
+        for gi, g in enumerate(m.genes):
+            best: dict[int, float] = {}
+            for t, f in hpo.gene_terms[g].items():
+                f = unknown_frequency if f is None else max(f, floor)
+                for a in m.anc_lists[m.term_index[t]]:
+                    if f > best.get(a, 0.0):
+                        best[a] = f
+            rows.extend([gi] * len(best))
+            cols.extend(best)
+            vals.extend(best.values())
+        self.freq = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n_genes, len(m.terms)))
+
+    @property
+    def genes(self) -> list[str]:
+        return self.m.genes
+
+    def scores(self, case: Case) -> np.ndarray:
+        m = self.m
+        idx = m.term_index
+        score = np.zeros(len(m.genes), dtype=np.float64)
+        for q in (idx[t] for t in case.present if t in idx):
+            anc = m.anc_lists[q]
+            # Per gene, the most informative ancestor of q (q included) in its closure: argmax of IC * closure.
+            weighted = m.closure[:, anc].multiply(m.ic[anc] + 1e-3).toarray()
+            pick = weighted.argmax(axis=1)
+            found = weighted.max(axis=1) > 0
+            mica = anc[pick]
+            f = self.freq[:, anc].toarray()[np.arange(len(pick)), pick]
+            lr = f / self.background[mica]
+            lr = np.where(mica == q, lr, self.partial_penalty * lr)
+            lr = np.where(found, np.maximum(lr, self.floor), self.floor)
+            score += np.log(lr)
+        if self.use_excluded:
+            for e in (idx[t] for t in case.excluded if t in idx):
+                f = self.freq[:, e].toarray().ravel()
+                lr = np.where(f > 0, np.maximum(1.0 - f, self.floor), 1.0) / (1.0 - self.background[e])
+                score += np.log(lr)
+        return score
+
+    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
+        out = []
+        for case in cases:
+            t0 = time.perf_counter()
+            s = self.scores(case)
+            n = len(s) if top is None else min(top, len(s))
+            order = _top_indices(s, n)
+            out.append(Ranking(case.id, [RankedGene(self.m.genes[i], float(s[i])) for i in order], (time.perf_counter() - t0) * 1000))
+        return out

@@ -1,0 +1,75 @@
+"""Splits grouped by publication, so that no paper's patients are in both training and validation.
+
+    from rft.splits import split_by_publication, publication_of
+    split = split_by_publication(cases, valid_fraction=0.2, seed=0)   # {"train": [ids], "valid": [ids], ...}
+
+phenopacket-store names each case `PMID_<number>_<individual>`: the PMID is the group. Cases whose id
+holds no PMID form a group of their own. The split is a seeded shuffle of the sorted publications, so the
+same cases and seed always give the same split.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Sequence
+
+from rft.cases import Case
+
+__all__ = ["publication_of", "split_by_publication", "save_split", "load_split", "DEV_SPLIT"]
+
+DEV_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "dev_split.json"
+_PMID = re.compile(r"^(PMID[_:]?\d+)", re.IGNORECASE)
+
+
+def publication_of(case_id: str) -> str:
+    """The publication a case comes from (`PMID_123_p1` -> `PMID_123`), else the id itself.
+
+    >>> publication_of("PMID_30968594_individual_29"), publication_of("case-7")
+    ('PMID_30968594', 'case-7')
+    """
+    m = _PMID.match(case_id)
+    return m.group(1).upper().replace(":", "_") if m else case_id
+
+
+def split_by_publication(cases: Sequence[Case], valid_fraction: float = 0.2, seed: int = 0) -> dict:
+    """Assign whole publications to train or valid until valid holds about `valid_fraction` of the cases."""
+    if not 0.0 < valid_fraction < 1.0:
+        raise ValueError(f"valid_fraction must be between 0 and 1, got {valid_fraction}")
+    groups: dict[str, list[str]] = {}
+    for c in cases:
+        groups.setdefault(publication_of(c.id), []).append(c.id)
+    pubs = sorted(groups)
+    random.Random(seed).shuffle(pubs)
+    target = valid_fraction * len(cases)
+    valid: list[str] = []
+    train: list[str] = []
+    for p in pubs:
+        (valid if len(valid) < target else train).extend(groups[p])
+    return {
+        "seed": seed,
+        "valid_fraction": valid_fraction,
+        "grouped_by": "publication (PMID prefix of the case id)",
+        "n_train": len(train),
+        "n_valid": len(valid),
+        "train": sorted(train),
+        "valid": sorted(valid),
+    }
+
+
+def save_split(split: dict, path: str | Path, source: str = "") -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps({"source": source} | split, indent=0) + "\n")
+
+
+def load_split(path: str | Path = DEV_SPLIT) -> dict:
+    """Read a split file; ValueError when it is missing or lacks the 'train'/'valid' lists."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"split file {path} does not exist (make one with bench/make_split.py)")
+    split = json.loads(path.read_text())
+    if not {"train", "valid"} <= set(split):
+        raise ValueError(f"split file {path} must hold 'train' and 'valid' lists of case ids")
+    return split
