@@ -1,0 +1,135 @@
+"""Batch: upload many cases, check them, rank them all, read the metrics, download the results."""
+
+import hashlib
+import json
+
+import streamlit as st
+
+from rft import report
+from rft.cases import load_cases_from_bytes
+from rft.ui import EXAMPLES_DIR, cached_hpo, cached_ranker, ranker_choices
+
+MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
+K = 10
+CHUNK = 16  # cases ranked between two saves of the partial results
+hpo = cached_hpo()
+
+st.title("Batch")
+st.caption(
+    f"Upload GA4GH phenopackets (JSON, or a zip of them), canonical JSONL or CSV (columns case_id, present, excluded, gene; "
+    f"terms separated by ';'). At most {MAX_UPLOAD_MB} MB per file. HPO release {hpo.version}."
+)
+
+
+
+def _use_example(flag: bool) -> None:
+    st.session_state.batch_use_example = flag
+
+
+uploaded = st.file_uploader(
+    "Case file", type=["json", "zip", "jsonl", "csv", "tsv"], key="batch_upload", max_upload_size=MAX_UPLOAD_MB,
+    on_change=_use_example, args=(False,),
+)
+st.button("Load the example batch", key="batch_example", on_click=_use_example, args=(True,),
+          help="data/examples/batch_with_problems.csv: four good rows, one bad")
+
+source = None  # (name, bytes) of what is loaded
+if uploaded is not None:
+    source = (uploaded.name, uploaded.getvalue())
+elif st.session_state.get("batch_use_example"):
+    path = EXAMPLES_DIR / "batch_with_problems.csv"
+    source = (f"example:{path.name}", path.read_bytes())
+
+if source is None:
+    st.info("Upload a file, or load the example batch, to see its validation report.")
+    st.stop()
+
+name, data = source
+if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+    st.error(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
+    st.stop()
+
+digest = hashlib.sha1(data).hexdigest()
+if st.session_state.get("batch_digest") != digest:  # a new file: forget the previous batch's results
+    st.session_state.batch_digest = digest
+    st.session_state.batch_source_name = name
+    st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None}
+done = st.session_state.batch_done
+
+try:
+    batch = load_cases_from_bytes(name.removeprefix("example:"), data, hpo)
+except ValueError as e:
+    st.error(str(e))
+    st.stop()
+
+st.subheader("Validation")
+s = batch.summary()
+m = st.columns(4)
+m[0].metric("Records read", s["read"])
+m[1].metric("Usable cases", s["usable"])
+m[2].metric("With causal gene", s["with_gene"])
+m[3].metric("Skipped", s["skipped"])
+if batch.problems:
+    with st.expander(f"{len(batch.problems)} problem(s): " + ", ".join(f"{k} ×{v}" for k, v in s["problems_by_kind"].items()), expanded=True):
+        st.dataframe(
+            [{"where": p.where, "kind": p.kind, "value": p.value, "message": p.message, "case skipped": p.dropped} for p in batch.problems],
+            key="batch_problems",
+            hide_index=True,
+            width="stretch",
+        )
+else:
+    st.success("No problems found.")
+if not batch.cases:
+    st.error("No usable case in this file: fix the problems above and upload it again.")
+    st.stop()
+
+st.subheader("Rank")
+choices = {c.label: c for c in ranker_choices()}
+c1, c2 = st.columns([3, 1])
+ranker_label = c1.selectbox("Ranker", list(choices), key="batch_ranker")
+top = c2.number_input("Genes kept per case", min_value=10, max_value=5000, value=100, step=10, key="batch_top")
+if done["ranker"] not in (None, ranker_label):
+    done.update(rankings=[], ranker=None, error=None)  # another ranker: start over
+
+n_done = len(done["rankings"])
+label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(batch.cases)} cases"
+if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batch.cases)):
+    done.update(ranker=ranker_label, error=None)
+    progress = st.progress(n_done / len(batch.cases), text=f"{n_done} of {len(batch.cases)} cases ranked")
+    try:
+        ranker = cached_ranker(choices[ranker_label].spec, hpo)
+        for n, rankings in report.rank_in_chunks(ranker, batch.cases, int(top), CHUNK, start=n_done):
+            done["rankings"].extend(rankings)  # kept at once: an error or a stop later loses nothing ranked
+            progress.progress(n / len(batch.cases), text=f"{n} of {len(batch.cases)} cases ranked")
+    except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued
+        done["error"] = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
+    st.rerun()  # redraw with the new state: results, and the button turned into "Continue ranking" after a failure
+
+rankings = done["rankings"]
+if done["error"]:
+    st.error(f"Ranking stopped after {len(rankings)} of {len(batch.cases)} cases: {done['error']}. The results below are kept; press *Continue ranking* to retry the rest.")
+if not rankings:
+    st.stop()
+
+st.subheader("Results" + (f" ({len(rankings)} of {len(batch.cases)} cases)" if len(rankings) < len(batch.cases) else ""))
+results = report.case_results_frame(batch.cases[: len(rankings)], rankings, k=K)
+if results["causal_gene"].astype(bool).any():
+    mt = report.metrics_of(results, k=K)
+    m = st.columns(6)
+    for col, key in zip(m, ("top1", "top3", "top10", "top50", "mrr", "mean_score")):
+        col.metric(key.replace("top", "top-").upper() if key.startswith("top") else key.replace("_", " "), f"{mt[key]:.3f}")
+    curve = report.topk_curves_frame({done["ranker"]: results}, max_k=50)
+    st.line_chart(curve, x="k", y="fraction", color="ranker", x_label="k (rank cut-off)", y_label="cases solved within top k", height=260)
+st.dataframe(
+    results,
+    key="batch_results",
+    hide_index=True,
+    width="stretch",
+    column_config={"score": st.column_config.ProgressColumn("score", format="%.2f", min_value=0.0, max_value=1.0)},
+)
+d1, d2, d3, _ = st.columns([1, 1, 1, 3])
+d1.download_button("Results (CSV)", report.frame_to_csv_bytes(results), "batch_results.csv", "text/csv", key="batch_dl_results", on_click="ignore")
+d2.download_button("All rankings (CSV)", report.frame_to_csv_bytes(report.rankings_long_frame(rankings)), "batch_rankings.csv", "text/csv",
+                   key="batch_dl_rankings", on_click="ignore")
+d3.download_button("Metrics (JSON)", json.dumps(report.metrics_of(results, k=K) | {"ranker": done["ranker"], "hpo_version": hpo.version}, indent=2),
+                   "batch_metrics.json", "application/json", key="batch_dl_metrics", on_click="ignore")

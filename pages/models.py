@@ -1,0 +1,60 @@
+"""Models: one card per model folder: base, training data, grader, HPO release, validation metrics, reward curve."""
+
+import json
+
+import altair as alt
+import streamlit as st
+
+from rft.model_card import find_model_folders, read_model_card
+from rft.ui import models_dir
+
+st.title("Models")
+folder = st.text_input("Models folder", value=str(models_dir()), key="models_dir",
+                       help="Every sub-folder with a meta.json is a model (set $RFT_MODELS_DIR to change the default).")
+folders = find_model_folders(folder)
+if not folders:
+    st.info(f"No model folder (a folder with a meta.json) under {folder}. The classical rankers still work on every page.")
+    st.stop()
+
+for i, path in enumerate(folders):
+    try:
+        card = read_model_card(path)
+    except ValueError as e:
+        st.error(str(e))
+        continue
+    with st.container(border=True):
+        st.subheader(card.name)
+        st.caption(f"{card.kind} · {card.folder}")
+        m = st.columns(4)
+        m[0].metric("Base", (card.base or "—").rsplit("/", 1)[-1])
+        m[1].metric("Training data", card.train_size or "—")
+        m[2].metric("Grader", card.grader or "—")
+        m[3].metric("HPO release", card.hpo_version or "—")
+        left, right = st.columns([1, 2], gap="large")
+        with left:
+            st.markdown("**Validation metrics**")
+            if card.metrics:
+                st.dataframe([{"metric": k, "value": v} for k, v in card.metrics.items()], key=f"models_metrics_{i}", hide_index=True, width="stretch",
+                             column_config={"value": st.column_config.NumberColumn("value", format="%.4f")})
+            else:
+                st.caption("none recorded")
+        with right:
+            st.markdown("**Reward and validation over training steps**")
+            if len(card.curve):
+                chart = (
+                    alt.Chart(card.curve)
+                    .mark_line(point=alt.OverlayMarkDef(size=10))
+                    .encode(
+                        x=alt.X("step:Q", title="training step"),
+                        y=alt.Y("value:Q", title="grader score / metric"),
+                        color=alt.Color("series:N", legend=alt.Legend(orient="bottom")),
+                        tooltip=["series", "step", alt.Tooltip("value:Q", format=".4f")],
+                    )
+                )
+                st.altair_chart(chart, key=f"models_curve_{i}")
+            else:
+                st.caption("no metrics.jsonl in this folder (not an RFT run)")
+        for problem in card.problems:
+            st.warning(problem)
+        with st.expander("meta.json"):
+            st.code(json.dumps(card.meta, indent=2, default=str)[:20000], language="json")

@@ -1,0 +1,127 @@
+"""Model cards: what a model folder says about itself, read from its `meta.json` and `metrics.jsonl`.
+
+    from rft.model_card import find_model_folders, read_model_card
+    for folder in find_model_folders("data/models"):
+        card = read_model_card(folder)
+        card.base, card.train_size, card.grader, card.hpo_version, card.metrics
+        card.curve        # long frame: step, series ("train reward", "valid mean_score", ...), value
+
+Both kinds of folder are understood: a pretrained base model (`rft.model.pretrain`, metrics in `meta.json`)
+and an RFT run (`rft.train`, training log and validation lines in `metrics.jsonl`). Read-only, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ModelCard", "find_model_folders", "read_model_card"]
+
+_VALID_SERIES = ("mean_score", "top1", "top10", "mrr")
+
+
+@dataclass
+class ModelCard:
+    """The facts a model card shows; every field is optional because older folders lack some."""
+
+    name: str
+    folder: Path
+    kind: str = "model"
+    base: str | None = None
+    train_size: str | None = None
+    grader: str | None = None
+    hpo_version: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["step", "series", "value"]))
+    meta: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def find_model_folders(models_dir: str | Path) -> list[Path]:
+    """Sub-folders of `models_dir` (and the folder itself) holding a `meta.json`, sorted by name."""
+    root = Path(models_dir)
+    if not root.is_dir():
+        return []
+    found = [root] if (root / "meta.json").is_file() else []
+    return found + sorted(p for p in root.iterdir() if p.is_dir() and (p / "meta.json").is_file())
+
+
+def _read_jsonl(path: Path, problems: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            problems.append(f"{path.name}:{n} is not valid JSON (skipped)")
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+def _grader_text(grader: Any) -> str | None:
+    if isinstance(grader, dict):
+        kind, k = grader.get("kind"), grader.get("k")
+        return f"{kind} rank, k={k}" if kind and k else grader.get("name")
+    return str(grader) if grader else None
+
+
+def _train_size(meta: dict[str, Any]) -> str | None:
+    data = meta.get("data")
+    if isinstance(data, dict) and data.get("n_train") is not None:
+        valid = f", {data['n_valid']:,} validation" if data.get("n_valid") is not None else ""
+        return f"{data['n_train']:,} cases{valid}"
+    if meta.get("examples_seen") is not None:
+        return f"{meta['examples_seen']:,} synthetic patients"
+    return None
+
+
+def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    points = []
+    for r in rows:
+        step = r.get("step")
+        if step is None:
+            continue
+        if r.get("kind", "train") == "train" and "reward" in r:
+            points.append((step, "train reward", float(r["reward"])))
+        elif r.get("kind") == "valid":
+            points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if key in r)
+    return pd.DataFrame(points, columns=["step", "series", "value"])
+
+
+def read_model_card(folder: str | Path) -> ModelCard:
+    """Read one model folder's card. Raises ValueError when it has no readable `meta.json`."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ValueError(f"{folder} has no meta.json: not a model folder") from e
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{folder}/meta.json is not valid JSON ({e})") from e
+    if not isinstance(meta, dict):
+        raise ValueError(f"{folder}/meta.json must hold a JSON object")
+    card = ModelCard(name=folder.name, folder=folder, meta=meta)
+    card.kind = str(meta.get("kind") or ("pretrained base" if "pretrain" in meta else "model"))
+    card.base = str(meta.get("base") or meta.get("base_model") or meta.get("model") or "") or None
+    card.train_size = _train_size(meta)
+    card.grader = _grader_text(meta.get("grader"))
+    card.hpo_version = meta.get("hpo_version")
+    if isinstance(meta.get("metrics"), dict):
+        card.metrics = {k: v for k, v in meta["metrics"].items() if isinstance(v, (int, float))}
+    run_dirs = [folder] + [Path(meta[k]) for k in ("run", "run_dir") if isinstance(meta.get(k), str)]
+    for run in run_dirs:
+        path = run / "metrics.jsonl"
+        if path.is_file():
+            rows = _read_jsonl(path, card.problems)
+            card.curve = _curve(rows)
+            valid = [r for r in rows if r.get("kind") == "valid"]
+            if valid and not card.metrics:
+                card.metrics = {k: v for k, v in valid[-1].items() if isinstance(v, (int, float)) and k not in ("step", "seconds")}
+            break
+    return card

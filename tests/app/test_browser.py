@@ -1,0 +1,133 @@
+"""The app in a real browser: start `streamlit run app.py`, search and add terms, rank, screenshot.
+
+    pytest -m browser tests/app/test_browser.py -s      # -s shows where the screenshot was saved
+
+Needs Debian's Chromium and its driver (`apt-get install chromium chromium-driver`) and selenium (in the
+project's `test` extra); skipped with the reason when either is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """A headless Streamlit server on a free localhost port, stopped after the module's tests."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{proc.stdout.read()}")
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("streamlit did not answer /_stcore/health within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def browser():
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER}: apt-get install -y chromium chromium-driver")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install -e '.[test]'")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--window-size=1600,1500"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_search_add_rank_and_screenshot(app_url, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)  # the first page load also loads the ontology
+    browser.get(app_url)
+
+    def idle() -> None:
+        # A click that lands while the script is still rerunning can be lost: wait for the run to end.
+        for _ in range(2):  # twice: the state reads notRunning for a moment before the first run starts
+            time.sleep(0.3)
+            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
+
+    def widget(key: str, tag: str):
+        # Streamlit gives every keyed widget's container the CSS class st-key-<key>.
+        idle()
+        return wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f".st-key-{key} {tag}")))
+
+    def shows(key: str, text: str) -> None:
+        # textContent plus input values: the selectbox holds its choice in an <input>, not in text.
+        script = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).join(' ')"
+        wait.until(lambda d: text in d.execute_script(script, f".st-key-{key}"))
+
+    def add_present(query: str, expected: str) -> None:
+        box = widget("dx_query", "input")  # empty: adding a term clears the search box
+        box.send_keys(query, Keys.ENTER)
+        shows("dx_hit", expected)
+        widget("dx_add_present", "button").click()
+        shows("dx_present", expected)
+
+    try:
+        add_present("seizure", "Seizure · HP:0001250")
+        add_present("global developmental delay", "Global developmental delay · HP:0001263")
+        widget("dx_rank", "button").click()
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h3"), "Top 20 of"))
+        table = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid='stDataFrame']")))
+    except Exception:
+        browser.save_screenshot(str(tmp_path / "failure.png"))
+        print(f"\nfailure screenshot: {tmp_path / 'failure.png'}")
+        raise
+    assert table.size["height"] > 100
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+    time.sleep(1.0)  # let the grid finish painting its canvas
+
+    shot = tmp_path / "diagnose.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("RFT_SCREENSHOT_COPY")
+    if keep:  # e.g. for a README: RFT_SCREENSHOT_COPY=docs/diagnose.png pytest -m browser
+        shutil.copy(shot, keep)
+    print(f"\nscreenshot saved to {shot}")

@@ -1,0 +1,248 @@
+"""Every page of app.py under Streamlit's AppTest: happy paths and the inputs people get wrong.
+
+    pytest tests/app/test_pages.py
+
+The ontology is loaded once per process by `st.cache_resource`, so only the first run pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 60  # the first run loads the HPO release (~4 s on a busy machine); the default 3 s is too short
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+    return at
+
+
+def _table(at: AppTest, *columns: str):
+    """The first table showing all `columns` (AppTest does not expose a read-only st.dataframe's key)."""
+    for frame in at.dataframe:
+        if set(columns) <= set(frame.value.columns):
+            return frame.value
+    raise AssertionError(f"no table with columns {columns}; tables: {[list(f.value.columns) for f in at.dataframe]}")
+
+
+def _button(at: AppTest, key: str):
+    return at.button(key=key)
+
+
+# -- Diagnose ------------------------------------------------------------------------------------------
+def test_app_opens_on_diagnose_with_a_ranker_chosen():
+    at = _app()
+    assert at.title[0].value == "Diagnose"
+    ranker = at.selectbox(key="dx_ranker")
+    assert ranker.value  # the default model if shipped, else the "similarity" classical ranker
+    assert _button(at, "dx_rank").disabled  # nothing to rank yet
+    assert any("Add at least one present term" in i.value for i in at.info)
+
+
+def test_search_add_present_and_absent_then_rank():
+    at = _app()
+    at.text_input(key="dx_query").input("seizure").run()
+    hit = at.selectbox(key="dx_hit")
+    assert hit.value == "HP:0001250"  # Seizure: exact label first
+    _button(at, "dx_add_present").click().run()
+    at.text_input(key="dx_query").input("microcephaly").run()
+    _button(at, "dx_add_excluded").click().run()
+    at.text_input(key="dx_query").input("HP:0001263").run()  # Global developmental delay, by id
+    _button(at, "dx_add_present").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001250", "HP:0001263"]
+    assert at.multiselect(key="dx_excluded").value == ["HP:0000252"]  # Microcephaly
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    table = _table(at, "rank", "gene", "score")
+    assert len(table) == 20 and list(table["rank"]) == list(range(1, 21))
+    assert table["score"].is_monotonic_decreasing
+    assert "Evidence" in [h.value for h in at.subheader]  # term-by-term evidence for the chosen gene
+    assert {b.key for b in at.get("download_button")} >= {"dx_dl_csv", "dx_dl_json", "dx_dl_html"}
+
+
+def test_example_case_with_known_gene_shows_its_rank_and_score():
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    assert "HP:0001083" in at.multiselect(key="dx_present").value  # Ectopia lentis
+    assert at.text_input(key="dx_gene").value == "FBN1"
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "Rank of FBN1" in labels and "Grader score (top-10)" in labels
+    rank = next(m.value for m in at.metric if m.label == "Rank of FBN1")
+    assert rank != "not ranked"
+    assert bool(_table(at, "rank", "gene", "score")["causal"].any()) == (int(rank) <= 20)
+
+
+def test_unknown_term_typed_warns_and_adds_nothing():
+    at = _app()
+    at.text_input(key="dx_query").input("xyzzy-not-a-phenotype").run()
+    assert not at.exception
+    assert any("No HPO term matches" in w.value for w in at.warning)
+    assert _button(at, "dx_add_present").disabled
+    assert at.multiselect(key="dx_present").value == []
+
+
+def test_no_terms_cannot_rank_and_unknown_gene_is_a_warning():
+    at = _app()
+    assert _button(at, "dx_rank").disabled
+    at.text_input(key="dx_query").input("seizure").run()
+    _button(at, "dx_add_present").click().run()
+    at.text_input(key="dx_gene").input("NOTAGENE1").run()
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    assert any("no phenotype annotation" in w.value for w in at.warning)
+
+
+# -- Batch ---------------------------------------------------------------------------------------------
+GOOD_JSONL = b"".join(
+    json.dumps(r).encode() + b"\n"
+    for r in [
+        {"id": "c1", "present": ["HP:0001166", "HP:0001083", "HP:0002616"], "genes": ["FBN1"]},  # Marfan hallmarks
+        {"id": "c2", "present": ["HP:0000957", "HP:0000997"], "genes": ["NF1"]},  # cafe-au-lait, axillary freckling
+        {"id": "c3", "present": ["HP:0001250"]},  # Seizure, no gene known
+    ]
+)
+
+
+def test_batch_page_without_upload_explains_what_to_do():
+    at = _app("batch")
+    assert at.title[0].value == "Batch"
+    assert any("50 MB" in c.value for c in at.caption)  # the size limit is stated
+    assert at.info
+
+
+def test_batch_upload_with_some_bad_rows_reports_them_and_ranks_the_rest():
+    at = _app("batch")
+    bad_rows = GOOD_JSONL + b"{not json\n" + json.dumps({"id": "c5", "present": ["HP:9999999"]}).encode() + b"\n"
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", bad_rows).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Records read"] == "5" and metrics["Usable cases"] == "3" and metrics["Skipped"] == "2"
+    problems = _table(at, "where", "kind")
+    assert set(problems["kind"]) >= {"malformed", "unknown_term"}
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    results = _table(at, "case_id", "top_genes")
+    assert list(results["case_id"]) == ["c1", "c2", "c3"]
+    assert results["rank"].notna().sum() >= 1
+    assert "TOP-1" in {m.label for m in at.metric}  # metrics shown: genes are known
+    assert {b.key for b in at.get("download_button")} >= {"batch_dl_results", "batch_dl_rankings", "batch_dl_metrics"}
+
+
+def test_batch_malformed_file_is_reported_not_raised():
+    at = _app("batch")
+    at.file_uploader(key="batch_upload").upload("broken.json", b"\x00\xff this is not json").run()
+    assert not at.exception
+    assert any("No usable case" in e.value for e in at.error)
+    at.file_uploader(key="batch_upload").clear().upload("broken.zip", b"PK not really a zip").run()
+    assert not at.exception
+    assert _table(at, "where", "kind")["kind"].tolist() == ["malformed"]
+
+
+def test_batch_example_button_loads_the_example_batch():
+    at = _app("batch")
+    _button(at, "batch_example").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Usable cases"] == "4"
+
+
+def test_batch_keeps_what_was_ranked_when_the_ranker_fails(monkeypatch):
+    """A ranker that dies on the second chunk: the first chunk's results stay and the batch can continue."""
+    import rft.report
+
+    at = _app("batch")
+    many = b"".join(json.dumps({"id": f"c{i}", "present": ["HP:0001250"], "genes": ["SCN1A"]}).encode() + b"\n" for i in range(40))
+    at.file_uploader(key="batch_upload").upload("many.jsonl", many).run()
+    real = rft.report.rank_in_chunks
+
+    def failing(ranker, cases, top, chunk_size=16, start=0):
+        for n, chunk in real(ranker, cases, top, chunk_size, start):
+            if n > chunk_size:
+                raise RuntimeError("GPU fell off the bus")
+            yield n, chunk
+
+    monkeypatch.setattr(rft.report, "rank_in_chunks", failing)
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    assert any("Ranking stopped after 16 of 40" in e.value for e in at.error)
+    assert len(_table(at, "case_id", "top_genes")) == 16
+    monkeypatch.setattr(rft.report, "rank_in_chunks", real)
+    assert _button(at, "batch_run").label == "Continue ranking"
+    _button(at, "batch_run").click().run()
+    assert not at.exception and not at.error
+    assert len(_table(at, "case_id", "top_genes")) == 40
+
+
+# -- Compare -------------------------------------------------------------------------------------------
+def test_compare_two_rankers_on_the_example_cases():
+    at = _app("compare")
+    rankers = at.multiselect(key="cmp_rankers")
+    assert len(rankers.options) >= 2, "need two rankers to compare"
+    rankers.set_value(rankers.options[:2]).run()
+    _button(at, "cmp_run").click().run()
+    assert not at.exception
+    table = _table(at, "ranker", "mrr")
+    assert len(table) == 2 and (table["n"] == 5).all()  # the five example cases
+    assert len(at.get("vega_lite_chart")) == 2  # the top-k curve and the per-case rank scatter
+    assert {b.key for b in at.get("download_button")} >= {"cmp_dl_metrics", "cmp_dl_ranks"}
+
+
+def test_compare_needs_two_rankers():
+    at = _app("compare")
+    at.multiselect(key="cmp_rankers").set_value(at.multiselect(key="cmp_rankers").options[:1]).run()
+    assert not at.exception
+    assert _button(at, "cmp_run").disabled
+    assert any("at least two" in i.value for i in at.info)
+
+
+def test_compare_saved_results_including_a_bad_file():
+    at = _app("compare")
+    a = b"case_id,causal_gene,rank\nc1,FBN1,1\nc2,NF1,4\nc3,SCN1A,\n"
+    b = b"case_id,causal_gene,rank\nc1,FBN1,3\nc2,NF1,1\nc3,SCN1A,30\n"
+    at.file_uploader(key="cmp_saved").set_value([("a.csv", a, "text/csv"), ("b.csv", b, "text/csv"), ("junk.csv", b"x,y\n1,2\n", "text/csv")]).run()
+    _button(at, "cmp_run_saved").click().run()
+    assert not at.exception
+    assert any("junk.csv: lacks column" in e.value for e in at.error)
+    assert _table(at, "ranker", "mrr")["ranker"].tolist() == ["a", "b"]
+
+
+# -- Models --------------------------------------------------------------------------------------------
+def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path):
+    run = tmp_path / "my-run"
+    run.mkdir()
+    meta = {"kind": "rft-run", "base": "data/models/base", "hpo_version": "2025-01-16",
+            "grader": {"name": "topk_rank_k10", "kind": "topk", "k": 10}, "data": {"n_train": 1200, "n_valid": 100}}
+    (run / "meta.json").write_text(json.dumps(meta))
+    lines = [{"kind": "train", "step": s, "reward": 0.1 * s} for s in (1, 2, 3)] + [{"kind": "valid", "step": 3, "mean_score": 0.4, "top1": 0.3}]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    at = _app("models")
+    at.text_input(key="models_dir").input(str(tmp_path)).run()
+    assert not at.exception
+    assert at.subheader[0].value == "my-run"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training data"] == "1,200 cases, 100 validation" and metrics["Grader"] == "topk rank, k=10"
+    assert _table(at, "metric", "value")["metric"].tolist() == ["mean_score", "top1"]
+
+
+def test_models_page_with_no_models_says_so(tmp_path):
+    at = _app("models")
+    at.text_input(key="models_dir").input(str(tmp_path / "nothing-here")).run()
+    assert not at.exception
+    assert any("No model folder" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])
+def test_every_page_runs(page):
+    at = _app(page)
+    assert at.title[0].value == page.capitalize()
