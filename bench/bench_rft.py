@@ -2,7 +2,9 @@
 
     python bench/bench_rft.py --cases ../shared/data/phenopacket-store-dev.zip [--sizes 12 100 1000 all]
 
-Every run starts from the same base model, trains on a seeded sample of the split's *training* cases
+Every run starts from the same base model, gets the same number of GRPO steps (`--steps`, so the same
+compute: a small pool is seen for many epochs, a large one for a fraction of one), trains on a seeded sample
+of the split's *training* cases
 (publication-grouped, data/splits/dev_split.json) and is measured on the same *validation* cases, with the
 grader's metrics: mean grader score, top-1/5/10, MRR. The best classical ranker is measured on the same
 cases. Validation results are also reported separately for cases whose causal gene was / was not among
@@ -50,14 +52,15 @@ def main() -> None:
     ap.add_argument("--split", default="data/splits/dev_split.json")
     ap.add_argument("--base", default="data/models/base")
     ap.add_argument("--sizes", nargs="+", default=["12", "100", "1000", "all"])
-    ap.add_argument("--min-steps", type=int, default=60, help="small sets are repeated for at least this many steps")
+    ap.add_argument("--steps", type=int, default=30, help="optimisation steps per run: every run gets the same compute")
+    ap.add_argument("--temperature", type=float, default=0.5, help="sampling temperature of the GRPO rollouts")
     ap.add_argument("--max-valid-cases", type=int, default=None)
     ap.add_argument("--classical", default="similarity", help="classical ranker to compare with")
     ap.add_argument("--out", default="runs/bench_rft")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--num-generations", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--beta", type=float, default=None)
     ap.add_argument("--force", action="store_true", help="retrain runs that already finished")
     args = ap.parse_args()
@@ -68,7 +71,7 @@ def main() -> None:
     hpo = load_hpo()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    grpo = {"num_generations": args.num_generations}
+    grpo = {"num_generations": args.num_generations, "max_steps": args.steps, "temperature": args.temperature, "beta": 0.0}
     if args.lr is not None:
         grpo["learning_rate"] = args.lr
     if args.beta is not None:
@@ -92,8 +95,6 @@ def main() -> None:
     for size in args.sizes:
         cfg = config(size)
         run_data = prepare_data(cfg, hpo)
-        steps_per_epoch = max(1, -(-len(run_data.train) // args.batch_size))
-        cfg.grpo["num_train_epochs"] = max(1.0, args.min_steps / steps_per_epoch)
         meta_path = Path(cfg.out) / "meta.json"
         if not (meta_path.exists() and json.loads(meta_path.read_text()).get("status") == "finished") or args.force:
             t0 = time.perf_counter()

@@ -428,7 +428,9 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         merged = trainer.model.merge_and_unload()
         merged.save_pretrained(out / "merged")
         tokenizer.save_pretrained(out / "merged")
-        (out / "merged" / "meta.json").write_text(json.dumps(meta | {"kind": "rft-merged"}, indent=2))
+        # The merged model ranks as its base did (e.g. its hybrid with a classical ranker, see rft.model.hybrid).
+        ranking = (meta.get("base_meta") or {}).get("ranking")
+        (out / "merged" / "meta.json").write_text(json.dumps(meta | {"kind": "rft-merged"} | ({"ranking": ranking} if ranking else {}), indent=2))
     plot_curves(metrics_path, out / "curves.png")
     return out
 
