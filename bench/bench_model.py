@@ -1,0 +1,89 @@
+"""Benchmark the gene-ranking model: latency per case, batched throughput, and validation metrics.
+
+    python bench/bench_model.py                                   # data/models/default (else base)
+    python bench/bench_model.py --model data/models/base --cases ../shared/data/phenopacket-store-dev.zip
+
+Prints, for the model alone and for the shipped ranking (the hybrid in meta.json, if any), p50/p90 latency of
+one case at a time (`ranker.rank([case], top=10)`), cases per second when batched, and, with --cases, top-k / MRR on the validation part of the publication-grouped split
+(data/splits/dev_split.json, else a PMID-hash split). Model and ontology loading ("cold start") is timed
+separately and excluded from the per-case numbers. Threads default to 2, the size of the target machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from ontology import load_hpo
+from rft.cases import Case
+from rft.model import ModelRanker, load_model
+from rft.model.validation import DEV_SPLIT, evaluate_ranker, load_validation_cases
+
+FIXTURE_CASES = [
+    Case("seizure+gdd", ("HP:0001250", "HP:0001263")),  # Seizure, Global developmental delay
+    Case("hearing", ("HP:0000407",), ("HP:0001250",)),  # Sensorineural hearing impairment; no seizure
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--cases", default=None, help="phenopackets for timing and validation metrics")
+    parser.add_argument("--split", default=str(DEV_SPLIT))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--n-latency", type=int, default=200, help="cases timed one at a time")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    t0 = time.perf_counter()
+    hpo = load_hpo()
+    t1 = time.perf_counter()
+    bundle = load_model(args.model)
+    t2 = time.perf_counter()
+    cases = load_validation_cases(args.cases, hpo, args.split) if args.cases else FIXTURE_CASES * 100
+    out: dict = {"model": str(bundle.path), "cold_start_s": {"hpo": round(t1 - t0, 2), "model": round(t2 - t1, 2)}}
+
+    rankers = {"model": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False)}
+    shipped = ModelRanker(bundle, hpo, batch_size=args.batch_size)
+    if shipped.hybrid is not None:
+        rankers["shipped"] = shipped  # the hybrid written in meta.json
+    for name, ranker in rankers.items():
+        ranker.rank(cases[:2], top=10)  # warm-up (first call builds kernels and caches)
+        latencies = []
+        for case in cases[: args.n_latency]:
+            s = time.perf_counter()
+            ranker.rank([case], top=10)
+            latencies.append((time.perf_counter() - s) * 1000)
+        latencies.sort()
+        s = time.perf_counter()
+        ranker.rank(cases, top=10)
+        cps = len(cases) / (time.perf_counter() - s)
+        out[name] = {
+            "ranker": ranker.name,
+            "latency_ms": {"n": len(latencies), "p50": round(statistics.median(latencies), 1), "p90": round(latencies[int(0.9 * (len(latencies) - 1))], 1)},
+            "batched": {"n": len(cases), "batch_size": args.batch_size, "cases_per_s": round(cps, 1)},
+        }
+        if args.cases:
+            out[name]["valid"] = {k: round(v, 4) for k, v in evaluate_ranker(ranker, cases).items()}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    print(f"model {out['model']}  (cold start: HPO {out['cold_start_s']['hpo']} s, model {out['cold_start_s']['model']} s)")
+    for name in ("model", "shipped"):
+        if name not in out:
+            continue
+        r = out[name]
+        print(f"[{r['ranker']}] one case at a time: p50 {r['latency_ms']['p50']} ms, p90 {r['latency_ms']['p90']} ms; "
+              f"batched ({args.batch_size}): {r['batched']['cases_per_s']} cases/s over {r['batched']['n']} cases")
+        if "valid" in r:
+            v = r["valid"]
+            print(f"[{r['ranker']}] validation ({v['n']} cases): top1 {v['top1']:.3f}  top10 {v['top10']:.3f}  MRR {v['mrr']:.3f}")
+
+if __name__ == "__main__":
+    main()

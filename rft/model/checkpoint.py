@@ -1,0 +1,164 @@
+"""Model folders: where the shipped models live, and saving/loading one with its tokenizer and `meta.json`.
+
+    from rft.model import load_model, DEFAULT_MODEL_DIR
+    bundle = load_model("default")        # data/models/default (RFT-tuned) if present, else data/models/base
+    bundle.model, bundle.tokenizer, bundle.meta
+
+A model folder is a standard transformers folder (config.json, model.safetensors, tokenizer.json,
+tokenizer_config.json), so `AutoModelForCausalLM.from_pretrained(folder)` works too, plus `meta.json`:
+config, HPO release, data recipe, steps, metrics and the command line that made it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from rft.model.tokenizer import gene_token_ids
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+__all__ = [
+    "MODELS_DIR",
+    "BASE_MODEL_DIR",
+    "TUNED_MODEL_DIR",
+    "DEFAULT_MODEL_DIR",
+    "default_model_dir",
+    "resolve_model_path",
+    "RankingModel",
+    "load_model",
+    "save_model",
+]
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+BASE_MODEL_DIR = MODELS_DIR / "base"
+TUNED_MODEL_DIR = MODELS_DIR / "default"
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "adapter_model.safetensors")
+
+
+def default_model_dir() -> Path:
+    """The RFT-tuned model (data/models/default) if it has been saved, else the base model (data/models/base)."""
+    return TUNED_MODEL_DIR if (TUNED_MODEL_DIR / "config.json").is_file() else BASE_MODEL_DIR
+
+
+DEFAULT_MODEL_DIR = default_model_dir()
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """`"default"` -> `default_model_dir()`; anything else is taken as a folder."""
+    return default_model_dir() if str(path) == "default" else Path(path)
+
+
+@dataclass
+class RankingModel:
+    """A loaded model folder: the causal LM, its tokenizer, the gene token ids and `meta.json`."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    path: Path | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    gene_ids: list[int] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.gene_ids:
+            self.gene_ids = gene_token_ids(self.tokenizer)
+        assert self.gene_ids, "the tokenizer has no gene tokens"
+        self.gene_symbols: list[str] = self.tokenizer.convert_ids_to_tokens(self.gene_ids)
+        self.gene_id_tensor = torch.as_tensor(self.gene_ids)
+        self.vocab: dict[str, int] = self.tokenizer.get_vocab()
+
+    def gene_output_weight(self) -> torch.Tensor:
+        """The output-layer rows of the gene tokens [G, hidden] (read fresh: training may change them)."""
+        return self.model.get_output_embeddings().weight[self.gene_id_tensor]
+
+    @property
+    def name(self) -> str:
+        return f"model:{self.path.name}" if self.path else "model"
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise ValueError(f"model folder {folder} does not exist (train one with `rft pretrain --out {folder}` or use --model default)")
+    missing = [f for f in _TOKENIZER_FILES if not (folder / f).is_file()]
+    if missing:
+        raise ValueError(
+            f"model folder {folder} lacks its tokenizer ({', '.join(missing)} missing): save it with "
+            f"tokenizer.save_pretrained('{folder}') next to the model, or re-run `rft pretrain --out {folder}`"
+        )
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"model folder {folder} lacks config.json: it is not a transformers model folder")
+    if not any((folder / f).is_file() for f in _WEIGHT_FILES):
+        raise ValueError(f"model folder {folder} has no weights ({' or '.join(_WEIGHT_FILES)})")
+
+
+def load_model(path: str | Path = "default", dtype: torch.dtype = torch.float32) -> RankingModel:
+    """Load a model folder (or `"default"`) for ranking, in eval mode.
+
+    A folder holding a PEFT adapter (adapter_config.json) is loaded on top of its base model and merged.
+
+    Raises:
+        ValueError: the folder does not exist or lacks its tokenizer, config or weights, saying which.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = resolve_model_path(path)
+    if (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file():
+        return _load_adapter(folder, dtype)
+    _check_folder(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+    model.eval()
+    return RankingModel(model, tokenizer, folder, _read_meta(folder))
+
+
+def _load_adapter(folder: Path, dtype: torch.dtype) -> RankingModel:
+    try:
+        from peft import AutoPeftModelForCausalLM
+    except ImportError as e:  # pragma: no cover - peft is a core dependency
+        raise ImportError("loading a LoRA adapter folder needs peft: pip install peft") from e
+    from transformers import AutoTokenizer
+
+    if not (folder / "tokenizer.json").is_file():
+        raise ValueError(f"adapter folder {folder} lacks tokenizer.json: save the tokenizer next to the adapter")
+    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=dtype).merge_and_unload()
+    model.eval()
+    return RankingModel(model, AutoTokenizer.from_pretrained(folder), folder, _read_meta(folder))
+
+
+def _read_meta(folder: Path) -> dict[str, Any]:
+    meta = folder / "meta.json"
+    return json.loads(meta.read_text()) if meta.is_file() else {}
+
+
+def save_model(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    folder: str | Path,
+    meta: dict[str, Any],
+    dtype: torch.dtype | None = torch.bfloat16,
+) -> Path:
+    """Save model, tokenizer and `meta.json` (the command line is added) into `folder`.
+
+    Args:
+        dtype: the dtype of the saved weights; bfloat16 halves the folder at a cost of 0.1 point of validation
+            MRR (0.4823 in float32 before saving, 0.4814 after loading), None keeps the model's own.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    to_save = model
+    if dtype is not None and next(model.parameters()).dtype != dtype:
+        import copy
+
+        to_save = copy.deepcopy(model).to(dtype)
+    to_save.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    meta = {"command": " ".join(["rft", *sys.argv[1:]]) if Path(sys.argv[0]).name == "rft" else " ".join(sys.argv)} | meta
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    return folder

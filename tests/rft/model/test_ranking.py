@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rft.cases import Case
+from rft.model import GeneOnlyLogitsProcessor, ModelRanker, RankingModel, rank_genes
+from rft.rankers.base import Ranker
+
+TERMS = ["HP:0001250", "HP:0002069", "HP:0001263", "HP:0000365", "HP:0000407", "HP:0012638", "HP:0000707"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    present=st.lists(st.sampled_from(TERMS), min_size=1, max_size=6),
+    excluded=st.lists(st.sampled_from(TERMS), max_size=3),
+    top=st.integers(min_value=1, max_value=4),
+    n_cases=st.integers(min_value=1, max_value=3),
+)
+def test_decoding_emits_only_distinct_genes(tiny_bundle, present, excluded, top, n_cases):
+    cases = [Case(f"c{i}", tuple(present[i:] or present), tuple(excluded)) for i in range(n_cases)]
+    results = rank_genes(tiny_bundle, cases, top=top)
+    genes = set(tiny_bundle.tokenizer.convert_ids_to_tokens(tiny_bundle.gene_ids))
+    for r in results:
+        assert len(r.generated) == top
+        assert len(set(r.generated)) == top  # no repeats
+        assert set(r.generated) <= genes  # nothing but genes
+        assert [g for g, _ in r.full_ranking()][:top] == r.generated
+        assert len(r.full_ranking()) == len(genes)
+
+
+def test_processor_overrides_a_model_that_prefers_non_gene_tokens(mini_hpo, tiny_bundle):
+    # Blow up every non-gene output row: unconstrained greedy decoding then picks a term or special token.
+    model = type(tiny_bundle.model)(tiny_bundle.model.config)
+    model.load_state_dict(tiny_bundle.model.state_dict())
+    model.eval()
+    with torch.no_grad():
+        w = model.get_output_embeddings().weight
+        non_gene = torch.ones(w.shape[0], dtype=torch.bool)
+        non_gene[tiny_bundle.gene_ids] = False
+        w[non_gene] *= 1000
+    tok = tiny_bundle.tokenizer
+    enc = tok(["<case> HP:0001250 HP:0001263 <genes>"], return_tensors="pt", add_special_tokens=False)
+    free = model.generate(**enc, max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
+    assert any(int(t) not in tiny_bundle.gene_ids for t in free[0, enc["input_ids"].shape[1] :])
+    bundle = RankingModel(model, tok)
+    [r] = rank_genes(bundle, Case("c", ("HP:0001250", "HP:0001263")), top=4)
+    assert sorted(r.generated) == mini_hpo.genes
+
+
+def test_processor_masks_tokens_already_in_the_sequence():
+    proc = GeneOnlyLogitsProcessor(gene_ids=[3, 4, 5], vocab_size=6)
+    scores = proc(torch.tensor([[0, 4]]), torch.zeros(1, 6))
+    assert torch.isinf(scores[0, [0, 1, 2, 4]]).all()  # non-genes and the already emitted gene 4
+    assert torch.isfinite(scores[0, [3, 5]]).all()
+
+
+def test_model_ranker_follows_the_ranker_protocol(mini_hpo, tiny_bundle):
+    ranker = ModelRanker(tiny_bundle, mini_hpo, generate=2)
+    assert isinstance(ranker, Ranker)
+    cases = [Case("a", ("HP:0001250",)), Case("b", ("HP:0000407",), ("HP:0001263",))]
+    rankings = ranker.rank(cases, top=3)
+    assert [r.case_id for r in rankings] == ["a", "b"]
+    assert all(len(r.genes) == 3 and len(set(r.symbols)) == 3 for r in rankings)
+    assert len(ranker.rank(cases[:1])[0].genes) == 4  # top=None: every gene
+
+
+def test_fast_decoding_loop_matches_generate_with_the_processor(tiny_bundle):
+    tok, model = tiny_bundle.tokenizer, tiny_bundle.model
+    prompts = ["<case> HP:0001250 HP:0001263 <genes>", "<case> HP:0000407 <not> HP:0001250 <genes>"]
+    enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    processor = GeneOnlyLogitsProcessor(tiny_bundle.gene_ids, len(tok))
+    with torch.inference_mode():
+        out = model.generate(**enc, logits_processor=[processor], max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id, eos_token_id=None)
+    expected = [tok.convert_ids_to_tokens(row) for row in out[:, enc["input_ids"].shape[1] :].tolist()]
+    cases = [Case("a", ("HP:0001250", "HP:0001263")), Case("b", ("HP:0000407",), ("HP:0001250",))]
+    assert [r.generated for r in rank_genes(tiny_bundle, cases, top=3)] == expected
