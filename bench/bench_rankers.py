@@ -67,13 +67,15 @@ def main() -> None:
     valid_ids = set(load_split(args.split)["valid"])
     cases = [c for c in load_cases(args.cases, hpo, require_gene=True).cases if c.id in valid_ids]
     rows: dict[str, dict] = {}
-    rows["similarity (Resnik BMA, patient->gene) [shipped]"] = measure(SimilarityRanker(hpo), cases)
-    rows["likelihood (LR, partial 0.05) [shipped]"] = measure(LikelihoodRatioRanker(hpo), cases)
+    rows["similarity (Resnik BMA patient->disease, gene = best disease) [shipped]"] = measure(SimilarityRanker(hpo), cases)
+    rows["likelihood (LR per disease, gene = best disease) [shipped]"] = measure(LikelihoodRatioRanker(hpo), cases)
     if not args.no_variants:
+        rows["similarity, gene level (diseases merged)"] = measure(SimilarityRanker(hpo, level="gene"), cases)
+        rows["similarity, gene level, no tie-break"] = measure(SimilarityRanker(hpo, level="gene", tie_break=0.0), cases)
         rows["similarity, symmetric BMA"] = measure(SimilarityRanker(hpo, symmetric=True), cases)
         rows["similarity, excluded terms weight 0.03"] = measure(SimilarityRanker(hpo, excluded_weight=0.03), cases)
+        rows["likelihood, gene level (diseases merged)"] = measure(LikelihoodRatioRanker(hpo, level="gene"), cases)
         rows["likelihood, excluded terms count against"] = measure(LikelihoodRatioRanker(hpo, use_excluded=True), cases)
-        rows["likelihood, partial-match penalty 0.2"] = measure(LikelihoodRatioRanker(hpo, partial_penalty=0.2), cases)
     peer = run_peer(cases, hpo)
     if peer:
         rows["hpo3 gene enrichment (peer, hypergeometric)"] = peer

@@ -53,6 +53,7 @@ class GeneAnnotations:
 
     gene_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)
     gene_diseases: dict[str, set[str]] = field(default_factory=dict)
+    disease_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)  # per disease, same rule
     gene_ids: dict[str, str] = field(default_factory=dict)  # symbol -> NCBI Gene id
 
 
@@ -77,6 +78,10 @@ def read_genes_to_phenotype(path: Path) -> GeneAnnotations:
             if term not in terms or (value is not None and (old is None or value > old)):
                 terms[term] = value
             ann.gene_diseases.setdefault(symbol, set()).add(disease)
+            dterms = ann.disease_terms.setdefault(disease, {})
+            old = dterms.get(term)
+            if term not in dterms or (value is not None and (old is None or value > old)):
+                dterms[term] = value
             ann.gene_ids[symbol] = gene_id
     return ann
 

@@ -70,6 +70,7 @@ class Hpo:
         disease_names: dict[str, str] | None = None,
         version: str = "unknown",
         data_dir: Path | None = None,
+        disease_terms: dict[str, dict[str, float | None]] | None = None,
     ):
         self.version = version
         self.data_dir = data_dir
@@ -107,15 +108,9 @@ class Hpo:
 
         # Gene annotations, restricted to current terms under "Phenotypic abnormality": the modes of
         # inheritance and clinical modifiers in the same file are not signs a patient presents with.
-        self.gene_terms: dict[str, dict[str, float | None]] = {}
-        for gene, terms in gene_terms.items():
-            kept: dict[str, float | None] = {}
-            for t, freq in terms.items():
-                t = self.redirects.get(t, t)
-                if t in self.terms and self.is_phenotype(t):
-                    kept[t] = freq
-            if kept:
-                self.gene_terms[gene] = kept
+        self.gene_terms = self._phenotype_annotations(gene_terms)
+        # Per-disease annotations (empty when not given): the disease-level rankers score these, not genes.
+        self.disease_terms = self._phenotype_annotations(disease_terms or {})
         self.gene_diseases = {g: d for g, d in (gene_diseases or {}).items() if g in self.gene_terms}
         self.disease_names = disease_names or {}
         self.term_genes: dict[str, set[str]] = {}
@@ -124,6 +119,19 @@ class Hpo:
                 self.term_genes.setdefault(t, set()).add(gene)
         self._gene_upper = {g.upper(): g for g in self.gene_terms}
         self.ic = self._information_content()
+
+    def _phenotype_annotations(self, annotations: dict[str, dict[str, float | None]]) -> dict[str, dict[str, float | None]]:
+        """Keep current phenotype terms (obsolete ids redirected); drop entries left with none."""
+        out: dict[str, dict[str, float | None]] = {}
+        for key, terms in annotations.items():
+            kept: dict[str, float | None] = {}
+            for t, freq in terms.items():
+                t = self.redirects.get(t, t)
+                if t in self.terms and self.is_phenotype(t):
+                    kept[t] = freq
+            if kept:
+                out[key] = kept
+        return out
 
     # -- terms -----------------------------------------------------------------------------------------
     def __contains__(self, term_id: str) -> bool:
@@ -263,4 +271,4 @@ def load_hpo(data_dir: str | Path | None = None) -> Hpo:
     graph = obonet.read_obo(folder / "hp.obo", ignore_obsolete=False)
     ann = read_genes_to_phenotype(folder / "genes_to_phenotype.txt")
     diseases = read_disease_names(folder / "phenotype.hpoa")
-    return Hpo(graph, ann.gene_terms, ann.gene_diseases, diseases, _read_version(graph), folder)
+    return Hpo(graph, ann.gene_terms, ann.gene_diseases, diseases, _read_version(graph), folder, ann.disease_terms)

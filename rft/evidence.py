@@ -6,10 +6,13 @@
         print(m.patient_term, m.gene_term, m.common_ancestor, round(m.ic, 2), m.exact)
     ev.excluded            # absent terms the gene is annotated with: they count against it
     ev.diseases            # [(disease id, name), ...] behind the gene's annotations
+    ev.best_disease        # (id, name) of the disease the terms were matched against (level="disease")
 
 A match runs through the most informative common ancestor (MICA) of the patient term and the gene's
 annotated terms, the quantity the similarity ranker averages (Resnik). `exact` is true when the gene is
-annotated with the patient term itself or a more specific one.
+annotated with the patient term itself or a more specific one. With level="disease" (the default, as in the
+shipped rankers) the matches run against the gene's best-matching disease (highest Resnik best-match average);
+with level="gene", against the gene's annotations merged over its diseases. IC is `hpo.ic` (over genes).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Evidence:
     present: list[TermMatch] = field(default_factory=list)
     excluded: list[TermMatch] = field(default_factory=list)
     diseases: list[tuple[str, str]] = field(default_factory=list)
+    best_disease: tuple[str, str] | None = None  # the disease matched against, at level="disease"
 
 
 def _best_under(hpo: Hpo, gene_terms: dict, term: str) -> str | None:
@@ -58,18 +62,34 @@ def _specificity(hpo: Hpo, term: str) -> tuple[float, int, str]:
     return (hpo.ic.get(term, 0.0), len(hpo.ancestors(term)), term)
 
 
-def explain(hpo: Hpo, case: Case, gene: str) -> Evidence:
+def _resnik_bma(hpo: Hpo, present: list[str], closure: set[str]) -> float:
+    return sum(max((hpo.ic.get(a, 0.0) for a in hpo.ancestors(q, include_self=True) if a in closure), default=0.0) for q in present)
+
+
+def explain(hpo: Hpo, case: Case, gene: str, level: str = "disease") -> Evidence:
     """Term-by-term evidence for `gene` in `case`.
 
+    Args:
+        level: "disease" matches against the gene's best-matching disease, "gene" against all its annotations.
+
     Raises:
-        ValueError: the gene has no phenotype annotation in this HPO release.
+        ValueError: the gene has no phenotype annotation in this HPO release, or `level` is unknown.
     """
+    if level not in ("gene", "disease"):
+        raise ValueError(f"level must be one of gene, disease, got {level!r}")
     symbol = hpo.canonical_gene(gene)
     if symbol is None:
         raise ValueError(f"gene {gene!r} has no phenotype annotation in HPO {hpo.version}")
     gene_terms = hpo.gene_terms[symbol]
     closure = {a for t in gene_terms for a in hpo.ancestors(t, include_self=True)}
     ev = Evidence(symbol, diseases=hpo.diseases(symbol))
+    own = [d for d in sorted(hpo.gene_diseases.get(symbol, ())) if d in hpo.disease_terms]
+    if level == "disease" and own:
+        present = [q for q in case.present if q in hpo.terms]
+        closures = {d: {a for t in hpo.disease_terms[d] for a in hpo.ancestors(t, include_self=True)} for d in own}
+        best = max(own, key=lambda d: _resnik_bma(hpo, present, closures[d]))  # first by id on ties
+        gene_terms, closure = hpo.disease_terms[best], closures[best]
+        ev.best_disease = (best, hpo.disease_names.get(best, best))
     for q in case.present:
         if q not in hpo.terms:
             continue

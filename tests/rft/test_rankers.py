@@ -4,6 +4,9 @@ import math
 
 import pytest
 
+import obonet
+
+from ontology import Hpo
 from rft.cases import Case
 from rft.evidence import explain
 from rft.rankers import LikelihoodRatioRanker, Ranker, SimilarityRanker, available_rankers, get_ranker
@@ -39,7 +42,7 @@ def test_top_cuts_the_ranking(mini_hpo):
 
 
 def test_similarity_score_is_resnik_bma(mini_hpo):
-    ranker = SimilarityRanker(mini_hpo)
+    ranker = SimilarityRanker(mini_hpo, level="gene", tie_break=0.0)
     scores = dict(zip(ranker.genes, ranker.scores(Case("c", ("HP:0002069", "HP:0000407")))))
     ic = mini_hpo.ic
     # SCN1A: exact match on HP:0002069, and the ear term shares only the root (IC 0) with it.
@@ -83,3 +86,63 @@ def test_explain(mini_hpo):
     assert [(m.patient_term, m.gene_term) for m in ev.excluded] == [("HP:0001263", "HP:0001263")]
     with pytest.raises(ValueError, match="no phenotype annotation"):
         explain(mini_hpo, case, "BRCA1")
+
+
+@pytest.fixture(scope="module")
+def two_disease_hpo(fixtures_dir) -> Hpo:
+    """MULTI has two diseases, one per organ; SYND one syndrome with both; LEAN and BROAD share GDD."""
+    graph = obonet.read_obo(fixtures_dir / "hpo_mini" / "hp.obo")
+    diseases = {
+        "D:1": {"HP:0002069": None},  # bilateral tonic-clonic seizure
+        "D:2": {"HP:0000407": None},  # sensorineural hearing impairment
+        "D:3": {"HP:0002069": None, "HP:0000365": None},  # tonic-clonic seizure + hearing impairment (vaguer)
+        "D:4": {"HP:0001263": None},  # global developmental delay
+        "D:5": {"HP:0001263": None, "HP:0000407": None},  # GDD + sensorineural hearing impairment
+    }
+    gene_diseases = {"MULTI": {"D:1", "D:2"}, "SYND": {"D:3"}, "LEAN": {"D:4"}, "BROAD": {"D:5"}}
+    gene_terms = {g: {t: None for d in ds for t in diseases[d]} for g, ds in gene_diseases.items()}
+    return Hpo(graph, gene_terms, gene_diseases, disease_terms=diseases)
+
+
+def test_disease_level_prefers_one_disease_explaining_all_terms(two_disease_hpo):
+    case = Case("c", ("HP:0002069", "HP:0000407"))  # seizure + hearing: one syndrome beats two diseases
+    disease_level = dict(zip(two_disease_hpo.genes, SimilarityRanker(two_disease_hpo, level="disease").scores(case)))
+    gene_level = dict(zip(two_disease_hpo.genes, SimilarityRanker(two_disease_hpo, level="gene").scores(case)))
+    assert disease_level["SYND"] > disease_level["MULTI"]
+    assert gene_level["MULTI"] > gene_level["SYND"]  # merged, MULTI's two diseases match both terms exactly
+
+
+def test_lr_disease_level_gene_takes_its_best_disease(two_disease_hpo):
+    ranker = LikelihoodRatioRanker(two_disease_hpo, level="disease")
+    one = dict(zip(ranker.genes, ranker.scores(Case("c", ("HP:0002069",)))))  # D:1 alone explains it
+    both = dict(zip(ranker.genes, ranker.scores(Case("c", ("HP:0002069", "HP:0000407")))))
+    # MULTI's best disease for both terms is no better than D:1 was for the first term alone, plus a miss.
+    assert both["MULTI"] < one["MULTI"]
+    assert LikelihoodRatioRanker(two_disease_hpo, level="gene").scores(Case("c", ("HP:0002069", "HP:0000407")))[
+        two_disease_hpo.genes.index("MULTI")
+    ] > both["MULTI"]  # merged, both terms match exactly
+
+
+def test_tie_break_prefers_the_gene_the_patient_covers(two_disease_hpo):
+    case = Case("c", ("HP:0001263",))  # GDD: LEAN and BROAD both match it exactly
+    tied = dict(zip(two_disease_hpo.genes, SimilarityRanker(two_disease_hpo, tie_break=0.0).scores(case)))
+    assert tied["LEAN"] == tied["BROAD"]
+    [ranking] = SimilarityRanker(two_disease_hpo).rank([case], top=2)
+    assert ranking.symbols == ["LEAN", "BROAD"]  # BROAD's hearing annotation is unexplained
+    assert ranking.genes[0].score - tied["LEAN"] < 1e-3  # the tie-break never outweighs a real difference
+
+
+def test_unknown_level_is_a_value_error(mini_hpo):
+    with pytest.raises(ValueError, match="level must be one of gene, disease"):
+        SimilarityRanker(mini_hpo, level="variant")
+
+
+def test_explain_matches_against_the_best_disease(two_disease_hpo):
+    case = Case("c", ("HP:0000407",))  # sensorineural hearing impairment: MULTI's D:2, not its D:1
+    ev = explain(two_disease_hpo, case, "MULTI")
+    assert ev.best_disease == ("D:2", "D:2")
+    assert [(m.gene_term, m.exact) for m in ev.present] == [("HP:0000407", True)]
+    merged = explain(two_disease_hpo, Case("c", ("HP:0002069", "HP:0000407")), "MULTI", level="gene")
+    assert merged.best_disease is None and all(m.exact for m in merged.present)  # both diseases' terms count
+    with pytest.raises(ValueError, match="level must be one of"):
+        explain(two_disease_hpo, case, "MULTI", level="variant")
