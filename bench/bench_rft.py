@@ -63,7 +63,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--beta", type=float, default=None)
     ap.add_argument("--force", action="store_true", help="retrain runs that already finished")
+    ap.add_argument("--plot-only", action="store_true", help="redraw the plot from <out>/rft_experiment.json")
     args = ap.parse_args()
+    if args.plot_only:
+        plot(json.loads((Path(args.out) / "rft_experiment.json").read_text()), args.classical, Path(args.out) / "rft_experiment.png")
+        return
 
     from rft.model import ModelRanker
     from rft.rankers import get_ranker
@@ -137,6 +141,7 @@ def plot(results: dict, classical: str, png: Path) -> None:
     for ax, key, label in zip(axes, ("mean_score", "top1", "mrr"), ("mean grader score", "top-1", "MRR")):
         ax.plot(xs, [results[s]["rft"]["all"][key] for s in sizes], "o-", label="RFT-tuned")
         ax.plot(xs, [results[s]["rft"]["unseen"][key] for s in sizes], "o--", alpha=0.6, label="RFT-tuned, unseen genes")
+        ax.plot(xs, [results[s]["base"]["unseen"][key] for s in sizes], "x:", color="grey", alpha=0.8, label="base, the same unseen-gene cases")
         ax.axhline(results[sizes[0]]["base"]["all"][key], color="grey", ls=":", label="base")
         ax.axhline(results[sizes[0]]["classical"]["all"][key], color="tab:red", ls="-.", label=classical)
         ax.set_xscale("log")

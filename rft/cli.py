@@ -164,6 +164,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
     hpo = _load_hpo(args)
     batch = load_cases(args.cases, hpo, require_gene=True)
+    if args.split:
+        from rft.splits import load_split
+
+        wanted = set(load_split(args.split)[args.part])
+        batch.cases = [c for c in batch.cases if c.id in wanted]
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
     ranker = get_ranker(args.ranker or ("default" if args.model == "default" else f"model:{args.model}"), hpo)
@@ -206,6 +211,8 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("--model", help="model folder, or 'default'")
     p.add_argument("--cases", required=True, help="phenopacket zip/folder/file, JSONL or CSV")
     p.add_argument("--out", help="write per-case results (JSONL) here")
+    p.add_argument("--split", help="a split file (data/splits/dev_split.json): evaluate only its --part ids")
+    p.add_argument("--part", choices=("valid", "train"), default="valid")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--grader", choices=GRADERS, default="topk")
     p.set_defaults(func=_cmd_eval)

@@ -12,13 +12,13 @@ uses, so the numbers here are the ones RFT optimises. Without the split file, ca
 from __future__ import annotations
 
 import json
-import re
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from rft.grader import rank_of
 from rft.metrics import summarize
+from rft.splits import DEV_SPLIT, publication_of
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
@@ -26,15 +26,6 @@ if TYPE_CHECKING:
     from rft.rankers.base import Ranker
 
 __all__ = ["DEV_SPLIT", "publication_of", "load_validation_cases", "evaluate_ranker"]
-
-DEV_SPLIT = Path(__file__).resolve().parents[2] / "data" / "splits" / "dev_split.json"
-_PMID = re.compile(r"^(PMID[_:]?\d+)", re.IGNORECASE)
-
-
-def publication_of(case_id: str) -> str:
-    """The publication a phenopacket comes from (`PMID_123_...` -> `PMID_123`), else the id itself."""
-    m = _PMID.match(case_id)
-    return m.group(1).upper().replace(":", "_") if m else case_id
 
 
 def load_validation_cases(cases_path: str | Path, hpo: Hpo, split_path: str | Path | None = DEV_SPLIT, part: str = "valid") -> list[Case]:
