@@ -20,14 +20,13 @@ level="gene" each gene's annotations are merged over its diseases. Annotations w
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from scipy import sparse
 
-from rft.rankers.base import RankedGene, Ranking
-from rft.rankers.similarity import LEVELS, _top_indices, ontology_matrices
+from rft.rankers.base import Ranking
+from rft.rankers.similarity import LEVELS, ontology_matrices, rank_by_scores
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
@@ -105,11 +104,4 @@ class LikelihoodRatioRanker:
         return m.to_genes(score)
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        out = []
-        for case in cases:
-            t0 = time.perf_counter()
-            s = self.scores(case)
-            n = len(s) if top is None else min(top, len(s))
-            order = _top_indices(s, n)
-            out.append(Ranking(case.id, [RankedGene(self.m.genes[i], float(s[i])) for i in order], (time.perf_counter() - t0) * 1000))
-        return out
+        return rank_by_scores(self.scores, self.m.genes, cases, top)

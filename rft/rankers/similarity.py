@@ -24,7 +24,7 @@ over a sparse entity x term closure matrix: all ~5,000 genes (~8,900 diseases) i
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -183,14 +183,18 @@ class SimilarityRanker:
         return m.to_genes(score)
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        out = []
-        for case in cases:
-            t0 = time.perf_counter()
-            s = self.scores(case)
-            order = _top_indices(s, len(s) if top is None else min(top, len(s)))
-            genes = [RankedGene(self.m.genes[i], float(s[i])) for i in order]
-            out.append(Ranking(case.id, genes, (time.perf_counter() - t0) * 1000))
-        return out
+        return rank_by_scores(self.scores, self.m.genes, cases, top)
+
+
+def rank_by_scores(scores: Callable[[Case], np.ndarray], genes: Sequence[str], cases: Sequence[Case], top: int | None) -> list[Ranking]:
+    """Rankings from a per-case score vector aligned with `genes` (higher is better), timed per case."""
+    out = []
+    for case in cases:
+        t0 = time.perf_counter()
+        s = scores(case)
+        order = _top_indices(s, len(s) if top is None else min(top, len(s)))
+        out.append(Ranking(case.id, [RankedGene(genes[i], float(s[i])) for i in order], (time.perf_counter() - t0) * 1000))
+    return out
 
 
 def _top_indices(scores: np.ndarray, n: int) -> np.ndarray:
