@@ -16,8 +16,6 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from rft.grader import rank_of
-from rft.metrics import summarize
 from rft.splits import DEV_SPLIT, publication_of
 
 if TYPE_CHECKING:
@@ -43,10 +41,8 @@ def load_validation_cases(cases_path: str | Path, hpo: Hpo, split_path: str | Pa
     return [c for c in cases if in_valid(c) == (part == "valid")]
 
 
-def evaluate_ranker(ranker: Ranker, cases: Sequence[Case], k: int = 10, top: int | None = None) -> dict[str, float]:
-    """Top-k accuracy, MRR etc. of a ranker over cases (full rankings unless `top`), plus ms per case."""
-    rankings = ranker.rank(cases, top=top)
-    ranks = [rank_of(r.symbols, c.genes) for r, c in zip(rankings, cases, strict=True)]
-    out = summarize(ranks, k=k)
-    out["ms_per_case"] = sum(r.ms for r in rankings) / max(len(rankings), 1)
-    return out
+def evaluate_ranker(ranker: Ranker, cases: Sequence[Case], k: int = 10) -> dict[str, float]:
+    """Top-k accuracy, MRR etc. of a ranker over cases (full rankings), plus ms per case: `rft.evaluate.evaluate`'s metrics."""
+    from rft.evaluate import evaluate
+
+    return evaluate(ranker, cases, k=k)[1]
