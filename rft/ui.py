@@ -37,7 +37,6 @@ __all__ = [
 _REPO = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = _REPO / "data" / "examples"
 MODELS_DIR_ENV = "RFT_MODELS_DIR"
-_CLASSICAL_FALLBACK = "similarity"
 
 
 @dataclass(frozen=True)
@@ -82,38 +81,27 @@ def models_dir() -> Path:
         return _REPO / "data" / "models"
 
 
-def _default_model_dir() -> Path | None:
-    try:
-        from rft.model import DEFAULT_MODEL_DIR
-    except ImportError:
-        return None
-    path = Path(DEFAULT_MODEL_DIR)
-    return path if (path / "meta.json").is_file() else None
-
-
 def ranker_choices(folder: Path | None = None) -> list[RankerChoice]:
     """The default model first (when shipped), then other model folders, then the classical rankers.
 
-    Without `rft.model` or a shipped model the first choice is the classical "similarity" ranker, so the
-    app always opens on something that works.
+    The names come from `rft.rankers.available_rankers`, the registry `rft eval` uses too; this only labels
+    them for the menu. Without a shipped model the first choice is a classical ranker, so the app always
+    opens on something that works.
     """
-    choices: list[RankerChoice] = []
-    default = _default_model_dir()
-    if default is not None:
-        choices.append(RankerChoice(f"{default.name} (default model)", f"model:{default}", True))
-    folder = folder or models_dir()
-    if folder.is_dir():
-        for sub in sorted(p for p in folder.iterdir() if (p / "meta.json").is_file()):
-            if default is None or sub.resolve() != default.resolve():
-                choices.append(RankerChoice(f"{sub.name} (model)", f"model:{sub}", True))
-    try:
-        from rft.rankers import available_rankers
+    from rft.model import default_model_dir
+    from rft.rankers import available_rankers
 
-        names = [n for n in available_rankers() if not str(n).startswith("model:")]
-    except ImportError:
-        names = [_CLASSICAL_FALLBACK]
-    for name in names:
-        choices.append(RankerChoice(str(name), str(name)))
+    default = default_model_dir().resolve()
+    choices: list[RankerChoice] = []
+    for name in available_rankers(folder or models_dir()):
+        if name == "default":
+            choices.append(RankerChoice(f"{default.name} (default model)", f"model:{default}", True))
+        elif name.startswith("model:"):
+            path = Path(name.removeprefix("model:"))
+            if path.resolve() != default:
+                choices.append(RankerChoice(f"{path.name} (model)", name, True))
+        else:
+            choices.append(RankerChoice(name, name))
     return choices
 
 
