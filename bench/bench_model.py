@@ -3,8 +3,9 @@
     python bench/bench_model.py                                   # data/models/default (else base)
     python bench/bench_model.py --model data/models/base --cases ../shared/data/phenopacket-store-dev.zip
 
-Prints, for the model alone and for the shipped ranking (the hybrid in meta.json, if any), p50/p90 latency of
-one case at a time (`ranker.rank([case], top=10)`), cases per second when batched, and, with --cases, top-k / MRR on the validation part of the publication-grouped split
+Prints, for the model alone (its decoded list; its first-step scores) and for the shipped ranking (meta.json's
+"ranking": generate, hybrid), p50/p90 latency of one case at a time (`ranker.rank([case], top=10)`), cases per
+second when batched, and, with --cases, top-k / MRR on the validation part of the publication-grouped split
 (data/splits/dev_split.json, else a PMID-hash split). Model and ontology loading ("cold start") is timed
 separately and excluded from the per-case numbers. Threads default to 2, the size of the target machine.
 """
@@ -49,10 +50,14 @@ def main() -> None:
     cases = load_validation_cases(args.cases, hpo, args.split) if args.cases else FIXTURE_CASES * 100
     out: dict = {"model": str(bundle.path), "cold_start_s": {"hpo": round(t1 - t0, 2), "model": round(t2 - t1, 2)}}
 
-    rankers = {"model": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False)}
-    shipped = ModelRanker(bundle, hpo, batch_size=args.batch_size)
-    if shipped.hybrid is not None:
-        rankers["shipped"] = shipped  # the hybrid written in meta.json
+    rankers = {
+        # The model alone, two ways: its decoded list (then the rest by score), and every gene by its
+        # first-step log-probability (one forward pass, no decoding).
+        "model (list)": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False, generate=10),
+        "model (scores)": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False, generate=0),
+        # What `--model` and the app use: meta.json's "ranking" (generate, hybrid).
+        "shipped": ModelRanker(bundle, hpo, batch_size=args.batch_size),
+    }
     for name, ranker in rankers.items():
         ranker.rank(cases[:2], top=10)  # warm-up (first call builds kernels and caches)
         latencies = []
@@ -75,15 +80,13 @@ def main() -> None:
         print(json.dumps(out, indent=2))
         return
     print(f"model {out['model']}  (cold start: HPO {out['cold_start_s']['hpo']} s, model {out['cold_start_s']['model']} s)")
-    for name in ("model", "shipped"):
-        if name not in out:
-            continue
+    for name in rankers:
         r = out[name]
-        print(f"[{r['ranker']}] one case at a time: p50 {r['latency_ms']['p50']} ms, p90 {r['latency_ms']['p90']} ms; "
+        print(f"{name} [{r['ranker']}, generate={rankers[name].generate}] one case at a time: p50 {r['latency_ms']['p50']} ms, p90 {r['latency_ms']['p90']} ms; "
               f"batched ({args.batch_size}): {r['batched']['cases_per_s']} cases/s over {r['batched']['n']} cases")
         if "valid" in r:
             v = r["valid"]
-            print(f"[{r['ranker']}] validation ({v['n']} cases): top1 {v['top1']:.3f}  top10 {v['top10']:.3f}  MRR {v['mrr']:.3f}")
+            print(f"{name} validation ({v['n']} cases): top1 {v['top1']:.3f}  top10 {v['top10']:.3f}  MRR {v['mrr']:.3f}")
 
 if __name__ == "__main__":
     main()

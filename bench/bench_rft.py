@@ -52,15 +52,15 @@ def main() -> None:
     ap.add_argument("--split", default="data/splits/dev_split.json")
     ap.add_argument("--base", default="data/models/base")
     ap.add_argument("--sizes", nargs="+", default=["12", "100", "1000", "all"])
-    ap.add_argument("--steps", type=int, default=30, help="optimisation steps per run: every run gets the same compute")
-    ap.add_argument("--temperature", type=float, default=0.5, help="sampling temperature of the GRPO rollouts")
+    ap.add_argument("--steps", type=int, default=300, help="optimisation steps per run: every run gets the same compute")
+    ap.add_argument("--temperature", type=float, default=0.7, help="sampling temperature of the GRPO rollouts")
     ap.add_argument("--max-valid-cases", type=int, default=None)
     ap.add_argument("--classical", default="similarity", help="classical ranker to compare with")
     ap.add_argument("--out", default="runs/bench_rft")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--num-generations", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--beta", type=float, default=None)
     ap.add_argument("--force", action="store_true", help="retrain runs that already finished")
     ap.add_argument("--plot-only", action="store_true", help="redraw the plot from <out>/rft_experiment.json")
@@ -94,7 +94,8 @@ def main() -> None:
     print(f"validation cases: {len(valid)}; training pool: {len(data.train)}", flush=True)
 
     results: dict[str, dict] = {}
-    base_ranks = ranks_of(ModelRanker(args.base, hpo), valid)
+    # The model alone, by its decoded list: what RFT samples, the grader scores and GRPO tunes.
+    base_ranks = ranks_of(ModelRanker(args.base, hpo, hybrid=False, generate=10), valid)
     classical_ranks = ranks_of(get_ranker(args.classical, hpo), valid)
     for size in args.sizes:
         cfg = config(size)
@@ -106,7 +107,7 @@ def main() -> None:
             print(f"trained n={size} in {time.perf_counter() - t0:.0f} s", flush=True)
         meta = json.loads(meta_path.read_text())
         seen = {g for c in run_data.train for g in c.genes}
-        ranks = ranks_of(ModelRanker(Path(cfg.out) / "merged", hpo), valid)
+        ranks = ranks_of(ModelRanker(Path(cfg.out) / "merged", hpo, hybrid=False, generate=10), valid)
         results[size] = {
             "n_train": len(run_data.train), "steps": meta["steps"], "train_seconds": meta["train_seconds"],
             "rft": split_metrics(ranks, valid, seen, 10), "base": split_metrics(base_ranks, valid, seen, 10),

@@ -1,8 +1,10 @@
 """Write the fixed, publication-grouped split of the dev set (case ids only) to data/splits/dev_split.json.
 
-    python bench/make_split.py --cases ../shared/data/phenopacket-store-dev.zip [--valid-fraction 0.2] [--seed 0]
+    python bench/make_split.py --cases ../shared/data/phenopacket-store-dev.zip [--valid-fraction 0.2] [--tune-cases 800] [--seed 0]
 
-Only cases with a causal gene are split. The file holds ids, never case data.
+Only cases with a causal gene are split, by publication: valid (final measurement), tune (held out of
+RFT training; picks the hybrid of a tuned model, bench/tune_hybrid.py) and train. The file holds ids, never
+case data.
 """
 
 from __future__ import annotations
@@ -11,20 +13,23 @@ import argparse
 
 from ontology import load_hpo
 from rft.cases import load_cases
-from rft.splits import DEV_SPLIT, save_split, split_by_publication
+from rft.splits import DEV_SPLIT, carve_tuning, save_split, split_by_publication
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", required=True)
     ap.add_argument("--valid-fraction", type=float, default=0.2)
+    ap.add_argument("--tune-cases", type=int, default=800, help="training cases moved to the tune part (0: none)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(DEV_SPLIT))
     args = ap.parse_args()
     cases = load_cases(args.cases, load_hpo(), require_gene=True).cases
     split = split_by_publication(cases, args.valid_fraction, args.seed)
+    if args.tune_cases:
+        split = carve_tuning(split, args.tune_cases, args.seed)
     save_split(split, args.out, source="phenopacket-store-dev.zip (7,487 phenopackets, snapshot b694d17)")
-    print(f"train {split['n_train']} cases, valid {split['n_valid']} cases -> {args.out}")
+    print(f"train {split['n_train']} cases, tune {split.get('n_tune', 0)}, valid {split['n_valid']} cases -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     from rft.splits import split_by_publication, publication_of
     split = split_by_publication(cases, valid_fraction=0.2, seed=0)   # {"train": [ids], "valid": [ids], ...}
+    split = carve_tuning(split, n_cases=800)                          # + "tune": publications held out of training
 
 phenopacket-store names each case `PMID_<number>_<individual>`: the PMID is the group. Cases whose id
 holds no PMID form a group of their own. The split is a seeded shuffle of the sorted publications, so the
@@ -57,6 +58,30 @@ def split_by_publication(cases: Sequence[Case], valid_fraction: float = 0.2, see
         "train": sorted(train),
         "valid": sorted(valid),
     }
+
+
+def carve_tuning(split: dict, n_cases: int = 800, seed: int = 0) -> dict:
+    """Move whole publications from `train` to a `tune` part of about `n_cases` cases.
+
+    The tune part is held out from RFT training and chooses settings made after it (the hybrid's fusion
+    weights of a tuned model): a model never ranks cases it was trained on when those settings are picked,
+    and validation stays untouched for the final measurement.
+    """
+    if n_cases < 1:
+        raise ValueError(f"the tune part needs at least 1 case, got {n_cases}")
+    groups: dict[str, list[str]] = {}
+    for case_id in split["train"]:
+        groups.setdefault(publication_of(case_id), []).append(case_id)
+    pubs = sorted(groups)
+    random.Random(seed).shuffle(pubs)
+    tune: list[str] = []
+    for p in pubs:
+        if len(tune) >= n_cases:
+            break
+        tune.extend(groups[p])
+    chosen = set(tune)
+    train = [i for i in split["train"] if i not in chosen]
+    return split | {"n_train": len(train), "n_tune": len(tune), "train": sorted(train), "tune": sorted(tune)}
 
 
 def save_split(split: dict, path: str | Path, source: str = "") -> None:

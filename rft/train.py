@@ -36,14 +36,15 @@ __all__ = ["RftConfig", "DEFAULT_GRPO", "DEFAULT_LORA", "prepare_data", "train",
 
 # Defaults chosen for a ~5 MB Llama on 2 CPU cores; every key is a GRPOConfig field.
 DEFAULT_GRPO: dict[str, Any] = {
-    "learning_rate": 5e-4,
+    "learning_rate": 1e-3,
     "num_train_epochs": 1.0,
     "num_generations": 8,
-    "beta": 0.02,
-    "temperature": 1.0,
+    "num_iterations": 2,  # two optimisation passes over each batch of sampled lists (PPO-style clipping)
+    "beta": 0.0,
+    "temperature": 0.7,
     "logging_steps": 5,
-    "lr_scheduler_type": "constant_with_warmup",
-    "warmup_steps": 5,
+    "lr_scheduler_type": "cosine",  # decaying steps: a constant 1e-3 gained, then lost it again (README)
+    "warmup_steps": 10,
     "max_grad_norm": 1.0,
     "save_total_limit": 2,
     "report_to": "none",
@@ -66,7 +67,7 @@ class RftConfig:
     train: str = field(default="", metadata={"help": "training cases: phenopacket zip/folder, JSONL or CSV"})
     base: str = field(default="data/models/base", metadata={"help": "base model folder (transformers format)"})
     valid: str | None = field(default=None, metadata={"help": "validation cases (default: the split's valid ids from --train)"})
-    split: str | None = field(default=None, metadata={"help": "split file with 'train'/'valid' case ids (grouped by publication)"})
+    split: str | None = field(default=None, metadata={"help": "split file with 'train'/'valid' case ids (grouped by publication; a 'tune' part is never trained on)"})
     max_train_cases: int | None = field(default=None, metadata={"help": "use a seeded sample of this many training cases"})
     max_valid_cases: int | None = field(default=None, metadata={"help": "evaluate on a seeded sample of this many cases"})
     grader: str = field(default="topk", metadata={"help": "topk, reciprocal or hit (see rft.grader)"})
@@ -175,7 +176,8 @@ def _hash_cases(cases: Sequence) -> str:
 def prepare_data(cfg: RftConfig, hpo) -> RftData:
     """Load, split and sample the training and validation cases; fail early when nothing is usable.
 
-    Validation cases are never trained on: with a split file the two id sets are disjoint by construction,
+    Validation cases are never trained on: with a split file the id sets are disjoint by construction (only
+    'train' ids are trained on; a 'tune' part, for choosing the hybrid of the tuned model, is left out too),
     and any case id present in both sources is removed from training.
     """
     from rft.cases import load_cases
@@ -347,7 +349,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     from rft.grader import TopKRankGrader
     from transformers import AutoTokenizer
 
-    from rft.model import gene_token_ids
+    from rft.model import GeneListPolicy, gene_token_ids
 
     _check_run_folder(cfg)
     hpo = hpo or load_hpo(cfg.hpo_dir)
@@ -361,6 +363,9 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(cfg.base)
     model = AutoModelForCausalLM.from_pretrained(cfg.base, dtype=torch.float32)
     gene_ids = set(gene_token_ids(tokenizer))
+    # The policy is the model restricted to ranked lists: its logits are masked to genes not yet listed, so
+    # the log-probabilities GRPO scores and differentiates are those of the distribution lists are drawn from.
+    GeneListPolicy(model, sorted(gene_ids))
     # Sampled lists hold exactly k distinct genes: every non-gene token (eos too) is suppressed, no token twice.
     suppress = [i for i in range(len(tokenizer)) if i not in gene_ids]
     grpo_config = cfg.grpo_config()
@@ -396,7 +401,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     elif metrics_path.exists():
         metrics_path.unlink()
 
-    trainer = GRPOTrainer(
+    trainer = _list_policy_trainer(GRPOTrainer)(
         model=model,
         reward_funcs=grader,
         args=grpo_config,
@@ -425,14 +430,47 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     (out / "adapter" / "meta.json").write_text(json.dumps(meta, indent=2))
     if cfg.merge:
+        from rft.model import save_model
+
         merged = trainer.model.merge_and_unload()
-        merged.save_pretrained(out / "merged")
-        tokenizer.save_pretrained(out / "merged")
-        # The merged model ranks as its base did (e.g. its hybrid with a classical ranker, see rft.model.hybrid).
+        # The merged model ranks as its base did (e.g. its hybrid with a classical ranker, see rft.model.hybrid)
+        # until bench/tune_hybrid.py picks its own; bfloat16, like the shipped base (half the size).
         ranking = (meta.get("base_meta") or {}).get("ranking")
-        (out / "merged" / "meta.json").write_text(json.dumps(meta | {"kind": "rft-merged"} | ({"ranking": ranking} if ranking else {}), indent=2))
+        save_model(merged, tokenizer, out / "merged", meta | {"kind": "rft-merged"} | ({"ranking": ranking} if ranking else {}))
+        shutil.copy(metrics_path, out / "merged" / "metrics.jsonl")  # the Models page draws its curves
     plot_curves(metrics_path, out / "curves.png")
     return out
+
+
+def _list_policy_trainer(base):
+    """TRL's GRPOTrainer, scoring completions with the model's own (masked) logits.
+
+    TRL computes per-token log-probabilities with a fused LM head that reads the output weights directly,
+    which would bypass `GeneListPolicy`'s mask: a listed gene would keep the probability of repeating it (about
+    two thirds of the base model's mass at positions 2-10), mass that sampling never visits and so never
+    penalises. Here the log-probabilities and entropies come from the ordinary forward pass, whose logits the
+    policy masks; GRPO itself (advantages, clipping, KL, optimisation) is TRL's, unchanged.
+    """
+    import torch
+    from trl.trainer.utils import entropy_from_logits, selective_log_softmax
+
+    class ListPolicyGRPOTrainer(base):
+        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None, compute_entropy=False, compute_aux_loss=False, **multimodal):
+            if any(v is not None for v in multimodal.values()):
+                raise ValueError("rft train scores text prompts only")
+            batch_size = batch_size or input_ids.size(0)
+            logps, entropies = [], []
+            for start in range(0, input_ids.size(0), batch_size):
+                ids, mask = input_ids[start : start + batch_size], attention_mask[start : start + batch_size]
+                with self.accelerator.autocast():
+                    logits = model(input_ids=ids, attention_mask=mask, logits_to_keep=logits_to_keep + 1).logits
+                logits = logits[:, :-1].float() / self.temperature  # position t scores token t + 1
+                logps.append(selective_log_softmax(logits, ids[:, -logits_to_keep:]))
+                if compute_entropy:
+                    entropies.append(entropy_from_logits(logits))
+            return torch.cat(logps), (torch.cat(entropies) if compute_entropy else None), None
+
+    return ListPolicyGRPOTrainer
 
 
 def _read_json(path: Path) -> dict | None:

@@ -95,7 +95,8 @@ def ranker_choices(folder: Path | None = None) -> list[RankerChoice]:
     choices: list[RankerChoice] = []
     for name in available_rankers(folder or models_dir()):
         if name == "default":
-            choices.append(RankerChoice(f"{default.name} (default model)", f"model:{default}", True))
+            label = "RFT-tuned" if default.name == "default" else default.name
+            choices.append(RankerChoice(f"{label} (default model)", f"model:{default}", True))
         elif name.startswith("model:"):
             path = Path(name.removeprefix("model:"))
             if path.resolve() != default:

@@ -24,7 +24,7 @@ from rft.model.checkpoint import (
     save_model,
 )
 from rft.model.pretrain import PretrainConfig, pretrain
-from rft.model.ranking import GeneOnlyLogitsProcessor, ModelRanker, ModelRankingResult, rank_genes
+from rft.model.ranking import GeneListPolicy, GeneOnlyLogitsProcessor, ModelRanker, ModelRankingResult, rank_genes
 from rft.model.synthetic import Patient, SyntheticPatients, SyntheticRecipe
 from rft.model.tokenizer import (
     SPECIAL_TOKENS,
@@ -42,6 +42,7 @@ __all__ = [
     "MODELS_DIR",
     "SPECIAL_TOKENS",
     "TUNED_MODEL_DIR",
+    "GeneListPolicy",
     "GeneOnlyLogitsProcessor",
     "HYBRID_MODES",
     "HybridRanker",

@@ -75,8 +75,17 @@ class RankingModel:
         self.vocab: dict[str, int] = self.tokenizer.get_vocab()
 
     def gene_output_weight(self) -> torch.Tensor:
-        """The output-layer rows of the gene tokens [G, hidden] (read fresh: training may change them)."""
-        return self.model.get_output_embeddings().weight[self.gene_id_tensor]
+        """The output-layer rows of the gene tokens [G, hidden]; the copy is kept until the weight changes
+        (an optimiser step bumps the tensor's version, so training never reads a stale copy)."""
+        weight = self.model.get_output_embeddings().weight
+        if torch.is_grad_enabled() or not isinstance(weight, torch.nn.Parameter):
+            # A differentiable read, or a weight computed on the fly (PEFT's trainable tokens): never cached.
+            return weight[self.gene_id_tensor]
+        key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
+        cached = self.__dict__.get("_gene_weight")
+        if cached is None or cached[0] != key:
+            self.__dict__["_gene_weight"] = cached = (key, weight[self.gene_id_tensor])
+        return cached[1]
 
     @property
     def name(self) -> str:

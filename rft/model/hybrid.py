@@ -11,11 +11,15 @@ Two ways, both measured in the README:
 - `rerank`: keep the classical ranker's top `candidates` and order them by the model; the rest follow in
   classical order.
 
-Either way every gene of the universe is ranked and the `Ranker` interface is unchanged.
+Either way every gene of the universe is ranked and the `Ranker` interface is unchanged. When both rankers
+give whole-batch arrays (`gene_ranks(cases)` or `score_matrix(cases)`, aligned with their `genes`), `rrf`
+fuses the batch in numpy (`fuse_rank_arrays`), with the very order `fuse_rankings` gives, several times
+faster than building and merging two full per-case lists.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Sequence
 
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["HYBRID_MODES", "HybridRanker", "fuse_rankings"]
+__all__ = ["HYBRID_MODES", "HybridRanker", "fuse_rankings", "fuse_rank_arrays", "competition_ranks"]
 
 HYBRID_MODES = ("rrf", "rerank")
 
@@ -41,6 +45,66 @@ def _tied_ranks(ranking: Ranking) -> np.ndarray:
     new_value = np.r_[True, scores[1:] != scores[:-1]]
     first = np.where(new_value, np.arange(len(scores)), 0)
     return np.maximum.accumulate(first) + 1.0
+
+
+def competition_ranks(scores: np.ndarray) -> np.ndarray:
+    """Row-wise 1-based ranks, higher score first, equal scores sharing the best rank (1, 2, 2, 4), as
+    `_tied_ranks` does on a list; [n_cases, n_genes] in and out."""
+    scores = np.atleast_2d(scores)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ordered = np.take_along_axis(scores, order, axis=1)
+    new_value = np.ones(ordered.shape, dtype=bool)
+    new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(new_value, np.arange(ordered.shape[1]), 0), axis=1) + 1.0
+    ranks = np.empty_like(first)
+    np.put_along_axis(ranks, order, first, axis=1)
+    return ranks
+
+
+def fuse_rank_arrays(
+    m_ranks: np.ndarray,
+    m_genes: Sequence[str],
+    c_ranks: np.ndarray,
+    c_genes: Sequence[str],
+    k: float = 60.0,
+    weight: float = 1.0,
+    top: int | None = None,
+) -> tuple[list[str], np.ndarray, list[np.ndarray]]:
+    """Reciprocal-rank fusion of a batch: model and classical rank arrays ([n_cases, len(genes)], 1-based)
+    -> (universe, fused scores [n_cases, len(universe)], per case the best `top` universe indices, best first).
+
+    The universe is the model's genes then the classical ranker's others; a gene one ranker lacks counts as
+    ranked last + 1 there; ties go to the classical rank, then the model rank (as in `fuse_rankings`)."""
+    universe, c_index = _universe(tuple(m_genes), tuple(c_genes))
+    n = len(m_ranks)
+    m_full = np.full((n, len(universe)), len(m_genes) + 1, dtype=float)
+    m_full[:, : len(m_genes)] = m_ranks
+    c_full = np.full((n, len(universe)), len(c_genes) + 1, dtype=float)
+    c_full[:, c_index] = c_ranks
+    score = weight / (k + m_full) + 1.0 / (k + c_full)
+    orders = []
+    for s, m, c in zip(score, m_full, c_full):
+        keep = np.arange(len(s))
+        if top and top < len(s):  # only genes scoring at least the top-th best can be in the head
+            keep = np.flatnonzero(s >= np.partition(s, len(s) - top)[len(s) - top])
+        orders.append(keep[np.lexsort((m[keep], c[keep], -s[keep]))][:top])
+    return universe, score, orders
+
+
+@functools.lru_cache(maxsize=8)
+def _universe(m_genes: tuple[str, ...], c_genes: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
+    index = {g: i for i, g in enumerate(m_genes)}
+    universe = list(m_genes) + [g for g in c_genes if g not in index]
+    index.update({g: i for i, g in enumerate(universe)})
+    return universe, np.array([index[g] for g in c_genes], dtype=np.int64)
+
+
+def _rank_arrays(ranker, cases: Sequence[Case]) -> np.ndarray | None:
+    if hasattr(ranker, "gene_ranks") and hasattr(ranker, "genes"):
+        return ranker.gene_ranks(cases)
+    if hasattr(ranker, "score_matrix") and hasattr(ranker, "genes"):
+        return competition_ranks(ranker.score_matrix(cases))
+    return None
 
 
 def fuse_rankings(
@@ -59,7 +123,7 @@ def fuse_rankings(
     c_rank[[index[g] for g in c_genes]] = _tied_ranks(classical)
     if mode == "rrf":
         score = weight / (k + m_rank) + 1.0 / (k + c_rank)
-        order = np.lexsort((c_rank, -score))  # ties go to the classical order
+        order = np.lexsort((m_rank, c_rank, -score))  # ties go to the classical order, then the model's
     else:
         head = c_rank <= candidates
         score = np.full(len(universe), float("-inf"))
@@ -90,6 +154,11 @@ class HybridRanker:
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         t0 = time.perf_counter()
+        if self.mode == "rrf" and cases:
+            m_ranks = _rank_arrays(self.model, cases)
+            c_ranks = _rank_arrays(self.classical, cases) if m_ranks is not None else None
+            if c_ranks is not None:
+                return self._rank_from_arrays(cases, m_ranks, c_ranks, top, t0)
         fused = [
             fuse_rankings(m, c, self.mode, self.k, self.weight, self.candidates, top)
             for m, c in zip(self.model.rank(cases), self.classical.rank(cases), strict=True)
@@ -98,3 +167,11 @@ class HybridRanker:
         for r in fused:
             r.ms = ms
         return fused
+
+    def _rank_from_arrays(self, cases: Sequence[Case], m_ranks: np.ndarray, c_ranks: np.ndarray, top: int | None, t0: float) -> list[Ranking]:
+        universe, score, orders = fuse_rank_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes, self.k, self.weight, top)
+        ms = (time.perf_counter() - t0) * 1000 / len(cases)
+        return [
+            Ranking(case.id, [RankedGene(universe[i], float(row_score[i])) for i in order], ms)
+            for case, row_score, order in zip(cases, score, orders)
+        ]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["GeneOnlyLogitsProcessor", "ModelRankingResult", "rank_genes", "ModelRanker"]
+__all__ = ["GeneListPolicy", "GeneOnlyLogitsProcessor", "ModelRankingResult", "rank_genes", "ModelRanker"]
 
 
 class GeneOnlyLogitsProcessor(LogitsProcessor):
@@ -56,6 +56,55 @@ class GeneOnlyLogitsProcessor(LogitsProcessor):
         return scores.scatter(1, input_ids, float("-inf"))
 
 
+class GeneListPolicy:
+    """Makes a causal LM's own next-token distribution the constrained one: only genes not yet in the sequence.
+
+    `GeneOnlyLogitsProcessor` constrains *sampling*; a trainer that scores the sampled tokens with the plain
+    model (TRL's GRPO does) would then follow the gradient of the unconstrained log-probabilities, where mass
+    can drift to tokens that are never sampled (non-genes, genes already listed) and are so never penalised.
+    With this policy installed the logits themselves are masked (forward hooks on the model and its output
+    layer, nothing saved with the weights), so sampling, log-probabilities, ratios and entropy all refer to the
+    same distribution over valid ranked lists:
+
+        policy = GeneListPolicy(model, gene_token_ids(tokenizer))
+        ...                                   # train; model(...).logits is -1e9 wherever a token is not allowed
+        policy.remove()
+    """
+
+    MASKED = -1e9  # finite, so p * log p is 0 rather than nan in entropy computations
+
+    def __init__(self, model: torch.nn.Module, gene_ids: Sequence[int]):
+        head = model.get_output_embeddings()
+        allowed = torch.zeros(head.weight.shape[0], dtype=torch.bool)
+        allowed[torch.as_tensor(list(gene_ids), dtype=torch.long)] = True
+        self.allowed = allowed
+        self._input_ids: torch.Tensor | None = None
+        # The decoder, not the top model: PEFT calls the top model's `forward` directly, which skips its hooks.
+        self._handles = [
+            model.get_decoder().register_forward_pre_hook(self._capture, with_kwargs=True),
+            head.register_forward_hook(self._mask),
+        ]
+
+    def _capture(self, module, args, kwargs):
+        self._input_ids = kwargs.get("input_ids", args[0] if args else None)
+
+    def _mask(self, module, inputs, logits: torch.Tensor) -> torch.Tensor:
+        ids = self._input_ids
+        blocked = ~self.allowed.to(logits.device)
+        blocked = blocked.expand(logits.shape).clone()
+        if ids is not None and logits.dim() == 3 and ids.shape[1] >= logits.shape[1]:
+            # Logits at position p (the last `keep` positions) choose token p+1: block every token in ids[:, :p+1].
+            keep, length = logits.shape[1], ids.shape[1]
+            for j in range(keep):
+                blocked[:, j].scatter_(1, ids[:, : length - keep + j + 1], True)
+        return logits.masked_fill(blocked, self.MASKED)
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+
 @dataclass
 class ModelRankingResult:
     """One case ranked by the model."""
@@ -66,18 +115,33 @@ class ModelRankingResult:
     gene_logprobs: np.ndarray = field(repr=False)  # log P(first gene = g | case), aligned with `genes`
     genes: Sequence[str] = field(repr=False, default=())
 
-    def full_ranking(self, generated_first: bool = True) -> list[tuple[str, float]]:
-        """Every gene, best first: the generated list, then the others by log-probability.
+    def full_ranking(self, generated_first: bool = True, top: int | None = None) -> list[tuple[str, float]]:
+        """Every gene (or the best `top`), best first: the generated list, then the others by log-probability.
 
         With `generated_first=False` every gene is ordered by its first-step log-probability alone.
         """
         lp = self.gene_logprobs
-        generated = self.generated if generated_first else []
-        index = {g: i for i, g in enumerate(self.genes)} if generated else {}
-        head = [(g, float(lp[index[g]])) for g in generated]
-        listed = set(generated)
-        order = np.argsort(-lp, kind="stable")
-        return head + [(self.genes[i], float(lp[i])) for i in order if self.genes[i] not in listed]
+        order = _ranking_order(lp, self._generated_index() if generated_first else np.zeros(0, dtype=np.int64), top)
+        return [(self.genes[i], float(lp[i])) for i in order]
+
+    def _generated_index(self) -> np.ndarray:
+        index = {g: i for i, g in enumerate(self.genes)}
+        return np.array([index[g] for g in self.generated], dtype=np.int64)
+
+
+def _ranking_order(logprobs: np.ndarray, generated: np.ndarray, top: int | None = None) -> np.ndarray:
+    """Gene indices best first: `generated` in its order, then the rest by log-probability (stable)."""
+    key = logprobs.astype(np.float64, copy=True)
+    if len(generated):
+        key[generated] = np.inf
+    n = len(key) if top is None else min(top, len(key))
+    if n < len(key):
+        part = np.argpartition(-key, n - 1)[:n]
+        rest = part[np.argsort(-key[part], kind="stable")]
+    else:
+        rest = np.argsort(-key, kind="stable")
+    rest = rest[~np.isin(rest, generated)] if len(generated) else rest
+    return np.concatenate([generated, rest])[:n]
 
 
 def _prompts(bundle: RankingModel, cases: Sequence[Case], hpo: Hpo | None) -> list[str]:
@@ -109,7 +173,7 @@ def rank_genes(
     Args:
         bundle: a loaded model (`load_model`), or a model folder / `"default"`.
         cases: a `Case` or a sequence of them.
-        top: how many genes to generate (each result also scores every gene).
+        top: how many genes to generate (each result also scores every gene); 0 scores without decoding.
         hpo: maps obsolete/alternative/newer ids to terms the model knows; without it unknown ids are dropped.
         batch_size: cases per forward pass.
 
@@ -122,8 +186,8 @@ def rank_genes(
         bundle = load_model(bundle)
     if isinstance(cases, _Case):
         cases = [cases]
-    if top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
+    if top < 0:
+        raise ValueError(f"top must be at least 0, got {top}")
     top = min(top, len(bundle.gene_ids))
     tok = bundle.tokenizer
     prompts = _prompts(bundle, cases, hpo)
@@ -155,6 +219,8 @@ def _greedy_generate(bundle: RankingModel, input_ids, attention_mask, steps: int
     positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
     out = decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=positions, use_cache=True)
     logits = out.last_hidden_state[:, -1] @ gene_weight.T
+    if steps == 0:
+        return torch.zeros((len(input_ids), 0), dtype=torch.long), logits
     first, mask, past = logits, attention_mask, out.past_key_values
     next_pos = positions[:, -1:] + 1
     emitted = torch.zeros_like(logits, dtype=torch.bool)
@@ -180,7 +246,8 @@ class ModelRanker:
         hpo: maps case term ids onto the model's vocabulary (and builds the classical ranker of a hybrid).
         batch_size: cases per forward pass.
         generate: how many genes to generate before the rest follow by score (the full ranking always covers
-            every gene); 0 ranks every gene by its first-step log-probability alone, with no decoding.
+            every gene); 0 ranks every gene by its first-step log-probability alone, with no decoding (one
+            forward pass per case). None follows the folder's meta.json (`"ranking": {"generate": N}`), else 10.
         hybrid: None follows the folder's meta.json (`"ranking": {"hybrid": {...}}`, what ships), False ranks
             with the model alone, a dict such as `{"classical": "likelihood", "mode": "rrf", "k": 60,
             "weight": 0.5}` fuses with that classical ranker (see `rft.model.hybrid`).
@@ -191,15 +258,18 @@ class ModelRanker:
         path: str | Path | RankingModel = "default",
         hpo: Hpo | None = None,
         batch_size: int = 64,
-        generate: int = 10,
+        generate: int | None = None,
         hybrid: dict | bool | None = None,
     ):
         self.bundle = path if isinstance(path, RankingModel) else load_model(path)
         self.hpo = hpo
         self.batch_size = batch_size
-        self.generate = generate
+        shipped = self.bundle.meta.get("ranking") or {}
+        self.generate = int(shipped.get("generate", 10)) if generate is None else generate
+        if self.generate < 0:
+            raise ValueError(f"generate must be at least 0, got {self.generate}")
         if hybrid is None:
-            hybrid = (self.bundle.meta.get("ranking") or {}).get("hybrid") or False
+            hybrid = shipped.get("hybrid") or False
         self.hybrid = _hybrid_ranker(self, hybrid, hpo) if hybrid else None
         self.name = self.bundle.name + (f"+{hybrid['classical']}-{hybrid.get('mode', 'rrf')}" if hybrid else "")
 
@@ -211,22 +281,42 @@ class ModelRanker:
     def rank_model_only(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         """Rankings from the model alone, whatever `hybrid` says."""
         t0 = time.perf_counter()
-        steps = max(1, min(self.generate, top) if top else self.generate)
+        steps = min(self.generate, top) if top else self.generate
         results = rank_genes(self.bundle, cases, top=steps, hpo=self.hpo, batch_size=self.batch_size)
+        out = [Ranking(r.case_id, [RankedGene(g, s) for g, s in r.full_ranking(self.generate > 0, top)]) for r in results]
         ms = (time.perf_counter() - t0) * 1000 / max(len(cases), 1)
-        out = []
-        for r in results:
-            full = r.full_ranking(generated_first=self.generate > 0)
-            out.append(Ranking(r.case_id, [RankedGene(g, s) for g, s in (full[:top] if top else full)], ms))
+        for r in out:
+            r.ms = ms
         return out
+
+    @property
+    def genes(self) -> list[str]:
+        return list(self.bundle.gene_symbols)
+
+    def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
+        """1-based rank of every gene (aligned with `genes`) per case, [n_cases, n_genes]: what a hybrid fuses.
+        The same order as `rank_model_only`, without building a `Ranking` per case."""
+        results = rank_genes(self.bundle, cases, top=self.generate, hpo=self.hpo, batch_size=self.batch_size)
+        ranks = np.empty((len(results), len(self.bundle.gene_symbols)), dtype=np.float64)
+        for row, r in enumerate(results):
+            order = _ranking_order(r.gene_logprobs, r._generated_index() if self.generate else np.zeros(0, dtype=np.int64))
+            ranks[row, order] = np.arange(1, len(order) + 1)
+        return ranks
 
 
 class _ModelOnly:
     def __init__(self, ranker: ModelRanker):
         self.ranker, self.name = ranker, ranker.bundle.name
 
+    @property
+    def genes(self) -> list[str]:
+        return self.ranker.genes
+
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         return self.ranker.rank_model_only(cases, top)
+
+    def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
+        return self.ranker.gene_ranks(cases)
 
 
 def _hybrid_ranker(ranker: ModelRanker, config: dict | bool, hpo: Hpo | None):

@@ -74,34 +74,62 @@ class LikelihoodRatioRanker:
             cols.extend(best)
             vals.extend(best.values())
         self.freq = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n_entities, len(m.terms)))
+        self.freq.sort_indices()
 
     @property
     def genes(self) -> list[str]:
         return self.m.genes
 
+    def _term_log_lr(self, q: int) -> np.ndarray:
+        """log LR of present term index q for every entity (a function of q alone, so a batch computes it once)."""
+        m, freq = self.m, self.freq
+        anc = m.anc_lists[q]
+        # Per entity, the most informative ancestor of q (q included) in its closure (the first in `anc` order
+        # among equals): walk q's ancestors from the most informative down, each entity keeping its first hit.
+        # `freq` has an entry exactly where the closure has one, so its columns list the entities to visit.
+        mica = np.full(len(m.entities), -1, dtype=np.int64)
+        f = np.zeros(len(m.entities), dtype=np.float64)
+        left = len(m.entities)
+        for a in anc[np.argsort(-m.ic[anc], kind="stable")]:
+            lo, hi = freq.indptr[a], freq.indptr[a + 1]
+            rows = freq.indices[lo:hi]
+            new = mica[rows] < 0
+            rows = rows[new]
+            mica[rows] = a
+            f[rows] = freq.data[lo:hi][new]
+            left -= len(rows)
+            if left == 0:
+                break
+        found = mica >= 0
+        lr = f / self.background[np.where(found, mica, q)]
+        lr = np.where(mica == q, lr, self.partial_penalty * lr)
+        return np.log(np.where(found, np.maximum(lr, self.floor), self.floor))
+
+    def _excluded_log_lr(self, e: int) -> np.ndarray:
+        f = self.freq[:, e].toarray().ravel()
+        return np.log(np.where(f > 0, np.maximum(1.0 - f, self.floor), 1.0) / (1.0 - self.background[e]))
+
     def scores(self, case: Case) -> np.ndarray:
         """Score of every gene (aligned with `self.genes`) for one case; higher is better."""
+        return self.score_matrix([case])[0]
+
+    def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
+        """Scores of every gene for a batch of cases, [n_cases, n_genes]; each distinct term is scored once."""
         m = self.m
         idx = m.term_index
-        score = np.zeros(len(m.entities), dtype=np.float64)
-        for q in (idx[t] for t in case.present if t in idx):
-            anc = m.anc_lists[q]
-            # Per gene, the most informative ancestor of q (q included) in its closure: argmax of IC * closure.
-            weighted = m.closure[:, anc].multiply(m.ic[anc] + 1e-3).toarray()
-            pick = weighted.argmax(axis=1)
-            found = weighted.max(axis=1) > 0
-            mica = anc[pick]
-            f = self.freq[:, anc].toarray()[np.arange(len(pick)), pick]
-            lr = f / self.background[mica]
-            lr = np.where(mica == q, lr, self.partial_penalty * lr)
-            lr = np.where(found, np.maximum(lr, self.floor), self.floor)
-            score += np.log(lr)
-        if self.use_excluded:
-            for e in (idx[t] for t in case.excluded if t in idx):
-                f = self.freq[:, e].toarray().ravel()
-                lr = np.where(f > 0, np.maximum(1.0 - f, self.floor), 1.0) / (1.0 - self.background[e])
-                score += np.log(lr)
-        return m.to_genes(score)
+        present = [[idx[t] for t in c.present if t in idx] for c in cases]
+        excluded = [[idx[t] for t in c.excluded if t in idx] if self.use_excluded else [] for c in cases]
+        cache: dict[tuple[str, int], np.ndarray] = {}
+        out = np.zeros((len(cases), len(m.genes)), dtype=np.float64)
+        for row, (p, x) in enumerate(zip(present, excluded)):
+            score = np.zeros(len(m.entities), dtype=np.float64)
+            for kind, terms, fn in (("p", p, self._term_log_lr), ("x", x, self._excluded_log_lr)):
+                for t in terms:
+                    if (kind, t) not in cache:
+                        cache[kind, t] = fn(t)
+                    score += cache[kind, t]
+            out[row] = m.to_genes(score)
+        return out
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        return rank_by_scores(self.scores, self.m.genes, cases, top)
+        return rank_by_scores(self.score_matrix, self.m.genes, cases, top)

@@ -156,44 +156,77 @@ class SimilarityRanker:
         idx = self.m.term_index
         return [idx[t] for t in terms if t in idx]
 
+    def _term_best(self, q: int) -> np.ndarray:
+        """IC of the most informative common ancestor of term index q and each entity's annotations (0 if
+        none): a function of q alone, so a batch computes it once per distinct term."""
+        m = self.m
+        anc = m.anc_lists[q]
+        best = np.zeros(len(m.entities), dtype=np.float64)
+        done = np.zeros(len(m.entities), dtype=bool)
+        left = len(m.entities)
+        # Walk q's ancestors from the most informative down; each entity keeps the first one in its closure.
+        for a in anc[np.argsort(-m.ic[anc], kind="stable")]:
+            rows = m.closure.indices[m.closure.indptr[a] : m.closure.indptr[a + 1]]
+            rows = rows[~done[rows]]
+            best[rows] = m.ic[a]
+            done[rows] = True
+            left -= len(rows)
+            if left == 0:
+                break
+        return best
+
     def scores(self, case: Case) -> np.ndarray:
         """Score of every gene (aligned with `self.genes`) for one case; higher is better."""
+        return self.score_matrix([case])[0]
+
+    def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
+        """Scores of every gene for a batch of cases, [n_cases, n_genes]; each distinct term is matched once."""
         m = self.m
-        present = self._term_ids(case.present)
-        if not present:
-            return np.zeros(len(m.genes), dtype=np.float64)
-        best = np.zeros((len(m.entities), len(present)), dtype=np.float64)
-        for j, q in enumerate(present):
-            anc = m.anc_lists[q]
-            # closure[:, anc] is 0/1; times IC and max over columns = IC of the most informative shared ancestor.
-            best[:, j] = m.closure[:, anc].multiply(m.ic[anc]).max(axis=1).toarray().ravel()
-        score = best.mean(axis=1)
-        if self.symmetric or self.tie_break:
-            patient_ic = np.zeros(len(m.terms), dtype=np.float32)
-            closure_p = np.unique(np.concatenate([m.anc_lists[q] for q in present]))
-            patient_ic[closure_p] = m.ic[closure_p]
-            # For every term a: the IC of its best match among the patient's terms = max over a's ancestors.
-            term_best = m.anc.multiply(patient_ic).max(axis=1).toarray().ravel()
-            reverse = m.annot @ term_best
-            score = 0.5 * (score + reverse) if self.symmetric else score + self.tie_break * reverse
-        excluded = self._term_ids(case.excluded)
-        if excluded and self.excluded_weight:
-            hit = m.closure[:, excluded].multiply(m.ic[excluded]).toarray()
-            score = score - self.excluded_weight * hit.mean(axis=1)
-        return m.to_genes(score)
+        out = np.zeros((len(cases), len(m.genes)), dtype=np.float64)
+        cache: dict[int, np.ndarray] = {}
+        for row, case in enumerate(cases):
+            present = self._term_ids(case.present)
+            if not present:
+                continue
+            best = np.zeros((len(m.entities), len(present)), dtype=np.float64)
+            for j, q in enumerate(present):
+                if q not in cache:
+                    cache[q] = self._term_best(q)
+                best[:, j] = cache[q]
+            score = best.mean(axis=1)
+            if self.symmetric or self.tie_break:
+                patient_ic = np.zeros(len(m.terms), dtype=np.float32)
+                closure_p = np.unique(np.concatenate([m.anc_lists[q] for q in present]))
+                patient_ic[closure_p] = m.ic[closure_p]
+                # For every term a: the IC of its best match among the patient's terms = max over a's ancestors.
+                # (Every row holds at least the term itself, so reduceat over the CSR row starts is well defined.)
+                term_best = np.maximum.reduceat(patient_ic[m.anc.indices], m.anc.indptr[:-1])
+                reverse = m.annot @ term_best
+                score = 0.5 * (score + reverse) if self.symmetric else score + self.tie_break * reverse
+            excluded = self._term_ids(case.excluded)
+            if excluded and self.excluded_weight:
+                hit = m.closure[:, excluded].multiply(m.ic[excluded]).toarray()
+                score = score - self.excluded_weight * hit.mean(axis=1)
+            out[row] = m.to_genes(score)
+        return out
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        return rank_by_scores(self.scores, self.m.genes, cases, top)
+        return rank_by_scores(self.score_matrix, self.m.genes, cases, top)
 
 
-def rank_by_scores(scores: Callable[[Case], np.ndarray], genes: Sequence[str], cases: Sequence[Case], top: int | None) -> list[Ranking]:
-    """Rankings from a per-case score vector aligned with `genes` (higher is better), timed per case."""
+def rank_by_scores(
+    score_matrix: Callable[[Sequence[Case]], np.ndarray], genes: Sequence[str], cases: Sequence[Case], top: int | None, chunk: int = 256
+) -> list[Ranking]:
+    """Rankings from batched scores ([n_cases, n_genes] aligned with `genes`, higher is better), `chunk` cases
+    at a time; each ranking's `ms` is its chunk's time per case."""
     out = []
-    for case in cases:
+    for start in range(0, len(cases), chunk):
+        part = cases[start : start + chunk]
         t0 = time.perf_counter()
-        s = scores(case)
-        order = _top_indices(s, len(s) if top is None else min(top, len(s)))
-        out.append(Ranking(case.id, [RankedGene(genes[i], float(s[i])) for i in order], (time.perf_counter() - t0) * 1000))
+        scores = score_matrix(part)
+        rows = [_top_indices(s, len(s) if top is None else min(top, len(s))) for s in scores]
+        ms = (time.perf_counter() - t0) * 1000 / len(part)
+        out.extend(Ranking(c.id, [RankedGene(genes[i], float(s[i])) for i in order], ms) for c, s, order in zip(part, scores, rows))
     return out
 
 

@@ -75,3 +75,17 @@ def test_split_by_publication_keeps_papers_whole():
     assert len(split["train"]) + len(split["valid"]) == len(cases)
     assert math.isclose(len(split["valid"]) / len(cases), 0.25, abs_tol=0.1)
     assert split == split_by_publication(list(reversed(cases)), valid_fraction=0.25, seed=3)  # order-independent
+
+
+def test_tune_part_takes_whole_papers_from_train_only():
+    from rft.splits import carve_tuning
+
+    cases = [Case(f"PMID_{p}_{i}", ("HP:0001250",), genes=("SCN1A",)) for p in range(30) for i in range(p % 4 + 1)]
+    split = split_by_publication(cases, valid_fraction=0.25, seed=3)
+    carved = carve_tuning(split, n_cases=10, seed=0)
+    assert carved["valid"] == split["valid"]  # validation untouched
+    assert sorted(carved["train"] + carved["tune"]) == sorted(split["train"])
+    assert 10 <= len(carved["tune"]) < 14  # whole papers of at most 4 cases, until 10 are held out
+    assert not {publication_of(i) for i in carved["tune"]} & {publication_of(i) for i in carved["train"]}
+    with pytest.raises(ValueError, match="at least 1"):
+        carve_tuning(split, n_cases=0)

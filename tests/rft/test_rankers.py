@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 
 import obonet
@@ -146,3 +148,18 @@ def test_explain_matches_against_the_best_disease(two_disease_hpo):
     assert merged.best_disease is None and all(m.exact for m in merged.present)  # both diseases' terms count
     with pytest.raises(ValueError, match="level must be one of"):
         explain(two_disease_hpo, case, "MULTI", level="variant")
+
+
+@pytest.mark.parametrize("make", [SimilarityRanker, lambda h: LikelihoodRatioRanker(h, use_excluded=True)])
+def test_batch_scores_equal_one_case_at_a_time(mini_hpo, make):
+    # The likelihood ranker scores each distinct term once per batch: sharing must not change any case's scores.
+    ranker = make(mini_hpo)
+    cases = [
+        Case("a", ("HP:0002069", "HP:0000407")),
+        Case("b", ("HP:0000407",), ("HP:0002069",)),
+        Case("c", ("HP:0002069", "HP:0000407", "HP:0002069")),  # a term listed twice counts twice, as before
+    ]
+    batch = ranker.score_matrix(cases)
+    for row, case in zip(batch, cases):
+        assert np.array_equal(row, ranker.score_matrix([case])[0])
+    assert [r.symbols for r in ranker.rank(cases, top=3)] == [ranker.rank([c], top=3)[0].symbols for c in cases]

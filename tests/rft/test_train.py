@@ -73,7 +73,8 @@ def test_lora_weights_change_and_base_weights_do_not(tiny_base, cases_file, tmp_
     assert meta["grader"] == {"name": "topk_rank_k3", "kind": "topk", "k": 3}
     records = [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["kind"] == "valid"] == [0, 2, 4]
-    assert len([r for r in records if r["kind"] == "train"]) == 4 and all("reward" in r for r in records if r["kind"] == "train")
+    # Rewards are logged on the steps that sample new lists: every num_iterations-th (2 by default) step.
+    assert [r["step"] for r in records if r["kind"] == "train"] == [1, 3] and all("reward" in r for r in records if r["kind"] == "train")
     assert (out / "curves.png").stat().st_size > 1000
     assert (out / "merged" / "config.json").is_file() and (out / "merged" / "meta.json").is_file()
 
@@ -101,6 +102,45 @@ def test_rewards_reaching_the_trainer_equal_the_grader(tiny_base, cases_file, tm
             assert len(c.split()) == 3 and len(set(c.split())) == 3 and set(c.split()) <= set(mini_hpo.genes)
 
 
+def test_trainer_log_probs_are_those_of_the_list_policy(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
+    # GRPO must score each sampled token under the distribution it was drawn from: genes only, none listed
+    # before. Recompute every completion token's log-probability by hand from the plain model's logits.
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import rft.train as rft_train
+
+    calls: list[tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]] = []
+    make = rft_train._list_policy_trainer
+
+    def spying_factory(base):
+        cls = make(base)
+
+        class Spy(cls):
+            def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, *args, **kwargs):
+                out = super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep, *args, **kwargs)
+                calls.append((input_ids.clone(), attention_mask.clone(), logits_to_keep, out[0].detach().clone()))
+                return out
+
+        return Spy
+
+    monkeypatch.setattr(rft_train, "_list_policy_trainer", spying_factory)
+    cfg = _config(tiny_base, cases_file, tmp_path / "run", grpo={"num_generations": 4, "max_steps": 1, "learning_rate": 1e-9, "temperature": 0.7})
+    train(cfg, hpo=mini_hpo)
+    assert calls
+    model = AutoModelForCausalLM.from_pretrained(tiny_base)  # lr 1e-9: the tuned weights equal the base's
+    tok = AutoTokenizer.from_pretrained(tiny_base)
+    genes = {tok.convert_tokens_to_ids(g) for g in mini_hpo.genes}
+    input_ids, attention_mask, keep, logps = calls[0]
+    with torch.no_grad():
+        logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, -keep - 1 : -1] / 0.7
+    for row in range(len(input_ids)):
+        completion = input_ids[row, -keep:].tolist()
+        for j, token in enumerate(completion):
+            allowed = sorted(genes - set(completion[:j]))
+            expected = logits[row, j, token] - torch.logsumexp(logits[row, j, allowed], dim=0)
+            assert logps[row, j].item() == pytest.approx(expected.item(), abs=1e-3)
+
+
 def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_file, tmp_path, mini_hpo):
     out = tmp_path / "run"
     cfg = _config(tiny_base, cases_file, out)
@@ -114,7 +154,7 @@ def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_fil
     meta = json.loads((out / "meta.json").read_text())
     assert meta["status"] == "finished" and meta["steps"] == 4
     steps = [json.loads(ln)["step"] for ln in (out / "metrics.jsonl").read_text().splitlines() if '"train"' in ln]
-    assert steps == [1, 2, 3, 4]  # no step logged twice
+    assert steps == [1, 3]  # lists sampled at steps 1 and 3 (num_iterations 2); none logged twice
     with pytest.raises(ValueError, match="finished run"):
         train(cfg, hpo=mini_hpo)
 

@@ -48,3 +48,37 @@ def test_classical_ties_do_not_decide_the_fusion():
     model = _ranking("C", "B", "A")
     classical = Ranking("c", [RankedGene(g, 1.0) for g in ("A", "B", "C")])
     assert fuse_rankings(model, classical, "rrf", k=10, weight=0.25).symbols[0] == "C"
+
+
+def test_array_fusion_gives_the_list_fusion_order():
+    # Random model and classical rankings over partly different genes, classical scores with many ties:
+    # the batched numpy fusion must give exactly the per-case list fusion's order and scores.
+    import numpy as np
+
+    from rft.model.hybrid import competition_ranks, fuse_rank_arrays
+
+    rng = np.random.default_rng(0)
+    m_genes = [f"G{i}" for i in range(40)]
+    c_genes = [f"G{i}" for i in range(10, 50)]
+    m_scores = rng.normal(size=(5, len(m_genes)))
+    c_scores = rng.integers(0, 4, size=(5, len(c_genes))).astype(float)  # four values: heavy ties
+    m_ranks, c_ranks = competition_ranks(m_scores), competition_ranks(c_scores)
+    universe, score, order = fuse_rank_arrays(m_ranks, m_genes, c_ranks, c_genes, k=10, weight=0.25)
+    _, _, head = fuse_rank_arrays(m_ranks, m_genes, c_ranks, c_genes, k=10, weight=0.25, top=7)
+    for row in range(5):
+        assert head[row].tolist() == order[row][:7].tolist()
+        as_list = [
+            Ranking("c", [RankedGene(genes[i], float(s[row, i])) for i in np.argsort(-s[row], kind="stable")])
+            for genes, s in ((m_genes, m_scores), (c_genes, c_scores))
+        ]
+        expected = fuse_rankings(*as_list, "rrf", k=10, weight=0.25)
+        assert [universe[i] for i in order[row]] == expected.symbols
+        assert np.allclose([score[row, i] for i in order[row]], [g.score for g in expected.genes])
+
+
+def test_competition_ranks_share_the_best_rank():
+    import numpy as np
+
+    from rft.model.hybrid import competition_ranks
+
+    assert competition_ranks(np.array([[0.5, 2.0, 0.5, 1.0]])).tolist() == [[3.0, 1.0, 3.0, 2.0]]

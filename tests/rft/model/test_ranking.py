@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,3 +77,49 @@ def test_fast_decoding_loop_matches_generate_with_the_processor(tiny_bundle):
     expected = [tok.convert_ids_to_tokens(row) for row in out[:, enc["input_ids"].shape[1] :].tolist()]
     cases = [Case("a", ("HP:0001250", "HP:0001263")), Case("b", ("HP:0000407",), ("HP:0001250",))]
     assert [r.generated for r in rank_genes(tiny_bundle, cases, top=3)] == expected
+
+
+def test_ranking_reads_the_output_layer_after_every_change(tiny_bundle):
+    # The gene rows of the output layer are cached between calls; an in-place update (an optimiser step)
+    # must invalidate the copy, or validation during training would score a stale model.
+    case = Case("c", ("HP:0002069",))
+    before = rank_genes(tiny_bundle, case, top=1)[0].gene_logprobs.copy()
+    weight = tiny_bundle.model.get_output_embeddings().weight
+    with torch.no_grad():
+        weight[tiny_bundle.gene_ids[0]] += 5.0
+    try:
+        after = rank_genes(tiny_bundle, case, top=1)[0].gene_logprobs
+        assert after[0] > before[0]
+    finally:
+        with torch.no_grad():
+            weight[tiny_bundle.gene_ids[0]] -= 5.0
+
+
+def test_gene_list_policy_puts_all_mass_on_unlisted_genes(tiny_bundle):
+    # With the policy installed the model's own distribution is the constrained one at every completion
+    # position: all probability on genes not yet in the sequence, as in sampling, so GRPO's log-probabilities
+    # and gradients refer to the distribution the lists were drawn from.
+    from peft import LoraConfig, get_peft_model
+
+    from rft.model import GeneListPolicy
+
+    model, tok = tiny_bundle.model, tiny_bundle.tokenizer
+    genes = tiny_bundle.gene_ids[:3]
+    ids = torch.tensor([tok("<case> HP:0002069 <genes>", add_special_tokens=False)["input_ids"] + genes])
+    policy = GeneListPolicy(model, tiny_bundle.gene_ids)
+    try:
+        # Through PEFT too, whose wrapper calls the top model's forward directly.
+        for m in (model, get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"]))):
+            with torch.no_grad():
+                probs = m(input_ids=ids, logits_to_keep=len(genes) + 1).logits.softmax(-1)[0]
+            for j in range(len(genes) + 1):
+                allowed = [g for g in tiny_bundle.gene_ids if g not in genes[:j]]
+                assert probs[j, allowed].sum() == pytest.approx(1.0, abs=1e-5)
+                assert probs[j, genes[:j]].sum() == 0.0
+            if hasattr(m, "unload"):
+                m.unload()
+    finally:
+        policy.remove()
+    with torch.no_grad():
+        plain = model(input_ids=ids).logits.softmax(-1)[0, -1]
+    assert plain[genes].sum() > 0  # removed: the plain model again

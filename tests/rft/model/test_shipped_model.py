@@ -34,3 +34,23 @@ def test_rank_command_prints_ten_distinct_genes(capsys):
     genes = [g["gene"] for g in out["genes"]]
     assert len(genes) == len(set(genes)) == 10
     assert all(isinstance(g["score"], float) for g in out["genes"])
+
+
+@pytest.mark.parametrize("generate", [0, 10])
+def test_shipped_hybrid_array_path_equals_the_list_fusion(hpo, generate):
+    # The hybrid fuses whole-batch arrays; it must give what fusing the two full per-case lists gives.
+    from rft.model import ModelRanker, fuse_rankings
+
+    ranker = ModelRanker(BASE_MODEL_DIR, hpo, generate=generate)
+    cases = [
+        Case("a", ("HP:0001250", "HP:0001263")),  # Seizure, Global developmental delay
+        Case("b", ("HP:0000407",), ("HP:0001250",)),  # Sensorineural hearing impairment; no seizure
+        Case("c", ("HP:0001631", "HP:0001263", "HP:0000252")),  # ASD, GDD, microcephaly
+    ]
+    h = ranker.hybrid
+    fast = ranker.rank(cases, top=50)
+    slow = [
+        fuse_rankings(m, c, h.mode, h.k, h.weight, top=50)
+        for m, c in zip(h.model.rank(cases), h.classical.rank(cases))
+    ]
+    assert [r.symbols for r in fast] == [r.symbols for r in slow]
