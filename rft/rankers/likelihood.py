@@ -48,8 +48,6 @@ class LikelihoodRatioRanker:
         level: str = "disease",
         name: str = "likelihood",
     ):
-        if level not in LEVELS:
-            raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
         self.hpo = hpo
         self.m = ontology_matrices(hpo, level)
         self.level = level
@@ -75,6 +73,9 @@ class LikelihoodRatioRanker:
             vals.extend(best.values())
         self.freq = sparse.csc_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(n_entities, len(m.terms)))
         self.freq.sort_indices()
+        # An entry exactly where the closure has one (every closure term of an entity has a frequency), in the
+        # same order: `freq.data[pos]` reads the frequency at a closure position that `m.mica` returns.
+        assert np.array_equal(self.freq.indptr, m.closure.indptr) and np.array_equal(self.freq.indices, m.closure.indices)
 
     @property
     def genes(self) -> list[str]:
@@ -82,25 +83,9 @@ class LikelihoodRatioRanker:
 
     def _term_log_lr(self, q: int) -> np.ndarray:
         """log LR of present term index q for every entity (a function of q alone, so a batch computes it once)."""
-        m, freq = self.m, self.freq
-        anc = m.anc_lists[q]
-        # Per entity, the most informative ancestor of q (q included) in its closure (the first in `anc` order
-        # among equals): walk q's ancestors from the most informative down, each entity keeping its first hit.
-        # `freq` has an entry exactly where the closure has one, so its columns list the entities to visit.
-        mica = np.full(len(m.entities), -1, dtype=np.int64)
-        f = np.zeros(len(m.entities), dtype=np.float64)
-        left = len(m.entities)
-        for a in anc[np.argsort(-m.ic[anc], kind="stable")]:
-            lo, hi = freq.indptr[a], freq.indptr[a + 1]
-            rows = freq.indices[lo:hi]
-            new = mica[rows] < 0
-            rows = rows[new]
-            mica[rows] = a
-            f[rows] = freq.data[lo:hi][new]
-            left -= len(rows)
-            if left == 0:
-                break
+        mica, pos = self.m.mica(q)
         found = mica >= 0
+        f = np.where(found, self.freq.data[pos], 0.0).astype(np.float64)  # float64 before dividing by a float32 background
         lr = f / self.background[np.where(found, mica, q)]
         lr = np.where(mica == q, lr, self.partial_penalty * lr)
         return np.log(np.where(found, np.maximum(lr, self.floor), self.floor))

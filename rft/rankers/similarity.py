@@ -50,7 +50,6 @@ class _Matrices:
     """
 
     def __init__(self, hpo: Hpo, level: str = "gene"):
-        assert level in LEVELS, level
         self.terms = sorted(hpo.terms)
         self.term_index = {t: i for i, t in enumerate(self.terms)}
         self.genes = hpo.genes
@@ -81,6 +80,7 @@ class _Matrices:
             a_w.extend([1.0 / len(terms)] * len(terms))
         shape = (len(self.entities), n)
         self.closure = sparse.csc_matrix((np.ones(len(g_rows), dtype=np.float32), (g_rows, g_cols)), shape=shape)
+        self.closure.sort_indices()  # a fixed entry order that per-entry arrays (the likelihood ranker's) can share
         # Row-normalised annotation matrix: entity -> its directly annotated terms, for the entity -> patient mean.
         self.annot = sparse.csr_matrix((np.array(a_w, dtype=np.float32), (a_rows, a_cols)), shape=shape)
         counts = np.asarray(self.closure.sum(axis=0)).ravel()
@@ -100,6 +100,29 @@ class _Matrices:
             self._pair_entity = np.array([d for _, d in pairs])
             self._gene_starts = np.flatnonzero(np.r_[True, genes_of_pairs[1:] != genes_of_pairs[:-1]])
 
+    def mica(self, q: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per entity, the most informative ancestor of term index q (q included) in its annotation closure
+        (the first in `anc_lists` order among equally informative ones; -1 when none), and the position of that
+        (entity, ancestor) entry in `closure.indices` (-1 when none). A function of q alone.
+
+        Walks q's ancestors from the most informative down, each entity keeping its first hit: the columns of
+        the closure list the entities to visit, with no sparse slicing.
+        """
+        anc = self.anc_lists[q]
+        mica = np.full(len(self.entities), -1, dtype=np.int64)
+        pos = np.full(len(self.entities), -1, dtype=np.int64)
+        left = len(self.entities)
+        for a in anc[np.argsort(-self.ic[anc], kind="stable")]:
+            lo, hi = self.closure.indptr[a], self.closure.indptr[a + 1]
+            rows = self.closure.indices[lo:hi]
+            new = np.flatnonzero(mica[rows] < 0)
+            mica[rows[new]] = a
+            pos[rows[new]] = lo + new
+            left -= len(new)
+            if left == 0:
+                break
+        return mica, pos
+
     def to_genes(self, entity_scores: np.ndarray) -> np.ndarray:
         """Per-gene scores from per-entity ones: the same array at gene level, the best disease otherwise."""
         if self._gene_starts is None:
@@ -108,7 +131,13 @@ class _Matrices:
 
 
 def ontology_matrices(hpo: Hpo, level: str = "gene") -> _Matrices:
-    """The matrices of `hpo` at `level`, built once and kept on the object (about 1 s)."""
+    """The matrices of `hpo` at `level`, built once and kept on the object (about 1 s).
+
+    Raises:
+        ValueError: naming the levels, when `level` is none of them.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     cache = hpo.__dict__.setdefault("_ranker_matrices", {})
     if level not in cache:
         cache[level] = _Matrices(hpo, level)
@@ -138,8 +167,6 @@ class SimilarityRanker:
         excluded_weight: float = 0.0,
         name: str = "similarity",
     ):
-        if level not in LEVELS:
-            raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
         self.hpo = hpo
         self.m = ontology_matrices(hpo, level)
         self.level = level
@@ -159,21 +186,8 @@ class SimilarityRanker:
     def _term_best(self, q: int) -> np.ndarray:
         """IC of the most informative common ancestor of term index q and each entity's annotations (0 if
         none): a function of q alone, so a batch computes it once per distinct term."""
-        m = self.m
-        anc = m.anc_lists[q]
-        best = np.zeros(len(m.entities), dtype=np.float64)
-        done = np.zeros(len(m.entities), dtype=bool)
-        left = len(m.entities)
-        # Walk q's ancestors from the most informative down; each entity keeps the first one in its closure.
-        for a in anc[np.argsort(-m.ic[anc], kind="stable")]:
-            rows = m.closure.indices[m.closure.indptr[a] : m.closure.indptr[a + 1]]
-            rows = rows[~done[rows]]
-            best[rows] = m.ic[a]
-            done[rows] = True
-            left -= len(rows)
-            if left == 0:
-                break
-        return best
+        mica, _ = self.m.mica(q)
+        return np.where(mica >= 0, self.m.ic[mica], 0.0).astype(np.float64)
 
     def scores(self, case: Case) -> np.ndarray:
         """Score of every gene (aligned with `self.genes`) for one case; higher is better."""
