@@ -62,8 +62,8 @@ class GeneListPolicy:
     `GeneOnlyLogitsProcessor` constrains *sampling*; a trainer that scores the sampled tokens with the plain
     model (TRL's GRPO does) would then follow the gradient of the unconstrained log-probabilities, where mass
     can drift to tokens that are never sampled (non-genes, genes already listed) and are so never penalised.
-    With this policy installed the logits themselves are masked (forward hooks on the model and its output
-    layer, nothing saved with the weights), so sampling, log-probabilities, ratios and entropy all refer to the
+    With this policy installed the logits themselves are masked (a pre-hook on the decoder, a hook on the
+    output layer; nothing saved with the weights), so sampling, log-probabilities, ratios and entropy all refer to the
     same distribution over valid ranked lists:
 
         policy = GeneListPolicy(model, gene_token_ids(tokenizer))
@@ -114,6 +114,7 @@ class ModelRankingResult:
     generated: list[str]  # constrained greedy decoding: `top` distinct genes
     gene_logprobs: np.ndarray = field(repr=False)  # log P(first gene = g | case), aligned with `genes`
     genes: Sequence[str] = field(repr=False, default=())
+    generated_index: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))  # `generated` as indices into `genes`
 
     def full_ranking(self, generated_first: bool = True, top: int | None = None) -> list[tuple[str, float]]:
         """Every gene (or the best `top`), best first: the generated list, then the others by log-probability.
@@ -121,12 +122,8 @@ class ModelRankingResult:
         With `generated_first=False` every gene is ordered by its first-step log-probability alone.
         """
         lp = self.gene_logprobs
-        order = _ranking_order(lp, self._generated_index() if generated_first else np.zeros(0, dtype=np.int64), top)
+        order = _ranking_order(lp, self.generated_index if generated_first else self.generated_index[:0], top)
         return [(self.genes[i], float(lp[i])) for i in order]
-
-    def _generated_index(self) -> np.ndarray:
-        index = {g: i for i, g in enumerate(self.genes)}
-        return np.array([index[g] for g in self.generated], dtype=np.int64)
 
 
 def _ranking_order(logprobs: np.ndarray, generated: np.ndarray, top: int | None = None) -> np.ndarray:
@@ -202,7 +199,8 @@ def rank_genes(
             generated, first_logits = _greedy_generate(bundle, enc["input_ids"], enc["attention_mask"], top)
             logprobs = torch.log_softmax(first_logits.float(), dim=-1).numpy()
             for row, i in enumerate(idx):
-                results[i] = ModelRankingResult(cases[i].id, prompts[i], [genes[j] for j in generated[row].tolist()], logprobs[row], genes)
+                index = generated[row].numpy()
+                results[i] = ModelRankingResult(cases[i].id, prompts[i], [genes[j] for j in index.tolist()], logprobs[row], genes, index)
     return results  # type: ignore[return-value]
 
 
@@ -299,7 +297,7 @@ class ModelRanker:
         results = rank_genes(self.bundle, cases, top=self.generate, hpo=self.hpo, batch_size=self.batch_size)
         ranks = np.empty((len(results), len(self.bundle.gene_symbols)), dtype=np.float64)
         for row, r in enumerate(results):
-            order = _ranking_order(r.gene_logprobs, r._generated_index() if self.generate else np.zeros(0, dtype=np.int64))
+            order = _ranking_order(r.gene_logprobs, r.generated_index)
             ranks[row, order] = np.arange(1, len(order) + 1)
         return ranks
 
