@@ -81,14 +81,20 @@ def fuse_rank_arrays(
     m_full[:, : len(m_genes)] = m_ranks
     c_full = np.full((n, len(universe)), len(c_genes) + 1, dtype=float)
     c_full[:, c_index] = c_ranks
-    score = weight / (k + m_full) + 1.0 / (k + c_full)
-    orders = []
-    for s, m, c in zip(score, m_full, c_full):
-        keep = np.arange(len(s))
-        if top and top < len(s):  # only genes scoring at least the top-th best can be in the head
-            keep = np.flatnonzero(s >= np.partition(s, len(s) - top)[len(s) - top])
-        orders.append(keep[np.lexsort((m[keep], c[keep], -s[keep]))][:top])
-    return universe, score, orders
+    score = _rrf_score(m_full, c_full, k, weight)
+    return universe, score, [_rrf_order(s, m, c, top) for s, m, c in zip(score, m_full, c_full)]
+
+
+def _rrf_score(m_rank: np.ndarray, c_rank: np.ndarray, k: float, weight: float) -> np.ndarray:
+    return weight / (k + m_rank) + 1.0 / (k + c_rank)
+
+
+def _rrf_order(score: np.ndarray, m_rank: np.ndarray, c_rank: np.ndarray, top: int | None) -> np.ndarray:
+    """Indices best first by fused score, ties to the classical rank, then the model's; the best `top` only."""
+    keep = np.arange(len(score))
+    if top and top < len(score):  # only genes scoring at least the top-th best can be in the head
+        keep = np.flatnonzero(score >= np.partition(score, len(score) - top)[len(score) - top])
+    return keep[np.lexsort((m_rank[keep], c_rank[keep], -score[keep]))][:top]
 
 
 @functools.lru_cache(maxsize=8)
@@ -122,8 +128,8 @@ def fuse_rankings(
     c_rank = np.full(len(universe), len(c_genes) + 1, dtype=float)
     c_rank[[index[g] for g in c_genes]] = _tied_ranks(classical)
     if mode == "rrf":
-        score = weight / (k + m_rank) + 1.0 / (k + c_rank)
-        order = np.lexsort((m_rank, c_rank, -score))  # ties go to the classical order, then the model's
+        score = _rrf_score(m_rank, c_rank, k, weight)
+        order = _rrf_order(score, m_rank, c_rank, top)
     else:
         head = c_rank <= candidates
         score = np.full(len(universe), float("-inf"))
