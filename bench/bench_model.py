@@ -6,7 +6,7 @@
 Prints, for the model alone (its decoded list; its first-step scores) and for the shipped ranking (meta.json's
 "ranking": generate, hybrid), p50/p90 latency of one case at a time (`ranker.rank([case], top=10)`), cases per
 second when batched, and, with --cases, top-k / MRR on the validation part of the publication-grouped split
-(data/splits/dev_split.json, else a PMID-hash split). Model and ontology loading ("cold start") is timed
+(data/splits/dev_split.json). Model and ontology loading ("cold start") is timed
 separately and excluded from the per-case numbers. Threads default to 2, the size of the target machine.
 """
 
@@ -20,9 +20,11 @@ import time
 import torch
 
 from ontology import load_hpo
-from rft.cases import Case
+from rft.cases import Case, load_cases
+from rft.evaluate import evaluate
 from rft.model import ModelRanker, load_model
-from rft.model.validation import DEV_SPLIT, evaluate_ranker, load_validation_cases
+from rft.registry import hybrid_ranker, model_folder
+from rft.splits import DEV_SPLIT, select
 
 FIXTURE_CASES = [
     Case("seizure+gdd", ("HP:0001250", "HP:0001263")),  # Seizure, Global developmental delay
@@ -45,19 +47,21 @@ def main() -> None:
     t0 = time.perf_counter()
     hpo = load_hpo()
     t1 = time.perf_counter()
-    bundle = load_model(args.model)
+    bundle = load_model(model_folder(args.model) or args.model)
     t2 = time.perf_counter()
-    cases = load_validation_cases(args.cases, hpo, args.split) if args.cases else FIXTURE_CASES * 100
+    cases = select(load_cases(args.cases, hpo, require_gene=True).cases, args.split, "valid") if args.cases else FIXTURE_CASES * 100
     out: dict = {"model": str(bundle.path), "cold_start_s": {"hpo": round(t1 - t0, 2), "model": round(t2 - t1, 2)}}
 
     rankers = {
         # The model alone, two ways: its decoded list (then the rest by score), and every gene by its
         # first-step log-probability (one forward pass, no decoding).
-        "model (list)": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False, generate=10),
-        "model (scores)": ModelRanker(bundle, hpo, batch_size=args.batch_size, hybrid=False, generate=0),
-        # What `--model` and the app use: meta.json's "ranking" (generate, hybrid).
-        "shipped": ModelRanker(bundle, hpo, batch_size=args.batch_size),
+        "model (list)": ModelRanker(bundle, hpo, batch_size=args.batch_size, generate=10),
+        "model (scores)": ModelRanker(bundle, hpo, batch_size=args.batch_size, generate=0),
     }
+    # What `--model` and the app use: meta.json's "ranking" (generate, hybrid), as rft.registry.load_ranker builds it.
+    shipped = bundle.meta.get("ranking") or {}
+    model = ModelRanker(bundle, hpo, batch_size=args.batch_size, generate=int(shipped.get("generate", 10)))
+    rankers["shipped"] = hybrid_ranker(model, shipped["hybrid"], hpo) if shipped.get("hybrid") else model
     for name, ranker in rankers.items():
         ranker.rank(cases[:2], top=10)  # warm-up (first call builds kernels and caches)
         latencies = []
@@ -75,14 +79,14 @@ def main() -> None:
             "batched": {"n": len(cases), "batch_size": args.batch_size, "cases_per_s": round(cps, 1)},
         }
         if args.cases:
-            out[name]["valid"] = {k: round(v, 4) for k, v in evaluate_ranker(ranker, cases).items()}
+            out[name]["valid"] = {k: round(v, 4) for k, v in evaluate(ranker, cases)[1].items()}
     if args.json:
         print(json.dumps(out, indent=2))
         return
     print(f"model {out['model']}  (cold start: HPO {out['cold_start_s']['hpo']} s, model {out['cold_start_s']['model']} s)")
     for name in rankers:
         r = out[name]
-        print(f"{name} [{r['ranker']}, generate={rankers[name].generate}] one case at a time: p50 {r['latency_ms']['p50']} ms, p90 {r['latency_ms']['p90']} ms; "
+        print(f"{name} [{r['ranker']}] one case at a time: p50 {r['latency_ms']['p50']} ms, p90 {r['latency_ms']['p90']} ms; "
               f"batched ({args.batch_size}): {r['batched']['cases_per_s']} cases/s over {r['batched']['n']} cases")
         if "valid" in r:
             v = r["valid"]

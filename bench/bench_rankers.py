@@ -25,11 +25,11 @@ import tempfile
 from pathlib import Path
 
 from ontology import load_hpo
-from rft.cases import write_jsonl
-from rft.grader import rank_of
-from rft.metrics import summarize
-from rft.rankers import LikelihoodRatioRanker, SimilarityRanker, get_ranker
-from rft.splits import DEV_SPLIT, load_split
+from rft.cases import load_cases, write_jsonl
+from rft.evaluate import grade_rankings, results_metrics
+from rft.rankers import LikelihoodRatioRanker, RankedGene, Ranking, SimilarityRanker
+from rft.registry import load_ranker
+from rft.splits import DEV_SPLIT, select
 
 PEER_DIR = Path(__file__).resolve().parents[1] / ".bench-hpo3"
 
@@ -38,13 +38,13 @@ def measure(ranker, cases, n_latency: int = 200) -> dict:
     t0 = time.perf_counter()
     rankings = ranker.rank(cases)
     batched = (time.perf_counter() - t0) * 1000 / len(cases)
-    ranks = [rank_of(r.symbols, c.genes) for r, c in zip(rankings, cases, strict=True)]
+    metrics = results_metrics(grade_rankings(cases, rankings))
     single = []
     for case in cases[:n_latency]:
         t0 = time.perf_counter()
         ranker.rank([case], top=10)
         single.append((time.perf_counter() - t0) * 1000)
-    return summarize(ranks) | {"ms": statistics.median(single), "ms_batched": batched}
+    return metrics | {"ms": statistics.median(single), "ms_batched": batched}
 
 
 def run_peer(cases, hpo) -> dict | None:
@@ -58,8 +58,8 @@ def run_peer(cases, hpo) -> dict | None:
         script = Path(__file__).with_name("peer_hpo3.py")
         subprocess.run([sys.executable, str(script), str(inp), str(out), "--data-dir", str(hpo.data_dir)], env=env, check=True)
         rows = {r["case_id"]: r for r in map(json.loads, out.read_text().splitlines())}
-    ranks = [rank_of(rows[c.id]["genes"], c.genes) for c in cases]
-    return summarize(ranks) | {"ms": rows[cases[0].id]["ms"]}
+    rankings = [Ranking(c.id, [RankedGene(g, 0.0) for g in rows[c.id]["genes"]]) for c in cases]
+    return results_metrics(grade_rankings(cases, rankings)) | {"ms": rows[cases[0].id]["ms"]}
 
 
 def main() -> None:
@@ -70,11 +70,8 @@ def main() -> None:
     ap.add_argument("--no-variants", action="store_true", help="only the shipped settings of each ranker")
     args = ap.parse_args()
 
-    from rft.cases import load_cases
-
     hpo = load_hpo()
-    valid_ids = set(load_split(args.split)["valid"])
-    cases = [c for c in load_cases(args.cases, hpo, require_gene=True).cases if c.id in valid_ids]
+    cases = select(load_cases(args.cases, hpo, require_gene=True).cases, args.split, "valid")
     rows: dict[str, dict] = {}
     rows["similarity (Resnik BMA patient->disease, gene = best disease) [shipped]"] = measure(SimilarityRanker(hpo), cases)
     rows["likelihood (LR per disease, gene = best disease) [shipped]"] = measure(LikelihoodRatioRanker(hpo), cases)
@@ -89,7 +86,7 @@ def main() -> None:
     if peer:
         rows["hpo3 gene enrichment (peer, hypergeometric)"] = peer
     for m in args.models:
-        ranker = get_ranker("default" if m == "default" else f"model:{m}", hpo)
+        ranker = load_ranker(m if m == "default" else f"model:{m}", hpo)
         rows[f"model: {m} ({ranker.name})"] = measure(ranker, cases)
 
     print(f"validation split: {len(cases)} cases ({args.split}); HPO {hpo.version}\n")

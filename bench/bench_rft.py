@@ -21,16 +21,17 @@ import time
 from pathlib import Path
 
 from ontology import load_hpo
-from rft.grader import rank_of
+from rft.evaluate import evaluate
 from rft.metrics import summarize
+from rft.model import ModelRanker
+from rft.registry import load_ranker
 from rft.train import RftConfig, prepare_data, train
 
 METRICS = ("mean_score", "top1", "top5", "top10", "mrr")
 
 
 def ranks_of(ranker, cases) -> list[int | None]:
-    rankings = ranker.rank(cases)
-    return [rank_of(r.symbols, c.genes) for r, c in zip(rankings, cases, strict=True)]
+    return [r.rank for r in evaluate(ranker, cases)[0]]
 
 
 def split_metrics(ranks, cases, seen: set[str], k: int) -> dict[str, dict]:
@@ -69,9 +70,6 @@ def main() -> None:
         plot(json.loads((Path(args.out) / "rft_experiment.json").read_text()), args.classical, Path(args.out) / "rft_experiment.png")
         return
 
-    from rft.model import ModelRanker
-    from rft.rankers import get_ranker
-
     hpo = load_hpo()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -95,8 +93,8 @@ def main() -> None:
 
     results: dict[str, dict] = {}
     # The model alone, by its decoded list: what RFT samples, the grader scores and GRPO tunes.
-    base_ranks = ranks_of(ModelRanker(args.base, hpo, hybrid=False, generate=10), valid)
-    classical_ranks = ranks_of(get_ranker(args.classical, hpo), valid)
+    base_ranks = ranks_of(ModelRanker(args.base, hpo, generate=10), valid)
+    classical_ranks = ranks_of(load_ranker(args.classical, hpo), valid)
     for size in args.sizes:
         cfg = config(size)
         run_data = prepare_data(cfg, hpo)
@@ -107,7 +105,7 @@ def main() -> None:
             print(f"trained n={size} in {time.perf_counter() - t0:.0f} s", flush=True)
         meta = json.loads(meta_path.read_text())
         seen = {g for c in run_data.train for g in c.genes}
-        ranks = ranks_of(ModelRanker(Path(cfg.out) / "merged", hpo, hybrid=False, generate=10), valid)
+        ranks = ranks_of(ModelRanker(Path(cfg.out) / "merged", hpo, generate=10), valid)
         results[size] = {
             "n_train": len(run_data.train), "steps": meta["steps"], "train_seconds": meta["train_seconds"],
             "rft": split_metrics(ranks, valid, seen, 10), "base": split_metrics(base_ranks, valid, seen, 10),

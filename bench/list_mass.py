@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from ontology import load_hpo
+from rft.cases import load_cases
 from rft.model import load_model, rank_genes
-from rft.model.validation import DEV_SPLIT, load_validation_cases
+from rft.splits import DEV_SPLIT, select
 
 
 def main() -> None:
@@ -33,7 +34,7 @@ def main() -> None:
     hpo = load_hpo()
     bundle = load_model(args.model)
     tok = bundle.tokenizer
-    cases = load_validation_cases(args.cases, hpo, args.split)[: args.n]
+    cases = select(load_cases(args.cases, hpo, require_gene=True).cases, args.split, "valid")[: args.n]
     gene_id = dict(zip(bundle.gene_symbols, bundle.gene_ids))
     allowed = torch.zeros(len(tok), dtype=torch.bool)
     allowed[bundle.gene_ids] = True

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ import networkx as nx
 import obonet
 
 from ontology.annotations import read_disease_names, read_genes_to_phenotype
+from ontology.term import Term
 
 __all__ = ["Term", "Hpo", "load_hpo", "default_data_dir", "HPO_DIR_ENV", "PHENOTYPIC_ABNORMALITY"]
 
@@ -32,17 +32,6 @@ PHENOTYPIC_ABNORMALITY = "HP:0000118"
 _REQUIRED_FILES = ("hp.obo", "genes_to_phenotype.txt", "phenotype.hpoa")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"')
 _DEFINITION = re.compile(r'^"((?:[^"\\]|\\.)*)"')
-
-
-@dataclass(frozen=True)
-class Term:
-    """One current (non-obsolete) HPO term."""
-
-    id: str
-    label: str
-    synonyms: tuple[str, ...] = ()
-    definition: str = ""
-    parents: tuple[str, ...] = ()
 
 
 def default_data_dir() -> Path:
@@ -237,7 +226,8 @@ class Hpo:
     def _search_index(self):
         from ontology.search import TermSearchIndex
 
-        return TermSearchIndex(self)
+        popularity = {t: len(g) for t, g in self.term_genes.items()}
+        return TermSearchIndex(self.terms, self.redirects, popularity)
 
     def search(self, query: str, limit: int = 10):
         """Terms matching `query` by id, label or synonym; exact label > prefix > substring. See `ontology.search`."""

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Mapping
 
-if TYPE_CHECKING:
-    from ontology.hpo import Hpo
+from ontology.term import Term
 
 __all__ = ["SearchHit", "TermSearchIndex", "normalize_query"]
 
@@ -42,19 +41,25 @@ def normalize_query(text: str) -> str:
 
 
 class TermSearchIndex:
-    """Label/synonym index of one `Hpo`; build once, query many times."""
+    """Label/synonym index of one release's terms; build once, query many times.
 
-    def __init__(self, hpo: Hpo):
-        self._hpo = hpo
+    Args:
+        terms: current terms by id.
+        redirects: alternative and obsolete ids -> current id (an id query finds the current term).
+        popularity: how many genes each term annotates (ties go to the more popular term).
+    """
+
+    def __init__(self, terms: Mapping[str, Term], redirects: Mapping[str, str], popularity: Mapping[str, int]):
+        self._terms, self._redirects = terms, redirects
         texts, ids, is_label = [], [], []
-        for term in hpo.terms.values():
+        for term in terms.values():
             for j, text in enumerate((term.label, *term.synonyms)):
                 texts.append(normalize_query(text))
                 ids.append(term.id)
                 is_label.append(j == 0)
         self._texts, self._ids, self._is_label = texts, ids, is_label
-        self._popularity = {t: len(g) for t, g in hpo.term_genes.items()}
-        self._id_digits = sorted((t.split(":", 1)[1], t) for t in hpo.terms)
+        self._popularity = popularity
+        self._id_digits = sorted((t.split(":", 1)[1], t) for t in terms)
         # Short queries match thousands of texts by substring; answer them from word-prefix lists instead.
         self._short_cache: dict[tuple[str, int], list[SearchHit]] = {}
         self._prefix: dict[str, list[int]] = {}
@@ -109,7 +114,7 @@ class TermSearchIndex:
             if tid not in best or key < best[tid]:
                 best[tid] = key
         ranked = sorted(best.items(), key=lambda kv: kv[1])[:limit]
-        hits = [SearchHit(tid, self._hpo.terms[tid].label, self._texts[key[3]], key[0]) for tid, key in ranked]
+        hits = [SearchHit(tid, self._terms[tid].label, self._texts[key[3]], key[0]) for tid, key in ranked]
         if len(q) <= _SHORT_PREFIX:
             self._short_cache[(q, limit)] = hits  # a few hundred possible keys: keep them all
         return hits
@@ -118,8 +123,8 @@ class TermSearchIndex:
         hits: list[SearchHit] = []
         # "1250" means HP:0001250; "000125" (leading zero, short) is the start of an id being typed.
         full = f"HP:{int(digits):07d}" if len(digits) == 7 or not digits.startswith("0") else ""
-        if full in self._hpo.terms or full in self._hpo.redirects:
-            term = self._hpo.term(full)
+        if full in self._terms or full in self._redirects:
+            term = self._terms[self._redirects.get(full, full)]
             hits.append(SearchHit(term.id, term.label, full, 0))
         if len(digits) < 7:
             # A partial number is a prefix of the 7-digit id, as a person types it: "00012" → HP:00012xx.
@@ -127,5 +132,5 @@ class TermSearchIndex:
                 if len(hits) >= limit:
                     break
                 if d.startswith(digits) and tid != full:
-                    hits.append(SearchHit(tid, self._hpo.terms[tid].label, tid, 2))
+                    hits.append(SearchHit(tid, self._terms[tid].label, tid, 2))
         return hits[:limit]

@@ -7,11 +7,11 @@ import streamlit as st
 
 from rft import report
 from rft.cases import load_cases_from_bytes
-from rft.ui import EXAMPLES_DIR, cached_hpo, cached_ranker, ranker_choices
+from rft.evaluate import grade_rankings, results_metrics, results_text
+from rft.grader import DEFAULT_K
+from rft.registry import ranker_choices
+from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_hpo, cached_ranker, case_upload, rank_with_progress
 
-MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
-K = 10
-CHUNK = 16  # cases ranked between two saves of the partial results
 hpo = cached_hpo()
 
 st.title("Batch")
@@ -21,38 +21,26 @@ st.caption(
 )
 
 
-
 def _use_example(flag: bool) -> None:
     st.session_state.batch_use_example = flag
 
 
-uploaded = st.file_uploader(
-    "Case file", type=["json", "zip", "jsonl", "csv", "tsv"], key="batch_upload", max_upload_size=MAX_UPLOAD_MB,
-    on_change=_use_example, args=(False,),
-)
+files = case_upload("Case file", "batch_upload", on_change=_use_example, args=(False,))
 st.button("Load the example batch", key="batch_example", on_click=_use_example, args=(True,),
           help="data/examples/batch_with_problems.csv: four good rows, one bad")
 
-source = None  # (name, bytes) of what is loaded
-if uploaded is not None:
-    source = (uploaded.name, uploaded.getvalue())
-elif st.session_state.get("batch_use_example"):
+source = files[0] if files else None  # (name, bytes) of what is loaded
+if source is None and st.session_state.get("batch_use_example"):
     path = EXAMPLES_DIR / "batch_with_problems.csv"
     source = (f"example:{path.name}", path.read_bytes())
-
 if source is None:
     st.info("Upload a file, or load the example batch, to see its validation report.")
     st.stop()
 
 name, data = source
-if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-    st.error(f"{name} is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
-    st.stop()
-
 digest = hashlib.sha1(data).hexdigest()
 if st.session_state.get("batch_digest") != digest:  # a new file: forget the previous batch's results
     st.session_state.batch_digest = digest
-    st.session_state.batch_source_name = name
     st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None}
 done = st.session_state.batch_done
 
@@ -95,12 +83,10 @@ n_done = len(done["rankings"])
 label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(batch.cases)} cases"
 if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batch.cases)):
     done.update(ranker=ranker_label, error=None)
-    progress = st.progress(n_done / len(batch.cases), text=f"{n_done} of {len(batch.cases)} cases ranked")
     try:
         ranker = cached_ranker(choices[ranker_label].spec, hpo)
-        for n, rankings in report.rank_in_chunks(ranker, batch.cases, int(top), CHUNK, start=n_done):
-            done["rankings"].extend(rankings)  # kept at once: an error or a stop later loses nothing ranked
-            progress.progress(n / len(batch.cases), text=f"{n} of {len(batch.cases)} cases ranked")
+        # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
+        rank_with_progress(ranker, batch.cases, int(top), start=n_done, done=done["rankings"])
     except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued
         done["error"] = f"{type(e).__name__}: {e}" if not isinstance(e, ValueError) else str(e)
     st.rerun()  # redraw with the new state: results, and the button turned into "Continue ranking" after a failure
@@ -112,24 +98,24 @@ if not rankings:
     st.stop()
 
 st.subheader("Results" + (f" ({len(rankings)} of {len(batch.cases)} cases)" if len(rankings) < len(batch.cases) else ""))
-results = report.case_results_frame(batch.cases[: len(rankings)], rankings, k=K)
-if results["causal_gene"].astype(bool).any():
-    mt = report.metrics_of(results, k=K)
+results = grade_rankings(batch.cases[: len(rankings)], rankings, k=DEFAULT_K, ranker=done["ranker"] or "")
+metrics = results_metrics(results)
+if metrics["n"]:
     m = st.columns(6)
     for col, key in zip(m, ("top1", "top3", "top10", "top50", "mrr", "mean_score")):
-        col.metric(key.replace("top", "top-").upper() if key.startswith("top") else key.replace("_", " "), f"{mt[key]:.3f}")
-    curve = report.topk_curves_frame({done["ranker"]: results}, max_k=50)
+        col.metric(key.replace("top", "top-").upper() if key.startswith("top") else key.replace("_", " "), f"{metrics[key]:.3f}")
+    curve = report.topk_curves_frame({done["ranker"]: [r.rank for r in results if r.genes]}, max_k=50)
     st.line_chart(curve, x="k", y="fraction", color="ranker", x_label="k (rank cut-off)", y_label="cases solved within top k", height=260)
 st.dataframe(
-    results,
+    report.results_frame(results),
     key="batch_results",
     hide_index=True,
     width="stretch",
     column_config={"score": st.column_config.ProgressColumn("score", format="%.2f", min_value=0.0, max_value=1.0)},
 )
 d1, d2, d3, _ = st.columns([1, 1, 1, 3])
-d1.download_button("Results (CSV)", report.frame_to_csv_bytes(results), "batch_results.csv", "text/csv", key="batch_dl_results", on_click="ignore")
+d1.download_button("Results (CSV)", results_text(results, csv_format=True), "batch_results.csv", "text/csv", key="batch_dl_results", on_click="ignore")
 d2.download_button("All rankings (CSV)", report.frame_to_csv_bytes(report.rankings_long_frame(rankings)), "batch_rankings.csv", "text/csv",
                    key="batch_dl_rankings", on_click="ignore")
-d3.download_button("Metrics (JSON)", json.dumps(report.metrics_of(results, k=K) | {"ranker": done["ranker"], "hpo_version": hpo.version}, indent=2),
+d3.download_button("Metrics (JSON)", json.dumps(metrics | {"ranker": done["ranker"], "hpo_version": hpo.version}, indent=2),
                    "batch_metrics.json", "application/json", key="batch_dl_metrics", on_click="ignore")

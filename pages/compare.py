@@ -1,29 +1,32 @@
-"""Compare: two or more rankers or models on the same cases (or saved results), side by side."""
+"""Compare: two or more rankers or models on the same cases (or saved results files), side by side."""
+
+import math
+from pathlib import Path
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from rft import report
 from rft.cases import load_cases_from_bytes
-from rft.ui import EXAMPLES_DIR, cached_hpo, cached_ranker, ranker_choices
+from rft.evaluate import compare, grade_rankings, read_results, unique_names
+from rft.grader import DEFAULT_K
+from rft.registry import ranker_choices
+from rft.ui import EXAMPLES_DIR, cached_hpo, cached_ranker, case_upload, rank_with_progress
 
-MAX_UPLOAD_MB = 50
-K = 10
-CHUNK = 16
 hpo = cached_hpo()
-st.session_state.setdefault("cmp_results", {})  # ranker label -> per-case results frame
+st.session_state.setdefault("cmp_results", {})  # ranker name -> list of CaseResult
 
 st.title("Compare")
-st.caption("Metrics side by side, top-k curves, and the cases one ranker solves and another does not. Cases need a known causal gene.")
+st.caption("Metrics side by side, top-k curves, a paired test, and the cases one ranker solves and another does not. Cases need a known causal gene.")
 
 run_tab, saved_tab = st.tabs(["Run rankers on cases", "Saved results"])
 with run_tab:
-    uploaded = st.file_uploader(f"Cases (phenopacket JSON/zip, JSONL or CSV; at most {MAX_UPLOAD_MB} MB)",
-                                type=["json", "zip", "jsonl", "csv", "tsv"], key="cmp_upload", max_upload_size=MAX_UPLOAD_MB)
-    use_example = st.checkbox("Use the example cases (data/examples/cases.jsonl)", key="cmp_use_example", value=uploaded is None)
+    files = case_upload("Cases (phenopacket JSON/zip, JSONL or CSV)", "cmp_upload")
+    use_example = st.checkbox("Use the example cases (data/examples/cases.jsonl)", key="cmp_use_example", value=not files)
     choices = {c.label: c for c in ranker_choices()}
     picked = st.multiselect("Rankers (two or more)", list(choices), default=list(choices)[:2], key="cmp_rankers")
-    source = (uploaded.name, uploaded.getvalue()) if uploaded is not None else None
+    source = files[0] if files else None
     if source is None and use_example:
         source = ("cases.jsonl", (EXAMPLES_DIR / "cases.jsonl").read_bytes())
     cases = []
@@ -43,47 +46,59 @@ with run_tab:
         st.info("Pick at least two rankers.")
     if run:
         results = {}
-        progress = st.progress(0.0, text="ranking…")
-        total = len(picked) * len(cases)
-        for i, label in enumerate(picked):
-            rankings = []
+        for label in picked:
             try:
                 ranker = cached_ranker(choices[label].spec, hpo)
-                for n, chunk in report.rank_in_chunks(ranker, cases, None, CHUNK):
-                    rankings.extend(chunk)
-                    progress.progress((i * len(cases) + n) / total, text=f"{label}: {n} of {len(cases)} cases")
+                rankings = rank_with_progress(ranker, cases, None, label=f"{label}: ")
             except (ValueError, ImportError) as e:
                 st.error(f"{label}: {e}")
                 continue
-            results[label] = report.case_results_frame(cases, rankings, k=K)
-        progress.empty()
+            results[label] = grade_rankings(cases, rankings, k=DEFAULT_K, ranker=label)
         st.session_state.cmp_results = results
 
 with saved_tab:
-    saved = st.file_uploader("Two or more results CSVs downloaded from the Batch page", type=["csv"], accept_multiple_files=True, key="cmp_saved")
-    if st.button("Compare saved results", key="cmp_run_saved", disabled=len(saved or []) < 2):
-        results = {}
-        for f in saved:
+    saved = case_upload("Two or more results files: CSV from the Batch page, or JSONL from `rft eval --out`", "cmp_saved",
+                        types=["csv", "jsonl"], multiple=True)
+    if st.button("Compare saved results", key="cmp_run_saved", disabled=len(saved) < 2):
+        loaded, names = [], []
+        for name, data in saved:
             try:
-                results[f.name.removesuffix(".csv")] = report.read_saved_results(f.name, f.getvalue())
+                loaded.append(read_results(name, data))
             except ValueError as e:
                 st.error(str(e))
-        st.session_state.cmp_results = results
+                continue
+            names.append(Path(name).stem)
+        st.session_state.cmp_results = dict(zip(unique_names(names), loaded))
 
 results = st.session_state.cmp_results
 if len(results) < 2:
     st.stop()
+try:
+    comparison = compare(results, k=DEFAULT_K)
+except ValueError as e:
+    st.error(str(e))
+    st.stop()
 
 st.divider()
 st.subheader("Metrics")
-table = report.metrics_table(results, k=K)
+dropped = [f"{n}: {d}" for n, d in comparison.dropped.items() if d]
+st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {', '.join(dropped)})" if dropped else ""))
+table = pd.DataFrame.from_dict(comparison.metrics, orient="index").rename_axis("ranker").reset_index()
 st.dataframe(table, key="cmp_metrics", hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in table.columns if c not in ("ranker", "n")})
+tests = pd.DataFrame([
+    {"ranker": p["name"], "against": p["against"], "better on": p["wins"], "worse on": p["losses"], "tied on": p["ties"],
+     "Wilcoxon signed-rank p": None if math.isnan(p["wilcoxon_p"]) else p["wilcoxon_p"]}
+    for p in comparison.pairwise
+])
+st.markdown("**Paired test on the per-case ranks** (an unranked gene counts as worse than any rank)")
+st.dataframe(tests, key="cmp_tests", hide_index=True, width="stretch",
+             column_config={"Wilcoxon signed-rank p": st.column_config.NumberColumn(format="%.2g")})
 
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Top-k curve")
-    curves = report.topk_curves_frame(results, max_k=50)
+    curves = report.topk_curves_frame(comparison.ranks, max_k=50)
     chart = (
         alt.Chart(curves)
         .mark_line(point=alt.OverlayMarkDef(size=12))
@@ -98,12 +113,12 @@ with left:
 
 with right:
     st.subheader("Per-case ranks")
-    names = list(results)
+    names = comparison.names
     a_col, b_col = st.columns(2)
     name_a = a_col.selectbox("x axis", names, index=0, key="cmp_a")
     name_b = b_col.selectbox("y axis", names, index=1, key="cmp_b")
-    pairs = report.rank_pairs(results[name_a], results[name_b], "a", "b", k=K)
-    worst = int(max(pairs["rank_a"].max(skipna=True) or 1, pairs["rank_b"].max(skipna=True) or 1, K)) * 2
+    pairs = report.rank_pairs(comparison, name_a, name_b, k=DEFAULT_K)
+    worst = int(max(pairs["rank_a"].max(skipna=True) or 1, pairs["rank_b"].max(skipna=True) or 1, DEFAULT_K)) * 2
     plot = pairs.assign(x=pairs["rank_a"].fillna(worst).astype(float), y=pairs["rank_b"].fillna(worst).astype(float),
                         winner=pairs["winner"].replace({"a": f"only {name_a}", "b": f"only {name_b}"}))
     scatter = (
@@ -112,7 +127,7 @@ with right:
         .encode(
             x=alt.X("x:Q", scale=alt.Scale(type="log"), title=f"rank by {name_a} (unranked at right)"),
             y=alt.Y("y:Q", scale=alt.Scale(type="log"), title=f"rank by {name_b}"),
-            color=alt.Color("winner:N", title=f"in top {K}", legend=alt.Legend(orient="bottom")),
+            color=alt.Color("winner:N", title=f"in top {DEFAULT_K}", legend=alt.Legend(orient="bottom")),
             tooltip=["case_id", "causal_gene", alt.Tooltip("rank_a:Q", title=name_a), alt.Tooltip("rank_b:Q", title=name_b)],
         )
     )
@@ -120,14 +135,12 @@ with right:
     st.altair_chart(scatter + diagonal, key="cmp_scatter")
 
 only = pairs[pairs["winner"].isin(["a", "b"])].replace({"winner": {"a": name_a, "b": name_b}})
-st.markdown(f"**Cases only one of them gets into the top {K}** ({len(only)})")
-st.dataframe(only.rename(columns={"rank_a": f"rank ({name_a})", "rank_b": f"rank ({name_b})", "winner": f"top {K} only by"}),
+st.markdown(f"**Cases only one of them gets into the top {DEFAULT_K}** ({len(only)})")
+st.dataframe(only.rename(columns={"rank_a": f"rank ({name_a})", "rank_b": f"rank ({name_b})", "winner": f"top {DEFAULT_K} only by"}),
              key="cmp_only", hide_index=True, width="stretch")
 
-wide = None
-for name, frame in results.items():
-    part = frame[["case_id", "causal_gene", "rank"]].rename(columns={"rank": f"rank ({name})"})
-    wide = part if wide is None else wide.merge(part.drop(columns="causal_gene"), on="case_id", how="outer")
+wide = pd.DataFrame({"case_id": comparison.case_ids, "causal_gene": comparison.causal}
+                    | {f"rank ({n})": pd.array(comparison.ranks[n], dtype="Int64") for n in names})
 d1, d2, _ = st.columns([1, 1, 3])
 d1.download_button("Metrics (CSV)", report.frame_to_csv_bytes(table), "compare_metrics.csv", "text/csv", key="cmp_dl_metrics", on_click="ignore")
 d2.download_button("Per-case ranks (CSV)", report.frame_to_csv_bytes(wide), "compare_ranks.csv", "text/csv", key="cmp_dl_ranks", on_click="ignore")

@@ -7,10 +7,11 @@ import streamlit as st
 
 from rft import report
 from rft.cases import Case
-from rft.grader import rank_of, score_rank
-from rft.ui import cached_hpo, cached_ranker, example_cases, ranker_choices, term_label
+from rft.evidence import explain
+from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.registry import ranker_choices
+from rft.ui import cached_hpo, cached_ranker, example_cases, term_label
 
-K = 10  # the grader's k, as in training and evaluation
 hpo = cached_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
@@ -121,7 +122,7 @@ if result:
     if case.genes:
         rank = rank_of(ranking.symbols, case.genes)
         m[2].metric(f"Rank of {', '.join(case.genes)}", rank if rank else "not ranked")
-        m[3].metric(f"Grader score (top-{K})", f"{score_rank(rank, K):.2f}")
+        m[3].metric(f"Grader score (top-{DEFAULT_K})", f"{score_rank(rank, DEFAULT_K):.2f}")
 
     table = report.ranking_frame(ranking, hpo, case.genes).head(int(top_n))
     st.dataframe(
@@ -139,16 +140,14 @@ if result:
     st.subheader("Evidence")
     gene = st.selectbox("Gene", table["gene"].tolist(), key="dx_evidence_gene")
     if gene:
-        evidence = report.gene_evidence_frames(hpo, case, gene)
-        st.markdown(f"**{gene}**: how the patient's terms meet the gene's {len(hpo.gene_terms.get(gene, {}))} annotated terms")
-        if evidence is None:
-            st.caption("Term-by-term evidence needs rft.evidence, which this installation lacks.")
-        else:
-            present_ev, excluded_ev = evidence
-            st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
-            if len(excluded_ev):
-                st.markdown("Absent terms that count against it")
-                st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
+        ev = explain(hpo, case, gene)
+        present_ev, excluded_ev = report.evidence_frames(ev)
+        disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
+        st.markdown(f"**{gene}** is scored{disease}: similarity score {ev.score:.2f}, the mean information content of the matches below")
+        st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
+        if len(excluded_ev):
+            st.markdown("Absent terms that disease is annotated with" + ("" if ev.excluded_counted else " (shown for review; the similarity ranker does not count them)"))
+            st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
         diseases = hpo.diseases(gene)
         if diseases:
             with st.expander(f"Associated diseases ({len(diseases)})"):
@@ -160,5 +159,5 @@ if result:
                        "gene_ranking.csv", "text/csv", key="dx_dl_csv", on_click="ignore")
     d2.download_button("Download JSON", json.dumps(record, indent=2), "gene_ranking.json", "application/json",
                        key="dx_dl_json", on_click="ignore")
-    d3.download_button("Printable summary", report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], K, top=int(top_n)),
+    d3.download_button("Printable summary", report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], DEFAULT_K, top=int(top_n)),
                        "gene_ranking_summary.html", "text/html", key="dx_dl_html", on_click="ignore")

@@ -6,14 +6,14 @@ import altair as alt
 import streamlit as st
 
 from rft.model_card import find_model_folders, read_model_card
-from rft.ui import models_dir
+from rft.registry import MODELS_DIR_ENV, models_dirs
 
 st.title("Models")
-folder = st.text_input("Models folder", value=str(models_dir()), key="models_dir",
-                       help="Every sub-folder with a meta.json is a model (set $RFT_MODELS_DIR to change the default).")
-folders = find_model_folders(folder)
+roots = models_dirs()
+st.caption("Model folders (a folder with a meta.json) under " + ", ".join(str(r) for r in roots) + f"; add folders with ${MODELS_DIR_ENV}.")
+folders = [f for root in roots for f in find_model_folders(root)]
 if not folders:
-    st.info(f"No model folder (a folder with a meta.json) under {folder}. The classical rankers still work on every page.")
+    st.info("No model folder found. The classical rankers still work on every page.")
     st.stop()
 
 for i, path in enumerate(folders):

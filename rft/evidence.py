@@ -1,18 +1,17 @@
-"""Why a gene ranks where it does: per patient term, the gene annotation it matches and how specifically.
+"""Why a gene ranks where it does: the similarity ranker's own computation, term by term.
 
     from rft.evidence import explain
-    ev = explain(hpo, case, "SCN1A")
-    for m in ev.present:   # one per present term
+    ev = explain(hpo, case, "SCN1A")          # or explain(hpo, case, gene, ranker=SimilarityRanker(hpo, ...))
+    ev.best_disease                           # (id, name): the gene's disease the ranker scored it by
+    for m in ev.present:                      # one per present term
         print(m.patient_term, m.gene_term, m.common_ancestor, round(m.ic, 2), m.exact)
-    ev.excluded            # absent terms the gene is annotated with: they count against it
-    ev.diseases            # [(disease id, name), ...] behind the gene's annotations
-    ev.best_disease        # (id, name) of the disease the terms were matched against (level="disease")
+    ev.score                                  # mean of the matches' IC: the ranker's score for the gene
+    ev.excluded                               # absent terms the best disease is annotated with
 
-A match runs through the most informative common ancestor (MICA) of the patient term and the gene's
-annotated terms, the quantity the similarity ranker averages (Resnik). `exact` is true when the gene is
-annotated with the patient term itself or a more specific one. With level="disease" (the default, as in the
-shipped rankers) the matches run against the gene's best-matching disease (highest Resnik best-match average);
-with level="gene", against the gene's annotations merged over its diseases. IC is `hpo.ic` (over genes).
+`explain` reads the very matrices the `SimilarityRanker` scores with (`rft.rankers.matrices`): the same
+annotation closure, the same information content (computed over the scored diseases), the same most
+informative common ancestor (MICA) per term, and the same best disease (the highest-scoring of the gene's
+diseases, as `score_matrix` takes it). So `ev.score` equals the ranker's one-sided score of the gene.
 """
 
 from __future__ import annotations
@@ -20,25 +19,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from rft.rankers.similarity import SimilarityRanker
+
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
+    from rft.rankers.matrices import OntologyMatrices
 
 __all__ = ["TermMatch", "Evidence", "explain"]
 
 
 @dataclass(frozen=True)
 class TermMatch:
-    """How one patient term meets a gene's annotations."""
+    """How one patient term meets the annotations the gene was scored by."""
 
     patient_term: str
     patient_label: str
-    gene_term: str | None  # the annotated term the match runs through (None: nothing below the root)
+    gene_term: str | None  # the most specific annotated term under the common ancestor (None: nothing shared)
     gene_label: str | None
     common_ancestor: str | None
     common_label: str | None
-    ic: float  # information content of the common ancestor
-    exact: bool  # gene annotated with the patient term itself or a descendant
+    ic: float  # information content of the common ancestor, as the ranker computes it
+    exact: bool  # annotated with the patient term itself or a more specific one
     frequency: float | None = None  # annotated frequency of `gene_term`, when given
 
 
@@ -48,66 +52,60 @@ class Evidence:
     present: list[TermMatch] = field(default_factory=list)
     excluded: list[TermMatch] = field(default_factory=list)
     diseases: list[tuple[str, str]] = field(default_factory=list)
-    best_disease: tuple[str, str] | None = None  # the disease matched against, at level="disease"
+    best_disease: tuple[str, str] | None = None  # the disease the gene was scored by (level="disease")
+    score: float = 0.0  # mean IC over the present terms the ranker knows: its one-sided score
+    excluded_counted: bool = False  # does the ranker count excluded terms against the gene?
 
 
-def _best_under(hpo: Hpo, gene_terms: dict, term: str) -> str | None:
-    """The gene's most specific annotated term at or under `term`."""
-    under = [t for t in gene_terms if term == t or term in hpo.ancestors(t)]
-    return max(under, key=lambda t: _specificity(hpo, t)) if under else None
-
-
-def _specificity(hpo: Hpo, term: str) -> tuple[float, int, str]:
-    """IC first; at equal IC the deeper term (more ancestors) is the more specific one."""
-    return (hpo.ic.get(term, 0.0), len(hpo.ancestors(term)), term)
-
-
-def _resnik_bma(hpo: Hpo, present: list[str], closure: set[str]) -> float:
-    return sum(max((hpo.ic.get(a, 0.0) for a in hpo.ancestors(q, include_self=True) if a in closure), default=0.0) for q in present)
-
-
-def explain(hpo: Hpo, case: Case, gene: str, level: str = "disease") -> Evidence:
-    """Term-by-term evidence for `gene` in `case`.
-
-    Args:
-        level: "disease" matches against the gene's best-matching disease, "gene" against all its annotations.
+def explain(hpo: Hpo, case: Case, gene: str, ranker: SimilarityRanker | None = None, level: str = "disease") -> Evidence:
+    """Term-by-term evidence for `gene` in `case`, as `ranker` (default: `SimilarityRanker(hpo, level=level)`) scores it.
 
     Raises:
         ValueError: the gene has no phenotype annotation in this HPO release, or `level` is unknown.
     """
-    if level not in ("gene", "disease"):
-        raise ValueError(f"level must be one of gene, disease, got {level!r}")
+    ranker = ranker or SimilarityRanker(hpo, level=level)
+    m = ranker.m
     symbol = hpo.canonical_gene(gene)
-    if symbol is None:
+    if symbol is None or symbol not in m.gene_index:
         raise ValueError(f"gene {gene!r} has no phenotype annotation in HPO {hpo.version}")
-    gene_terms = hpo.gene_terms[symbol]
-    closure = {a for t in gene_terms for a in hpo.ancestors(t, include_self=True)}
-    ev = Evidence(symbol, diseases=hpo.diseases(symbol))
-    own = [d for d in sorted(hpo.gene_diseases.get(symbol, ())) if d in hpo.disease_terms]
-    if level == "disease" and own:
-        present = [q for q in case.present if q in hpo.terms]
-        closures = {d: {a for t in hpo.disease_terms[d] for a in hpo.ancestors(t, include_self=True)} for d in own}
-        best = max(own, key=lambda d: _resnik_bma(hpo, present, closures[d]))  # first by id on ties
-        gene_terms, closure = hpo.disease_terms[best], closures[best]
-        ev.best_disease = (best, hpo.disease_names.get(best, best))
+    entities = m.entities_of(symbol)
+    scores = ranker.entity_score_matrix([case])[0][entities]
+    best = int(entities[int(np.argmax(scores))])  # the first of equals, as np.maximum.reduceat keeps the value
+    name = m.entities[best]
+    annotated = m.entity_terms[name]
+    ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=bool(ranker.excluded_weight))
+    if ranker.level == "disease":
+        ev.best_disease = (name, hpo.disease_names.get(name, name))
+    closure = {m.terms[int(a)] for a in m.closure[best].nonzero()[1]}  # the best entity's annotation closure
+    ics = []
     for q in case.present:
-        if q not in hpo.terms:
+        if q not in m.term_index:
             continue
-        # A common ancestor every gene shares (IC 0, e.g. Phenotypic abnormality) is no match at all.
-        shared = [a for a in hpo.ancestors(q, include_self=True) if a in closure and hpo.ic.get(a, 0.0) > 0]
-        mica = max(shared, key=lambda a: _specificity(hpo, a)) if shared else None
-        via = _best_under(hpo, gene_terms, mica) if mica else None
+        mica = int(m.mica(m.term_index[q])[0][best])
+        ic = float(m.ic[mica]) if mica >= 0 else 0.0
+        ics.append(ic)
+        shared = None  # a root every entity shares (IC 0) is no match
+        if ic > 0:  # of the ancestors as informative as the ranker's MICA, show the deepest (the score is the same)
+            tied = [a for a in hpo.ancestors(q, include_self=True) if a in closure and float(m.ic[m.term_index[a]]) == ic]
+            shared = max(tied, key=lambda a: (len(hpo.ancestors(a)), a))
+        via = _most_specific_under(hpo, m, annotated, shared) if shared else None
         ev.present.append(
-            TermMatch(
-                q, hpo.label(q), via, hpo.label(via) if via else None, mica, hpo.label(mica) if mica else None,
-                float(hpo.ic.get(mica, 0.0)) if mica else 0.0, mica == q, gene_terms.get(via) if via else None,
-            )
+            TermMatch(q, hpo.label(q), via, hpo.label(via) if via else None, shared, hpo.label(shared) if shared else None,
+                      ic if shared else 0.0, shared == q, annotated.get(via) if via else None)
         )
+    ev.score = float(np.mean(ics)) if ics else 0.0
     for e in case.excluded:
         if e in closure:
-            via = _best_under(hpo, gene_terms, e)
+            via = _most_specific_under(hpo, m, annotated, e)
             ev.excluded.append(
-                TermMatch(e, hpo.label(e), via, hpo.label(via) if via else None, e, hpo.label(e), float(hpo.ic.get(e, 0.0)), True, gene_terms.get(via) if via else None)
+                TermMatch(e, hpo.label(e), via, hpo.label(via) if via else None, e, hpo.label(e), float(m.ic[m.term_index[e]]), True,
+                          annotated.get(via) if via else None)
             )
-    ev.present.sort(key=lambda m: -m.ic)
+    ev.present.sort(key=lambda t: -t.ic)
     return ev
+
+
+def _most_specific_under(hpo: Hpo, m: OntologyMatrices, annotated: dict, term: str) -> str | None:
+    """The entity's annotated term at or under `term` with the highest IC (then the deepest)."""
+    under = [t for t in annotated if t == term or term in hpo.ancestors(t)]
+    return max(under, key=lambda t: (float(m.ic[m.term_index[t]]), len(hpo.ancestors(t)), t)) if under else None

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Collection, Mapping, Sequence
 
 __all__ = [
+    "DEFAULT_K",
     "GRADERS",
     "ParsedGeneList",
     "Grade",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 GRADERS = ("topk", "reciprocal", "hit")
+DEFAULT_K = 10  # the grader's k everywhere: RFT reward, evaluation, the app
 # Separators a model or a person may put between genes: newlines, commas, semicolons, pipes, tabs, '>'.
 _SPLIT = re.compile(r"[\n\r,;|\t>]+|\s+")
 _NUMBERING = re.compile(r"^(?:#?\d+[.):\]]?|[-*•])$")
@@ -109,7 +111,7 @@ def rank_of(genes: Sequence[str], truth: Collection[str]) -> int | None:
     return None
 
 
-def score_rank(rank: int | None, k: int = 10, kind: str = "topk") -> float:
+def score_rank(rank: int | None, k: int = DEFAULT_K, kind: str = "topk") -> float:
     """The grader's score for a rank; see the table in the module docstring."""
     if kind not in GRADERS:
         raise ValueError(f"unknown grader {kind!r}; choose one of {', '.join(GRADERS)}")
@@ -127,7 +129,7 @@ def score_rank(rank: int | None, k: int = 10, kind: str = "topk") -> float:
 def grade(
     output: Any,
     truth: Collection[str],
-    k: int = 10,
+    k: int = DEFAULT_K,
     kind: str = "topk",
     known_genes: Collection[str] | Mapping[str, str] | None = None,
 ) -> Grade:
@@ -169,7 +171,7 @@ class TopKRankGrader:
         known_genes: gene universe for parsing; unknown symbols are dropped (None keeps any symbol).
     """
 
-    def __init__(self, k: int = 10, kind: str = "topk", known_genes: Collection[str] | None = None):
+    def __init__(self, k: int = DEFAULT_K, kind: str = "topk", known_genes: Collection[str] | None = None):
         score_rank(1, k, kind)  # validates k and kind now rather than mid-training
         self.k = k
         self.kind = kind

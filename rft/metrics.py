@@ -3,6 +3,7 @@
     from rft.metrics import summarize
     summarize([1, 3, None, 12], k=10)
     # {'n': 4, 'top1': 0.25, 'top3': 0.5, ..., 'mrr': 0.354, 'mean_score': 0.325, 'top_max': 0.75}
+    topk_curve([1, 3, None], max_k=3)      # fraction of cases solved within k, k = 1..3
 
 `top_max` is the fraction of cases whose causal gene appears anywhere in the returned list.
 """
@@ -11,14 +12,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from rft.grader import score_rank
+from rft.grader import DEFAULT_K, score_rank
 
-__all__ = ["TOP_KS", "summarize"]
+__all__ = ["TOP_KS", "summarize", "topk_curve"]
 
 TOP_KS = (1, 3, 5, 10, 50)
 
 
-def summarize(ranks: Sequence[int | None], k: int = 10, kind: str = "topk", top_ks: Sequence[int] = TOP_KS) -> dict[str, float]:
+def summarize(ranks: Sequence[int | None], k: int = DEFAULT_K, kind: str = "topk", top_ks: Sequence[int] = TOP_KS) -> dict[str, float]:
     """Top-k accuracy, MRR, mean grader score and top-max over per-case ranks (None = not found).
 
     >>> summarize([1, 2, None], k=10)["mrr"]
@@ -34,3 +35,15 @@ def summarize(ranks: Sequence[int | None], k: int = 10, kind: str = "topk", top_
     out["mean_score"] = sum(score_rank(r, k, kind) for r in ranks) / n
     out["top_max"] = sum(1 for r in ranks if r is not None) / n
     return out
+
+
+def topk_curve(ranks: Sequence[int | None], max_k: int = 50) -> list[float]:
+    """Fraction of cases whose causal gene is within the top k, for k = 1..max_k (None = not found).
+
+    >>> topk_curve([1, 3, None], max_k=3)
+    [0.3333333333333333, 0.3333333333333333, 0.6666666666666666]
+    """
+    n = len(ranks)
+    if n == 0:
+        return [0.0] * max_k
+    return [sum(1 for r in ranks if r is not None and r <= k) / n for k in range(1, max_k + 1)]

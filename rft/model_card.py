@@ -114,14 +114,11 @@ def read_model_card(folder: str | Path) -> ModelCard:
     card.hpo_version = meta.get("hpo_version")
     if isinstance(meta.get("metrics"), dict):
         card.metrics = {k: v for k, v in meta["metrics"].items() if isinstance(v, (int, float))}
-    run_dirs = [folder] + [Path(meta[k]) for k in ("run", "run_dir") if isinstance(meta.get(k), str)]
-    for run in run_dirs:
-        path = run / "metrics.jsonl"
-        if path.is_file():
-            rows = _read_jsonl(path, card.problems)
-            card.curve = _curve(rows)
-            valid = [r for r in rows if r.get("kind") == "valid"]
-            if valid and not card.metrics:
-                card.metrics = {k: v for k, v in valid[-1].items() if isinstance(v, (int, float)) and k not in ("step", "seconds")}
-            break
+    path = folder / "metrics.jsonl"  # the folder's own log only: a card never reads files from elsewhere
+    if path.is_file():
+        rows = _read_jsonl(path, card.problems)
+        card.curve = _curve(rows)
+        valid = [r for r in rows if r.get("kind") == "valid"]
+        if valid and not card.metrics:
+            card.metrics = {k: v for k, v in valid[-1].items() if isinstance(v, (int, float)) and k not in ("step", "seconds")}
     return card

@@ -1,52 +1,54 @@
-"""Rankings turned into what a person reads or downloads: tables, metrics, top-k curves, summaries.
+"""What a person reads or downloads, rendered from rankings and graded results: tables, curves, summaries.
 
-    from rft.report import case_results_frame, metrics_of, topk_curve
-    results = case_results_frame(cases, rankings)          # one row per case: causal gene, rank, score
-    metrics_of(results)                                    # top-k, MRR, grader score (rft.metrics.summarize)
-    topk_curve(results["rank"], max_k=50)                  # fraction of cases solved within k, k = 1..50
+    from rft.report import results_frame, ranking_frame, topk_curves_frame
+    results_frame(results)                                  # one row per case (rft.evaluate.CaseResult)
+    ranking_frame(ranking, hpo, truth=("SCN1A",))           # one case's genes, with their diseases
+    topk_curves_frame({"similarity": ranks_a, "default": ranks_b})
 
-Everything here is pure (no Streamlit, no files written) so the app's pages stay thin and the same
-tables can be rebuilt in a notebook. Ranks and scores come from `rft.grader`, exactly as in evaluation.
+Everything here renders: grading, metrics and comparisons are computed by `rft.evaluate` (with the grader's
+own functions), and nothing here writes files except `plot_topk`, which draws a PNG where it is told. No
+Streamlit: the app's pages and the CLI share these.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
-import io
 import json
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
 
 from rft.cases import Case, case_to_record
-from rft.evidence import TermMatch
-from rft.grader import rank_of, score_rank
-from rft.metrics import summarize
+from rft.evaluate import Comparison, results_rows
+from rft.evidence import Evidence, TermMatch
+from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.metrics import topk_curve
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ontology.hpo import Hpo
-    from rft.rankers.base import Ranker, Ranking
+    from rft.evaluate import CaseResult
+    from rft.rankers.base import Ranking
 
 __all__ = [
     "RESULT_COLUMNS",
-    "ranking_frame",
-    "rankings_long_frame",
-    "case_results_frame",
-    "metrics_of",
-    "metrics_table",
-    "topk_curve",
-    "topk_curves_frame",
-    "rank_pairs",
-    "read_saved_results",
-    "rank_in_chunks",
     "diagnosis_record",
     "diagnosis_summary_html",
+    "format_comparison",
     "frame_to_csv_bytes",
+    "evidence_frames",
+    "plot_topk",
+    "rank_pairs",
+    "ranking_frame",
+    "rankings_long_frame",
     "records_to_jsonl_bytes",
-    "gene_evidence_frames",
+    "results_frame",
+    "topk_curves_frame",
 ]
 
-RESULT_COLUMNS = ("case_id", "n_present", "n_excluded", "causal_gene", "rank", "score", "top_genes")
+RESULT_COLUMNS = ("case_id", "causal_gene", "rank", "score", "top_genes", "n_present", "n_excluded")
 
 
 def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str] = (), max_diseases: int = 3) -> pd.DataFrame:
@@ -77,127 +79,80 @@ def rankings_long_frame(rankings: Sequence[Ranking]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["case_id", "rank", "gene", "score"])
 
 
-def case_results_frame(cases: Sequence[Case], rankings: Sequence[Ranking], k: int = 10, kind: str = "topk", show_top: int = 5) -> pd.DataFrame:
-    """One row per ranked case: terms counted, causal gene, its rank (NA if not ranked) and the grader's score.
-
-    Cases and rankings are matched by position, as `Ranker.rank` returns them; `score` is NA for cases
-    without a known causal gene so that they do not count as failures.
-    """
-    assert len(cases) == len(rankings), "one ranking per case"
-    rows = []
-    for case, ranking in zip(cases, rankings):
-        symbols = ranking.symbols
-        rank = rank_of(symbols, case.genes) if case.genes else None
-        rows.append(
-            {
-                "case_id": case.id,
-                "n_present": len(case.present),
-                "n_excluded": len(case.excluded),
-                "causal_gene": ", ".join(case.genes),
-                "rank": rank,
-                "score": score_rank(rank, k, kind) if case.genes else None,
-                "top_genes": ", ".join(symbols[:show_top]),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+def results_frame(results: Sequence[CaseResult]) -> pd.DataFrame:
+    """One row per graded case: causal gene, its rank (NA if not ranked), the grader's score (NA without a
+    causal gene, so such cases never count as failures), the head of the ranking, term counts."""
+    frame = pd.DataFrame(results_rows(results), columns=list(RESULT_COLUMNS))
     frame["rank"] = frame["rank"].astype("Int64")
     frame["score"] = frame["score"].astype("Float64")
     return frame
 
 
-def _ranks(results: pd.DataFrame) -> list[int | None]:
-    """Ranks of the cases that have a causal gene (None where it was not ranked)."""
-    known = results[results["causal_gene"].fillna("").astype(str) != ""] if "causal_gene" in results else results
-    return [None if pd.isna(r) else int(r) for r in known["rank"]]
-
-
-def metrics_of(results: pd.DataFrame, k: int = 10, kind: str = "topk") -> dict[str, float]:
-    """`rft.metrics.summarize` over the cases of a results frame that have a causal gene."""
-    return summarize(_ranks(results), k=k, kind=kind)
-
-
-def metrics_table(results_by_ranker: dict[str, pd.DataFrame], k: int = 10, kind: str = "topk") -> pd.DataFrame:
-    """Metrics side by side: one row per ranker, one column per metric."""
-    rows = {name: metrics_of(frame, k, kind) for name, frame in results_by_ranker.items()}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "ranker"
-    table["n"] = table["n"].astype(int)
-    return table.reset_index()
-
-
-def topk_curve(ranks: Sequence[int | None] | pd.Series, max_k: int = 50) -> list[float]:
-    """Fraction of cases whose causal gene is within the top k, for k = 1..max_k.
-
-    >>> topk_curve([1, 3, None], max_k=3)
-    [0.3333333333333333, 0.3333333333333333, 0.6666666666666666]
-    """
-    values = [None if r is None or pd.isna(r) else int(r) for r in ranks]
-    n = len(values)
-    if n == 0:
-        return [0.0] * max_k
-    return [sum(1 for r in values if r is not None and r <= k) / n for k in range(1, max_k + 1)]
-
-
-def topk_curves_frame(results_by_ranker: dict[str, pd.DataFrame], max_k: int = 50) -> pd.DataFrame:
-    """Long frame (ranker, k, fraction) of the top-k curves, ready for a line chart."""
-    rows = []
-    for name, frame in results_by_ranker.items():
-        for k, frac in enumerate(topk_curve(_ranks(frame), max_k), start=1):
-            rows.append((name, k, frac))
+def topk_curves_frame(ranks_by_ranker: dict[str, Sequence[int | None]], max_k: int = 50) -> pd.DataFrame:
+    """Long frame (ranker, k, fraction) of the top-k curves (`rft.metrics.topk_curve`), ready for a line chart."""
+    rows = [(name, k, frac) for name, ranks in ranks_by_ranker.items() for k, frac in enumerate(topk_curve(list(ranks), max_k), start=1)]
     return pd.DataFrame(rows, columns=["ranker", "k", "fraction"])
 
 
-def rank_pairs(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, k: int = 10) -> pd.DataFrame:
-    """Per-case ranks of two rankers on the same cases, and which one finds the gene within top k.
+def rank_pairs(comparison: Comparison, name_a: str, name_b: str, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Per common case, the ranks two rankers gave and which one finds the gene within the top k.
 
-    Returns columns case_id, causal_gene, `rank_<a>`, `rank_<b>`, `winner` ("both", "neither", name_a, name_b).
-    Only cases with a causal gene that both rankers ranked are kept.
+    Returns columns case_id, causal_gene, rank_a, rank_b, winner ("both", "neither", "a", "b").
     """
-    cols = ["case_id", "causal_gene", "rank"]
-    merged = a[cols].merge(b[["case_id", "rank"]], on="case_id", suffixes=(f"_{name_a}", f"_{name_b}"))
-    merged = merged[merged["causal_gene"].fillna("").astype(str) != ""].reset_index(drop=True)
-    ra, rb = merged[f"rank_{name_a}"], merged[f"rank_{name_b}"]
-    hit_a = ra.notna() & (ra.fillna(k + 1) <= k)
-    hit_b = rb.notna() & (rb.fillna(k + 1) <= k)
-    winner = pd.Series("neither", index=merged.index)
+    frame = pd.DataFrame({
+        "case_id": comparison.case_ids, "causal_gene": comparison.causal,
+        "rank_a": pd.array(comparison.ranks[name_a], dtype="Int64"), "rank_b": pd.array(comparison.ranks[name_b], dtype="Int64"),
+    })
+    hit_a = frame["rank_a"].fillna(k + 1) <= k
+    hit_b = frame["rank_b"].fillna(k + 1) <= k
+    winner = pd.Series("neither", index=frame.index)
     winner[hit_a & hit_b] = "both"
-    winner[hit_a & ~hit_b] = name_a
-    winner[~hit_a & hit_b] = name_b
-    merged["winner"] = winner
-    return merged
+    winner[hit_a & ~hit_b] = "a"
+    winner[~hit_a & hit_b] = "b"
+    return frame.assign(winner=winner)
 
 
-def read_saved_results(name: str, data: bytes) -> pd.DataFrame:
-    """A per-case results CSV saved from the Batch page (needs `case_id` and `rank`; `causal_gene` optional).
+def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50) -> None:
+    """Top-k accuracy for k = 1..max_k on the compared cases, one line per ranker, as a PNG."""
+    import matplotlib
 
-    Raises:
-        ValueError: the file is not CSV or lacks the needed columns.
-    """
-    try:
-        frame = pd.read_csv(io.BytesIO(data), dtype={"case_id": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ValueError(f"{name}: not a readable CSV file ({e})") from e
-    missing = [c for c in ("case_id", "rank") if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: lacks column(s) {', '.join(missing)}; upload a results CSV downloaded from the Batch page")
-    if "causal_gene" not in frame.columns:
-        frame["causal_gene"] = "?"
-    frame["rank"] = pd.to_numeric(frame["rank"], errors="coerce").astype("Int64")
-    return frame
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ks = list(range(1, max_k + 1))
+    for name, ranks in comparison.ranks.items():
+        ax.plot(ks, topk_curve(ranks, max_k), label=name)
+    ax.set_xlabel("k")
+    ax.set_ylabel("fraction of cases with the causal gene in the top k")
+    ax.set_xscale("log")
+    ax.set_xticks([1, 3, 5, 10, 20, 50])
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"top-k accuracy on {comparison.n_common} common cases")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
 
 
-def rank_in_chunks(
-    ranker: Ranker, cases: Sequence[Case], top: int | None, chunk_size: int = 16, start: int = 0
-) -> Iterator[tuple[int, list[Ranking]]]:
-    """Rank `cases[start:]` a chunk at a time, yielding (cases done so far, rankings of this chunk).
+def format_comparison(c: Comparison) -> str:
+    """The comparison as a markdown table plus one line per pairwise test (what `rft compare` prints)."""
+    import math
 
-    The caller keeps each chunk as it arrives, so an error or an interruption loses only the chunk in
-    flight; call again with `start` = cases done to continue.
-    """
-    assert chunk_size >= 1
-    for i in range(start, len(cases), chunk_size):
-        chunk = list(cases[i : i + chunk_size])
-        yield i + len(chunk), ranker.rank(chunk, top=top)
+    from rft.metrics import TOP_KS
+
+    keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
+    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
+    lines.append("| ranker | " + " | ".join(keys) + " |")
+    lines.append("|---" * (len(keys) + 1) + "|")
+    for n, m in c.metrics.items():
+        lines.append(f"| {n} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |")
+    for p in c.pairwise:
+        pv = "n/a" if math.isnan(p["wilcoxon_p"]) else f"{p['wilcoxon_p']:.2g}"
+        lines.append(f"{p['name']} vs {p['against']}: better on {p['wins']}, worse on {p['losses']}, tied on {p['ties']} cases (Wilcoxon signed-rank p = {pv})")
+    return "\n".join(lines)
 
 
 def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, evidence: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -218,7 +173,7 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
     }
 
 
-def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = 10, kind: str = "topk", top: int = 20) -> str:
+def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = DEFAULT_K, kind: str = "topk", top: int = 20) -> str:
     """A self-contained, printable HTML page: patient terms, the ranker, the top genes and their diseases."""
     e = html.escape
     present = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.present) or "<li>none</li>"
@@ -261,12 +216,9 @@ def records_to_jsonl_bytes(records: Sequence[dict[str, Any]], default: Callable[
     return "".join(json.dumps(r, default=default) + "\n" for r in records).encode("utf-8")
 
 
-
-def gene_evidence_frames(hpo: Hpo, case: Case, gene: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per patient term, how it meets `gene`'s annotations; and the absent terms that count against it."""
-    from rft.evidence import explain
-
-    ev = explain(hpo, case, gene)
+def evidence_frames(ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`rft.evidence.explain`'s result as two tables: per patient term, how it meets the annotations the gene was
+    scored by; and the absent terms those annotations hold."""
     columns = {
         "patient_label": "patient term",
         "patient_term": "id",
@@ -276,8 +228,9 @@ def gene_evidence_frames(hpo: Hpo, case: Case, gene: str) -> tuple[pd.DataFrame,
         "exact": "exact or more specific",
         "frequency": "annotated frequency",
     }
+    fields = [f.name for f in dataclasses.fields(TermMatch)]
     frames = []
     for matches in (ev.present, ev.excluded):
-        frame = pd.DataFrame([vars(m) for m in matches], columns=list(vars(TermMatch("", "", None, None, None, None, 0.0, False))))
+        frame = pd.DataFrame([dataclasses.asdict(m) for m in matches], columns=fields)
         frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2}))
     return frames[0], frames[1]

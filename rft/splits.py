@@ -1,8 +1,12 @@
 """Splits grouped by publication, so that no paper's patients are in both training and validation.
 
-    from rft.splits import split_by_publication, publication_of
+    from rft.splits import split_by_publication, publication_of, select
     split = split_by_publication(cases, valid_fraction=0.2, seed=0)   # {"train": [ids], "valid": [ids], ...}
     split = carve_tuning(split, n_cases=800)                          # + "tune": publications held out of training
+    valid = select(cases, DEV_SPLIT, "valid")                         # the cases of one part of a split file
+
+`select` is the one way the CLI, the trainer and the benchmarks read a split file; the shipped one is
+data/splits/dev_split.json (`DEV_SPLIT`, an absolute path, so it works from any folder).
 
 phenopacket-store names each case `PMID_<number>_<individual>`: the PMID is the group. Cases whose id
 holds no PMID form a group of their own. The split is a seeded shuffle of the sorted publications, so the
@@ -19,7 +23,7 @@ from typing import Sequence
 
 from rft.cases import Case
 
-__all__ = ["publication_of", "split_by_publication", "save_split", "load_split", "DEV_SPLIT"]
+__all__ = ["DEV_SPLIT", "carve_tuning", "load_split", "publication_of", "save_split", "select", "split_by_publication"]
 
 DEV_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "dev_split.json"
 _PMID = re.compile(r"^(PMID[_:]?\d+)", re.IGNORECASE)
@@ -90,11 +94,28 @@ def save_split(split: dict, path: str | Path, source: str = "") -> None:
 
 
 def load_split(path: str | Path = DEV_SPLIT) -> dict:
-    """Read a split file; ValueError when it is missing or lacks the 'train'/'valid' lists."""
+    """Read a split file; ValueError when it is missing, is not JSON, or lacks the 'train'/'valid' lists."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"split file {path} does not exist (make one with bench/make_split.py)")
-    split = json.loads(path.read_text())
-    if not {"train", "valid"} <= set(split):
+        raise ValueError(f"split file {path} does not exist (make one with scripts/make_split.py)")
+    try:
+        split = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"split file {path} is not valid JSON ({e})") from None
+    if not isinstance(split, dict) or not all(isinstance(split.get(p), list) for p in ("train", "valid")):
         raise ValueError(f"split file {path} must hold 'train' and 'valid' lists of case ids")
     return split
+
+
+def select(cases: Sequence[Case], path: str | Path = DEV_SPLIT, part: str = "valid") -> list[Case]:
+    """The cases whose ids are in one part ("train", "valid", "tune") of a split file, in their given order.
+
+    Raises:
+        ValueError: the file is missing or malformed, or has no such part (naming the parts it has).
+    """
+    split = load_split(path)
+    if not isinstance(split.get(part), list):
+        parts = [k for k, v in split.items() if isinstance(v, list)]
+        raise ValueError(f"split file {path} has no {part!r} part (it has: {', '.join(parts)})")
+    ids = set(split[part])
+    return [c for c in cases if c.id in ids]

@@ -1,51 +1,43 @@
-"""Streamlit glue shared by the pages of `app.py`: the cached ontology and rankers, ranker choices, examples.
+"""Streamlit glue shared by the pages of `app.py`: the cached ontology and rankers, uploads, ranking with progress.
 
     streamlit run app.py
 
-The ontology and every ranker are loaded once per server process (`st.cache_resource`) and shared by
-all sessions; nothing here writes files. The pages call these helpers and `rft.report`, nothing more.
+The ontology and every ranker are loaded once per server process (`st.cache_resource`) and shared by all
+sessions; which rankers exist and how each is built is `rft.registry`'s (`ranker_choices`, `load_ranker`).
+Nothing here writes files. The pages call these helpers and `rft.report`, nothing more.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import streamlit as st
 
 from ontology import load_hpo
 from rft.cases import Case, load_cases
+from rft.evaluate import rank_in_chunks
+from rft.registry import load_ranker
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
-    from rft.rankers.base import Ranker
+    from rft.rankers.base import Ranker, Ranking
 
 __all__ = [
+    "CASE_TYPES",
     "EXAMPLES_DIR",
-    "MODELS_DIR_ENV",
-    "RankerChoice",
+    "MAX_UPLOAD_MB",
     "cached_hpo",
     "cached_ranker",
+    "case_upload",
     "example_cases",
-    "models_dir",
-    "ranker_choices",
+    "rank_with_progress",
     "term_label",
 ]
 
-_REPO = Path(__file__).resolve().parents[1]
-EXAMPLES_DIR = _REPO / "data" / "examples"
-MODELS_DIR_ENV = "RFT_MODELS_DIR"
-
-
-@dataclass(frozen=True)
-class RankerChoice:
-    """One entry of a ranker menu: what the user reads and what `cached_ranker` loads."""
-
-    label: str
-    spec: str  # "model:<folder>" or a classical ranker name
-    is_model: bool = False
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
+MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
+CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
 @st.cache_resource(show_spinner="Loading the HPO ontology (once, a few seconds)…")
@@ -58,52 +50,40 @@ def cached_hpo() -> Hpo:
 
 @st.cache_resource(show_spinner="Loading the ranker…", max_entries=6)
 def cached_ranker(spec: str, _hpo: Hpo) -> Ranker:
-    """Load a ranker by spec once per process. `_hpo` is not hashed: the app has a single ontology."""
-    if spec.startswith("model:"):
-        from rft.model import ModelRanker
-
-        return ModelRanker(spec.removeprefix("model:"), _hpo)
-    from rft.rankers import get_ranker
-
-    return get_ranker(spec, _hpo)
+    """`rft.registry.load_ranker(spec)`, once per process. `_hpo` is not hashed: the app has a single ontology."""
+    return load_ranker(spec, _hpo)
 
 
-def models_dir() -> Path:
-    """Where model folders are looked for: `$RFT_MODELS_DIR`, else the folder holding the default model."""
-    env = os.environ.get(MODELS_DIR_ENV)
-    if env:
-        return Path(env)
-    try:
-        from rft.model import DEFAULT_MODEL_DIR
+def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multiple: bool = False, **kwargs) -> list[tuple[str, bytes]]:
+    """A file uploader for case files (or results files) that refuses, with a message, files over the limit.
 
-        return Path(DEFAULT_MODEL_DIR).parent
-    except ImportError:
-        return _REPO / "data" / "models"
-
-
-def ranker_choices(folder: Path | None = None) -> list[RankerChoice]:
-    """The default model first (when shipped), then other model folders, then the classical rankers.
-
-    The names come from `rft.rankers.available_rankers`, the registry `rft eval` uses too; this only labels
-    them for the menu. Without a shipped model the first choice is a classical ranker, so the app always
-    opens on something that works.
+    Returns:
+        (name, content) of each accepted file; empty when nothing (usable) was uploaded.
     """
-    from rft.model import default_model_dir
-    from rft.rankers import available_rankers
+    uploaded = st.file_uploader(f"{label} (at most {MAX_UPLOAD_MB} MB)", type=list(types), key=key, accept_multiple_files=multiple,
+                                max_upload_size=MAX_UPLOAD_MB, **kwargs)
+    files = [f for f in (uploaded if multiple else [uploaded]) if f is not None]
+    out = []
+    for f in files:
+        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
+            st.error(f"{f.name} is {f.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
+            continue
+        out.append((f.name, f.getvalue()))
+    return out
 
-    default = default_model_dir().resolve()
-    choices: list[RankerChoice] = []
-    for name in available_rankers(folder or models_dir()):
-        if name == "default":
-            label = "RFT-tuned" if default.name == "default" else default.name
-            choices.append(RankerChoice(f"{label} (default model)", f"model:{default}", True))
-        elif name.startswith("model:"):
-            path = Path(name.removeprefix("model:"))
-            if path.resolve() != default:
-                choices.append(RankerChoice(f"{path.name} (model)", name, True))
-        else:
-            choices.append(RankerChoice(name, name))
-    return choices
+
+def rank_with_progress(
+    ranker: Ranker, cases: Sequence[Case], top: int | None, label: str = "", start: int = 0, chunk_size: int = 16, done: list[Ranking] | None = None
+) -> list[Ranking]:
+    """Rank `cases[start:]` a chunk at a time under a progress bar; each chunk is appended to `done` as it arrives,
+    so what was ranked before an error is kept (the caller catches the error and can continue from len(done))."""
+    done = [] if done is None else done
+    progress = st.progress(start / max(len(cases), 1), text=f"{label}{start} of {len(cases)} cases ranked")
+    for n, rankings in rank_in_chunks(ranker, cases, top, chunk_size, start):
+        done.extend(rankings)
+        progress.progress(n / len(cases), text=f"{label}{n} of {len(cases)} cases ranked")
+    progress.empty()
+    return done
 
 
 def example_cases(hpo: Hpo) -> list[Case]:

@@ -1,8 +1,10 @@
-"""Model folders: where the shipped models live, and saving/loading one with its tokenizer and `meta.json`.
+"""Model folders: saving and loading one with its tokenizer and `meta.json`.
 
-    from rft.model import load_model, DEFAULT_MODEL_DIR
-    bundle = load_model("default")        # data/models/default (RFT-tuned) if present, else data/models/base
+    from rft.model import load_model
+    bundle = load_model("data/models/default")
     bundle.model, bundle.tokenizer, bundle.meta
+
+Which folder "default" means, and where model folders are looked for, is `rft.registry`'s business.
 
 A model folder is a standard transformers folder (config.json, model.safetensors, tokenizer.json,
 tokenizer_config.json), so `AutoModelForCausalLM.from_pretrained(folder)` works too, plus `meta.json`:
@@ -24,36 +26,12 @@ from rft.model.tokenizer import gene_token_ids
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-__all__ = [
-    "MODELS_DIR",
-    "BASE_MODEL_DIR",
-    "TUNED_MODEL_DIR",
-    "DEFAULT_MODEL_DIR",
-    "default_model_dir",
-    "resolve_model_path",
-    "RankingModel",
-    "load_model",
-    "save_model",
-]
+__all__ = ["PROJECT_MARKER", "RankingModel", "load_model", "save_model", "written_by_project"]
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
-BASE_MODEL_DIR = MODELS_DIR / "base"
-TUNED_MODEL_DIR = MODELS_DIR / "default"
+PROJECT_MARKER = "rft-genes"  # meta.json "written_by": what this project wrote, and so may replace with --force
+
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "adapter_model.safetensors")
-
-
-def default_model_dir() -> Path:
-    """The RFT-tuned model (data/models/default) if it has been saved, else the base model (data/models/base)."""
-    return TUNED_MODEL_DIR if (TUNED_MODEL_DIR / "config.json").is_file() else BASE_MODEL_DIR
-
-
-DEFAULT_MODEL_DIR = default_model_dir()
-
-
-def resolve_model_path(path: str | Path) -> Path:
-    """`"default"` -> `default_model_dir()`; anything else is taken as a folder."""
-    return default_model_dir() if str(path) == "default" else Path(path)
 
 
 @dataclass
@@ -94,7 +72,7 @@ class RankingModel:
 
 def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
-        raise ValueError(f"model folder {folder} does not exist (train one with `rft pretrain --out {folder}` or use --model default)")
+        raise ValueError(f"model folder {folder} does not exist (train one with `rft pretrain --out {folder}`, or use the shipped one: default)")
     missing = [f for f in _TOKENIZER_FILES if not (folder / f).is_file()]
     if missing:
         raise ValueError(
@@ -107,8 +85,8 @@ def _check_folder(folder: Path) -> None:
         raise ValueError(f"model folder {folder} has no weights ({' or '.join(_WEIGHT_FILES)})")
 
 
-def load_model(path: str | Path = "default", dtype: torch.dtype = torch.float32) -> RankingModel:
-    """Load a model folder (or `"default"`) for ranking, in eval mode.
+def load_model(path: str | Path, dtype: torch.dtype = torch.float32) -> RankingModel:
+    """Load a model folder for ranking, in eval mode.
 
     A folder holding a PEFT adapter (adapter_config.json) is loaded on top of its base model and merged.
 
@@ -117,7 +95,7 @@ def load_model(path: str | Path = "default", dtype: torch.dtype = torch.float32)
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    folder = resolve_model_path(path)
+    folder = Path(path)
     if (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file():
         return _load_adapter(folder, dtype)
     _check_folder(folder)
@@ -168,6 +146,18 @@ def save_model(
         to_save = copy.deepcopy(model).to(dtype)
     to_save.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    meta = {"command": " ".join(["rft", *sys.argv[1:]]) if Path(sys.argv[0]).name == "rft" else " ".join(sys.argv)} | meta
+    meta = {"written_by": PROJECT_MARKER, "command": " ".join(["rft", *sys.argv[1:]]) if Path(sys.argv[0]).name == "rft" else " ".join(sys.argv)} | meta
     (folder / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return folder
+
+
+def written_by_project(folder: str | Path) -> bool:
+    """True when `folder`'s meta.json says this project wrote it (its marker, or the keys the first releases
+    wrote before the marker existed): only such a folder may be replaced by `--force`."""
+    try:
+        meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict):
+        return False
+    return meta.get("written_by") == PROJECT_MARKER or meta.get("kind") in ("rft-run", "rft-merged") or "pretrain" in meta

@@ -1,17 +1,17 @@
-"""Ranking genes with the model: constrained ranked-list generation plus a score for every gene.
+"""Ranking genes with the model alone: constrained ranked-list generation plus a score for every gene.
 
     from rft.model import load_model, rank_genes, ModelRanker
-    bundle = load_model("default")
+    bundle = load_model("data/models/default")
     [r] = rank_genes(bundle, case, top=10, hpo=hpo)
     r.generated            # ['SCN1A', 'STXBP1', ...]: greedy decoding restricted to genes not yet listed
     r.full_ranking()[:3]   # [('SCN1A', -0.4), ...]: every gene, by log P(first gene | case)
 
-    ranker = ModelRanker("default", hpo)        # the common `Ranker` interface (`rft eval --model default`)
+    ranker = ModelRanker(bundle, hpo)           # the common `Ranker` interface, the model alone
     ranker.rank(cases, top=10)
 
-`GeneOnlyLogitsProcessor` is what keeps decoding honest: at every step every token that is not a gene, and
-every gene already in the sequence, gets -inf, so the output is always a list of distinct, valid genes. Pass
-it to `model.generate(..., logits_processor=[...])` (the RFT trainer does) to get the same guarantee.
+Decoding is constrained as `rft.model.policy.GeneListPolicy` constrains sampling in RFT: only gene tokens,
+each at most once, so the output is always a list of distinct, valid genes. How a model folder ranks in the
+app (its fusion with a classical ranker) is read from its meta.json by `rft.registry.load_ranker`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
-from transformers import LogitsProcessor
 
 from rft.model.checkpoint import RankingModel, load_model
 from rft.model.tokenizer import case_to_prompt, format_prompt
@@ -33,76 +32,7 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["GeneListPolicy", "GeneOnlyLogitsProcessor", "ModelRankingResult", "rank_genes", "ModelRanker"]
-
-
-class GeneOnlyLogitsProcessor(LogitsProcessor):
-    """A `LogitsProcessor` allowing only gene tokens that do not already occur in the sequence.
-
-    Prompts hold no gene tokens, so "already in the sequence" means "already generated"; no prompt length is
-    needed, which keeps it correct under left padding and inside other trainers' generation loops.
-    """
-
-    def __init__(self, gene_ids: Sequence[int], vocab_size: int):
-        bias = torch.full((vocab_size,), float("-inf"))
-        bias[torch.as_tensor(list(gene_ids), dtype=torch.long)] = 0.0
-        self.bias = bias
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        bias = self.bias.to(scores.device, scores.dtype)
-        if scores.shape[-1] != bias.shape[0]:  # lm_head padded past the vocabulary: extra rows are never genes
-            bias = torch.nn.functional.pad(bias, (0, scores.shape[-1] - bias.shape[0]), value=float("-inf"))
-        scores = scores + bias
-        return scores.scatter(1, input_ids, float("-inf"))
-
-
-class GeneListPolicy:
-    """Makes a causal LM's own next-token distribution the constrained one: only genes not yet in the sequence.
-
-    `GeneOnlyLogitsProcessor` constrains *sampling*; a trainer that scores the sampled tokens with the plain
-    model (TRL's GRPO does) would then follow the gradient of the unconstrained log-probabilities, where mass
-    can drift to tokens that are never sampled (non-genes, genes already listed) and are so never penalised.
-    With this policy installed the logits themselves are masked (a pre-hook on the decoder, a hook on the
-    output layer; nothing saved with the weights), so sampling, log-probabilities, ratios and entropy all refer to the
-    same distribution over valid ranked lists:
-
-        policy = GeneListPolicy(model, gene_token_ids(tokenizer))
-        ...                                   # train; model(...).logits is -1e9 wherever a token is not allowed
-        policy.remove()
-    """
-
-    MASKED = -1e9  # finite, so p * log p is 0 rather than nan in entropy computations
-
-    def __init__(self, model: torch.nn.Module, gene_ids: Sequence[int]):
-        head = model.get_output_embeddings()
-        allowed = torch.zeros(head.weight.shape[0], dtype=torch.bool)
-        allowed[torch.as_tensor(list(gene_ids), dtype=torch.long)] = True
-        self.allowed = allowed
-        self._input_ids: torch.Tensor | None = None
-        # The decoder, not the top model: PEFT calls the top model's `forward` directly, which skips its hooks.
-        self._handles = [
-            model.get_decoder().register_forward_pre_hook(self._capture, with_kwargs=True),
-            head.register_forward_hook(self._mask),
-        ]
-
-    def _capture(self, module, args, kwargs):
-        self._input_ids = kwargs.get("input_ids", args[0] if args else None)
-
-    def _mask(self, module, inputs, logits: torch.Tensor) -> torch.Tensor:
-        ids = self._input_ids
-        blocked = ~self.allowed.to(logits.device)
-        blocked = blocked.expand(logits.shape).clone()
-        if ids is not None and logits.dim() == 3 and ids.shape[1] >= logits.shape[1]:
-            # Logits at position p (the last `keep` positions) choose token p+1: block every token in ids[:, :p+1].
-            keep, length = logits.shape[1], ids.shape[1]
-            for j in range(keep):
-                blocked[:, j].scatter_(1, ids[:, : length - keep + j + 1], True)
-        return logits.masked_fill(blocked, self.MASKED)
-
-    def remove(self) -> None:
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+__all__ = ["ModelRankingResult", "rank_genes", "ModelRanker"]
 
 
 @dataclass
@@ -168,7 +98,7 @@ def rank_genes(
     """Rank genes for one case or a batch of cases.
 
     Args:
-        bundle: a loaded model (`load_model`), or a model folder / `"default"`.
+        bundle: a loaded model (`load_model`), or a model folder.
         cases: a `Case` or a sequence of them.
         top: how many genes to generate (each result also scores every gene); 0 scores without decoding.
         hpo: maps obsolete/alternative/newer ids to terms the model knows; without it unknown ids are dropped.
@@ -207,8 +137,8 @@ def rank_genes(
 def _greedy_generate(bundle: RankingModel, input_ids, attention_mask, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Constrained greedy decoding; returns (generated gene indices [B, steps], first-step gene logits [B, G]).
 
-    Token for token what `model.generate(..., logits_processor=[GeneOnlyLogitsProcessor(...)],
-    do_sample=False)` produces (a test checks it), written as a KV-cached loop that multiplies the hidden state
+    Token for token what `model.generate(..., do_sample=False)` produces under `GeneListPolicy` (a test checks
+    it), written as a KV-cached loop that multiplies the hidden state
     by the gene rows of the output layer only: non-gene logits would be masked anyway, and skipping them and
     `generate`'s per-call set-up makes ranking several times faster on CPU.
     """
@@ -237,47 +167,32 @@ def _greedy_generate(bundle: RankingModel, input_ids, attention_mask, steps: int
 
 
 class ModelRanker:
-    """The model behind the common `Ranker` interface: `rft eval --model PATH|default`, `rft rank` and the app.
+    """The model alone behind the common `Ranker` interface (a model folder's fusion with a classical ranker is
+    built by `rft.registry.load_ranker`, from the folder's meta.json).
 
     Args:
-        path: a model folder or `"default"` (see `default_model_dir`), or an already loaded `RankingModel`.
-        hpo: maps case term ids onto the model's vocabulary (and builds the classical ranker of a hybrid).
+        model: a loaded `RankingModel`, or a model folder.
+        hpo: maps case term ids onto the model's vocabulary; without it, ids the vocabulary lacks are dropped.
         batch_size: cases per forward pass.
         generate: how many genes to generate before the rest follow by score (the full ranking always covers
             every gene); 0 ranks every gene by its first-step log-probability alone, with no decoding (one
-            forward pass per case). None follows the folder's meta.json (`"ranking": {"generate": N}`), else 10.
-        hybrid: None follows the folder's meta.json (`"ranking": {"hybrid": {...}}`, what ships), False ranks
-            with the model alone, a dict such as `{"classical": "likelihood", "mode": "rrf", "k": 60,
-            "weight": 0.5}` fuses with that classical ranker (see `rft.model.hybrid`).
+            forward pass per case).
     """
 
-    def __init__(
-        self,
-        path: str | Path | RankingModel = "default",
-        hpo: Hpo | None = None,
-        batch_size: int = 64,
-        generate: int | None = None,
-        hybrid: dict | bool | None = None,
-    ):
-        self.bundle = path if isinstance(path, RankingModel) else load_model(path)
+    def __init__(self, model: RankingModel | str | Path, hpo: Hpo | None = None, batch_size: int = 64, generate: int = 10):
+        self.bundle = model if isinstance(model, RankingModel) else load_model(model)
         self.hpo = hpo
         self.batch_size = batch_size
-        shipped = self.bundle.meta.get("ranking") or {}
-        self.generate = int(shipped.get("generate", 10)) if generate is None else generate
-        if self.generate < 0:
-            raise ValueError(f"generate must be at least 0, got {self.generate}")
-        if hybrid is None:
-            hybrid = shipped.get("hybrid") or False
-        self.hybrid = _hybrid_ranker(self, hybrid, hpo) if hybrid else None
-        self.name = self.bundle.name + (f"+{hybrid['classical']}-{hybrid.get('mode', 'rrf')}" if hybrid else "")
+        if generate < 0:
+            raise ValueError(f"generate must be at least 0, got {generate}")
+        self.generate = generate
+        self.name = self.bundle.name
+
+    @property
+    def genes(self) -> list[str]:
+        return list(self.bundle.gene_symbols)
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        if self.hybrid is not None:
-            return self.hybrid.rank(cases, top)
-        return self.rank_model_only(cases, top)
-
-    def rank_model_only(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        """Rankings from the model alone, whatever `hybrid` says."""
         t0 = time.perf_counter()
         steps = min(self.generate, top) if top else self.generate
         results = rank_genes(self.bundle, cases, top=steps, hpo=self.hpo, batch_size=self.batch_size)
@@ -287,45 +202,12 @@ class ModelRanker:
             r.ms = ms
         return out
 
-    @property
-    def genes(self) -> list[str]:
-        return list(self.bundle.gene_symbols)
-
     def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
         """1-based rank of every gene (aligned with `genes`) per case, [n_cases, n_genes]: what a hybrid fuses.
-        The same order as `rank_model_only`, without building a `Ranking` per case."""
+        The same order as `rank`, without building a `Ranking` per case."""
         results = rank_genes(self.bundle, cases, top=self.generate, hpo=self.hpo, batch_size=self.batch_size)
         ranks = np.empty((len(results), len(self.bundle.gene_symbols)), dtype=np.float64)
         for row, r in enumerate(results):
             order = _ranking_order(r.gene_logprobs, r.generated_index)
             ranks[row, order] = np.arange(1, len(order) + 1)
         return ranks
-
-
-class _ModelOnly:
-    def __init__(self, ranker: ModelRanker):
-        self.ranker, self.name = ranker, ranker.bundle.name
-
-    @property
-    def genes(self) -> list[str]:
-        return self.ranker.genes
-
-    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        return self.ranker.rank_model_only(cases, top)
-
-    def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
-        return self.ranker.gene_ranks(cases)
-
-
-def _hybrid_ranker(ranker: ModelRanker, config: dict | bool, hpo: Hpo | None):
-    from rft.model.hybrid import HybridRanker
-
-    config = dict(config) if isinstance(config, dict) else {"classical": "likelihood"}
-    if hpo is None:
-        raise ValueError("a hybrid model ranker needs the ontology: pass hpo=load_hpo(), or hybrid=False for the model alone")
-    from rft.rankers.registry import CLASSICAL_RANKERS
-
-    name = config.pop("classical", "likelihood")
-    if name not in CLASSICAL_RANKERS:
-        raise ValueError(f"hybrid classical ranker {name!r} is unknown; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}")
-    return HybridRanker(_ModelOnly(ranker), CLASSICAL_RANKERS[name](hpo), **config)

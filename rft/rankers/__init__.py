@@ -1,18 +1,15 @@
-"""Rankers: turn cases into ranked gene lists through one interface (`rank(cases, top)`)."""
+"""Rankers: turn cases into ranked gene lists through one interface (`rank(cases, top)`).
 
-from rft.rankers.base import RankedGene, Ranker, Ranking
+Classical: `SimilarityRanker` (Resnik), `LikelihoodRatioRanker` (LIRICAL-style); `HybridRanker` fuses a model's
+ranking with a classical one. Build any of them by name with `rft.registry.load_ranker`.
+"""
+
+from rft.rankers.base import RankedGene, Ranker, Ranking, rank_by_scores
+from rft.rankers.hybrid import HYBRID_MODES, HybridRanker, fuse_rankings
 from rft.rankers.likelihood import LikelihoodRatioRanker
-from rft.rankers.registry import BEST_CLASSICAL, CLASSICAL_RANKERS, available_rankers, get_ranker
 from rft.rankers.similarity import SimilarityRanker
 
 __all__ = [
-    "BEST_CLASSICAL",
-    "CLASSICAL_RANKERS",
-    "LikelihoodRatioRanker",
-    "RankedGene",
-    "Ranker",
-    "Ranking",
-    "SimilarityRanker",
-    "available_rankers",
-    "get_ranker",
+    "HYBRID_MODES", "HybridRanker", "LikelihoodRatioRanker", "RankedGene", "Ranker", "Ranking", "SimilarityRanker",
+    "fuse_rankings", "rank_by_scores",
 ]

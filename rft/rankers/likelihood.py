@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from scipy import sparse
 
-from rft.rankers.base import Ranking
-from rft.rankers.similarity import LEVELS, ontology_matrices, rank_by_scores
+from rft.rankers.base import Ranking, rank_by_scores
+from rft.rankers.matrices import ontology_matrices
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo

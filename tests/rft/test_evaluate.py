@@ -8,8 +8,8 @@ import pytest
 
 from rft.cases import Case, load_cases
 from rft.cli import main
-from rft.evaluate import compare_results, evaluate, read_results, write_results
-from rft.rankers import SimilarityRanker
+from rft.evaluate import CaseResult, compare, evaluate, grade_rankings, read_results, write_results
+from rft.rankers import RankedGene, Ranking, SimilarityRanker
 from rft.splits import publication_of, split_by_publication
 
 
@@ -20,11 +20,36 @@ def test_evaluate_records_and_metrics(mini_hpo):
         Case("c", ("HP:0000407",), genes=("BRCA1",)),  # gene outside the ranker's universe
         Case("d", ("HP:0000407",)),  # no gene: not evaluated
     ]
-    records, metrics = evaluate(SimilarityRanker(mini_hpo), cases, k=10)
-    assert [r["case_id"] for r in records] == ["a", "b", "c"]
-    assert [r["rank"] for r in records] == [1, 1, None]
-    assert records[0]["score"] == 1.0 and records[0]["top10"][0] == "SCN1A"
+    results, metrics = evaluate(SimilarityRanker(mini_hpo), cases, k=10)
+    assert [r.case_id for r in results] == ["a", "b", "c"]
+    assert [r.rank for r in results] == [1, 1, None]
+    assert results[0].score == 1.0 and results[0].top_genes[0] == "SCN1A" and results[0].ranker == "similarity"
+    assert [r.in_universe for r in results] == [True, True, False]
     assert metrics["n"] == 3 and metrics["top1"] == pytest.approx(2 / 3) and metrics["not_in_universe"] == 1
+
+
+def test_grade_rankings_rank_score_and_unknown_gene():
+    cases = [
+        Case("c1", ("HP:0001250",), genes=("SCN1A",)),  # Seizure; found at rank 2
+        Case("c2", ("HP:0001263",), genes=("MECP2",)),  # Global developmental delay; not ranked
+        Case("c3", ("HP:0001250",)),  # no causal gene: no score, so never a failure
+    ]
+    rankings = [Ranking("c1", [RankedGene("STXBP1", 0.9), RankedGene("SCN1A", 0.8)]), Ranking("c2", [RankedGene("FBN1", 0.5)]), Ranking("c3")]
+    results = grade_rankings(cases, rankings, k=10)
+    assert [r.rank for r in results] == [2, None, None]
+    assert [r.score for r in results] == [pytest.approx(0.9), 0.0, None]  # (k + 1 - rank) / k
+    assert results[0].top_genes == ("STXBP1", "SCN1A")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_results_files_round_trip_in_both_formats(tmp_path, suffix):
+    # `rft eval --out` writes JSONL, the Batch page CSV: both carry the same columns and read back the same.
+    results = [
+        CaseResult("c1", ("SCN1A",), 2, 0.9, ("STXBP1", "SCN1A"), "similarity", 3, 1, 1.5),
+        CaseResult("c2", (), None, None, ("FBN1",), "similarity", 1, 0, 0.5),
+    ]
+    write_results(results, tmp_path / f"r{suffix}")
+    assert read_results(tmp_path / f"r{suffix}") == results
 
 
 def test_eval_cli_on_zip_with_broken_files(tmp_path, fixtures_dir, capsys):
@@ -41,29 +66,42 @@ def test_eval_cli_on_zip_with_broken_files(tmp_path, fixtures_dir, capsys):
     assert len(read_results(out)) == 2
 
 
+def _results(ranker: str, ranks: list) -> list[CaseResult]:
+    return [CaseResult(f"c{i}", ("G",), r, None, (), ranker) for i, r in enumerate(ranks)]
+
+
 def test_compare_intersection_and_plot(tmp_path, capsys):
-    a = [{"case_id": f"c{i}", "ranker": "A", "rank": r} for i, r in enumerate([1, 2, 5, None, 3])]
-    b = [{"case_id": f"c{i}", "ranker": "B", "rank": r} for i, r in enumerate([1, 1, 2, 4, 9, 1])]  # one extra case
-    write_results(a, tmp_path / "a.jsonl")
-    write_results(b, tmp_path / "b.jsonl")
-    c = compare_results([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    write_results(_results("A", [1, 2, 5, None, 3]), tmp_path / "a.jsonl")
+    write_results(_results("B", [1, 1, 2, 4, 9, 1]), tmp_path / "b.csv")  # one extra case; a Batch-page CSV
+    c = compare({"A": read_results(tmp_path / "a.jsonl"), "B": read_results(tmp_path / "b.csv")})
     assert c.n_common == 5 and c.dropped == {"A": 0, "B": 1}
     assert c.pairwise[0]["wins"] == 3 and c.pairwise[0]["losses"] == 1 and c.pairwise[0]["ties"] == 1
     assert 0.0 < c.pairwise[0]["wilcoxon_p"] <= 1.0
-    assert main(["compare", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]) == 0
+    assert main(["compare", str(tmp_path / "a.jsonl"), str(tmp_path / "b.csv")]) == 0
     out = capsys.readouterr().out
     assert "5 cases common to all files; B: 1 dropped" in out
     assert (tmp_path / "compare_topk.png").stat().st_size > 1000
 
 
-def test_compare_rejects_bad_files(tmp_path):
-    (tmp_path / "bad.jsonl").write_text('{"case": 1}\n')
-    write_results([{"case_id": "x", "rank": 1}], tmp_path / "ok.jsonl")
-    with pytest.raises(ValueError, match="bad.jsonl:1"):
-        compare_results([tmp_path / "ok.jsonl", tmp_path / "bad.jsonl"])
-    write_results([{"case_id": "y", "rank": 1}], tmp_path / "other.jsonl")
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("bad.jsonl", b'{"case": 1}\n', "bad.jsonl:1: a results line needs 'case_id' and 'rank'"),
+        ("bad.jsonl", b"{not json\n", "bad.jsonl:1: not valid JSON"),
+        ("bad.csv", b"a,b\n1,2\n", "bad.csv: lacks column"),
+        ("bad.csv", b"case_id,rank\nx,first\n", "bad.csv:2: rank 'first' is not a whole number"),
+        ("empty.csv", b"", "lacks column"),
+        ("empty.jsonl", b"\n", "holds no case"),
+    ],
+)
+def test_bad_results_files_name_the_file_and_line(name, content, message):
+    with pytest.raises(ValueError, match=message):
+        read_results(name, content)
+
+
+def test_compare_needs_common_cases():
     with pytest.raises(ValueError, match="share no case"):
-        compare_results([tmp_path / "ok.jsonl", tmp_path / "other.jsonl"])
+        compare({"a": _results("a", [1]), "b": [CaseResult("other", ("G",), 1)]})
 
 
 def test_split_by_publication_keeps_papers_whole():
@@ -89,3 +127,17 @@ def test_tune_part_takes_whole_papers_from_train_only():
     assert not {publication_of(i) for i in carved["tune"]} & {publication_of(i) for i in carved["train"]}
     with pytest.raises(ValueError, match="at least 1"):
         carve_tuning(split, n_cases=0)
+
+
+def test_rank_in_chunks_resumes_where_it_stopped():
+    from rft.evaluate import rank_in_chunks
+
+    class Echo:
+        name = "echo"
+
+        def rank(self, cases, top=None):
+            return [Ranking(c.id) for c in cases]
+
+    cases = [Case(f"c{i}", ("HP:0001250",)) for i in range(5)]
+    done = [n for n, _ in rank_in_chunks(Echo(), cases, None, chunk_size=2, start=2)]
+    assert done == [4, 5]

@@ -11,7 +11,7 @@ import obonet
 from ontology import Hpo
 from rft.cases import Case
 from rft.evidence import explain
-from rft.rankers import LikelihoodRatioRanker, Ranker, SimilarityRanker, available_rankers, get_ranker
+from rft.rankers import LikelihoodRatioRanker, Ranker, SimilarityRanker
 
 RANKERS = [SimilarityRanker, lambda h: SimilarityRanker(h, symmetric=True), LikelihoodRatioRanker]
 
@@ -68,26 +68,39 @@ def test_case_without_known_terms_ranks_without_error(mini_hpo):
     assert len(r.genes) == len(mini_hpo.genes)
 
 
-def test_registry(mini_hpo):
-    assert {"likelihood", "similarity"} <= set(available_rankers())
-    assert isinstance(get_ranker("likelihood", mini_hpo), LikelihoodRatioRanker)
-    with pytest.raises(ValueError, match="unknown ranker 'phenomizer'; choose one of likelihood, similarity"):
-        get_ranker("phenomizer", mini_hpo)
-
-
 def test_explain(mini_hpo):
     case = Case("c", ("HP:0002069", "HP:0000365"), excluded=("HP:0001263",))
     ev = explain(mini_hpo, case, "stxbp1")
     assert ev.gene == "STXBP1" and ev.diseases == [("OMIM:612164", "Developmental and epileptic encephalopathy 4")]
+    assert ev.best_disease == ("OMIM:612164", "Developmental and epileptic encephalopathy 4")
     by_term = {m.patient_term: m for m in ev.present}
     seizure = by_term["HP:0002069"]  # tonic-clonic seizure meets STXBP1's Seizure through Seizure itself
     assert (seizure.gene_term, seizure.common_ancestor, seizure.exact) == ("HP:0001250", "HP:0001250", False)
-    assert seizure.ic == pytest.approx(mini_hpo.ic["HP:0001250"]) and seizure.frequency == 0.5
+    m = SimilarityRanker(mini_hpo).m  # the IC the ranker scores with (over diseases), not the gene-level one
+    assert seizure.ic == pytest.approx(float(m.ic[m.term_index["HP:0001250"]])) and seizure.frequency == 0.5
     hearing = by_term["HP:0000365"]
     assert hearing.common_ancestor is None and hearing.ic == 0.0  # nothing shared below the root
     assert [(m.patient_term, m.gene_term) for m in ev.excluded] == [("HP:0001263", "HP:0001263")]
     with pytest.raises(ValueError, match="no phenotype annotation"):
         explain(mini_hpo, case, "BRCA1")
+
+
+@pytest.mark.parametrize(
+    "present",
+    [
+        ("HP:0002069", "HP:0000365"),  # one exact-ish match, one with nothing below the root
+        ("HP:0001263", "HP:0001250", "HP:0000407"),  # GDD, seizure, hearing
+        ("HP:0000707",),  # a broad nervous-system term
+    ],
+)
+def test_evidence_score_is_what_the_ranker_scored(mini_hpo, present):
+    # The evidence view explains the ranker's own computation: the mean IC of its matches is the gene's score
+    # (without the tie-break, which only orders equal scores), for every gene.
+    ranker = SimilarityRanker(mini_hpo, tie_break=0.0)
+    case = Case("c", present)
+    scores = dict(zip(ranker.genes, ranker.scores(case)))
+    for gene in mini_hpo.genes:
+        assert explain(mini_hpo, case, gene, ranker=ranker).score == pytest.approx(scores[gene])
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +156,8 @@ def test_explain_matches_against_the_best_disease(two_disease_hpo):
     case = Case("c", ("HP:0000407",))  # sensorineural hearing impairment: MULTI's D:2, not its D:1
     ev = explain(two_disease_hpo, case, "MULTI")
     assert ev.best_disease == ("D:2", "D:2")
+    score = SimilarityRanker(two_disease_hpo, tie_break=0.0).scores(case)[two_disease_hpo.genes.index("MULTI")]
+    assert ev.score == pytest.approx(score)
     assert [(m.gene_term, m.exact) for m in ev.present] == [("HP:0000407", True)]
     merged = explain(two_disease_hpo, Case("c", ("HP:0002069", "HP:0000407")), "MULTI", level="gene")
     assert merged.best_disease is None and all(m.exact for m in merged.present)  # both diseases' terms count

@@ -13,7 +13,8 @@ from rft.grader import TopKRankGrader
 from rft.model.architecture import ModelSpec, build_base_model
 from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
-from rft.train import RftConfig, config_from_args, build_parser, prepare_data, train
+from rft.cli import build_parser
+from rft.train import RftConfig, config_from_args, prepare_data, train
 
 pytestmark = pytest.mark.slow
 
@@ -107,10 +108,10 @@ def test_trainer_log_probs_are_those_of_the_list_policy(tiny_base, cases_file, t
     # before. Recompute every completion token's log-probability by hand from the plain model's logits.
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    import rft.train as rft_train
+    import rft.train.run as run_module
 
     calls: list[tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]] = []
-    make = rft_train._list_policy_trainer
+    make = run_module.list_policy_trainer
 
     def spying_factory(base):
         cls = make(base)
@@ -123,7 +124,7 @@ def test_trainer_log_probs_are_those_of_the_list_policy(tiny_base, cases_file, t
 
         return Spy
 
-    monkeypatch.setattr(rft_train, "_list_policy_trainer", spying_factory)
+    monkeypatch.setattr(run_module, "list_policy_trainer", spying_factory)
     cfg = _config(tiny_base, cases_file, tmp_path / "run", grpo={"num_generations": 4, "max_steps": 1, "learning_rate": 1e-9, "temperature": 0.7})
     train(cfg, hpo=mini_hpo)
     assert calls
@@ -189,9 +190,9 @@ def test_dataset_without_usable_cases_fails_before_training(tiny_base, tmp_path,
 def test_config_file_and_flags(tiny_base, cases_file, tmp_path):
     conf = tmp_path / "run.yaml"
     conf.write_text(f"base: {tiny_base}\ntrain: {cases_file}\nk: 5\ngrpo:\n  beta: 0.1\nlora:\n  r: 2\n")
-    args = build_parser().parse_args(["--config", str(conf), "--lr", "0.01", "--k", "7"])
+    args = build_parser().parse_args(["train", "--config", str(conf), "--lr", "0.01", "--k", "7"])
     cfg = config_from_args(args)
     assert cfg.k == 7 and cfg.grpo == {"beta": 0.1, "learning_rate": 0.01} and cfg.lora == {"r": 2}
     conf.write_text("trian: x\n")
     with pytest.raises(ValueError, match="unknown setting"):
-        config_from_args(build_parser().parse_args(["--config", str(conf)]))
+        config_from_args(build_parser().parse_args(["train", "--config", str(conf)]))

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from rft.cases import Case
-from rft.model import MODELS_DIR, ModelRanker, default_model_dir, load_model
-from rft.rankers.base import Ranker
+from rft.model import ModelRanker, load_model
+from rft.rankers import HybridRanker, Ranker
+from rft.registry import MODELS_DIR, default_model_dir, load_ranker
 
 DEFAULT = MODELS_DIR / "default"
 pytestmark = pytest.mark.skipif(not (DEFAULT / "config.json").is_file(), reason="no RFT-tuned model shipped in data/models/default")
@@ -25,9 +26,12 @@ def test_default_is_the_tuned_model_and_fits_the_budget():
 
 
 def test_default_ranks_a_fixture_case_with_its_shipped_ranking(hpo):
-    ranker = ModelRanker("default", hpo)
-    assert isinstance(ranker, Ranker) and ranker.hybrid is not None  # meta.json ships a hybrid
+    ranker = load_ranker("default", hpo)
+    meta = json.loads((DEFAULT / "meta.json").read_text())
+    assert isinstance(ranker, Ranker)
+    assert isinstance(ranker, HybridRanker) == bool(meta["ranking"].get("hybrid"))  # as meta.json ships it
     # HP:0001250 Seizure, HP:0001263 Global developmental delay
     [ranking] = ranker.rank([Case("fixture", ("HP:0001250", "HP:0001263"))], top=10)
     assert len(set(ranking.symbols)) == 10 and set(ranking.symbols) <= set(hpo.genes)
-    assert load_model("default").path == DEFAULT
+    assert isinstance(load_ranker("default", hpo, model_only=True), ModelRanker)
+    assert load_model(default_model_dir()).path == DEFAULT

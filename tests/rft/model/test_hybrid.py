@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rft.model.hybrid import HybridRanker, fuse_rankings
+from rft.rankers.hybrid import HybridRanker, fuse_rankings
 from rft.rankers.base import RankedGene, Ranking
 
 
@@ -55,7 +55,7 @@ def test_array_fusion_gives_the_list_fusion_order():
     # the batched numpy fusion must give exactly the per-case list fusion's order and scores.
     import numpy as np
 
-    from rft.model.hybrid import competition_ranks, fuse_rank_arrays
+    from rft.rankers.hybrid import competition_ranks, fuse_rank_arrays
 
     rng = np.random.default_rng(0)
     m_genes = [f"G{i}" for i in range(40)]
@@ -79,6 +79,6 @@ def test_array_fusion_gives_the_list_fusion_order():
 def test_competition_ranks_share_the_best_rank():
     import numpy as np
 
-    from rft.model.hybrid import competition_ranks
+    from rft.rankers.hybrid import competition_ranks
 
     assert competition_ranks(np.array([[0.5, 2.0, 0.5, 1.0]])).tolist() == [[3.0, 1.0, 3.0, 2.0]]

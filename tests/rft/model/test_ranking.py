@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rft.cases import Case
-from rft.model import GeneOnlyLogitsProcessor, ModelRanker, RankingModel, rank_genes
+from rft.model import GeneListPolicy, ModelRanker, RankingModel, rank_genes
 from rft.rankers.base import Ranker
 
 TERMS = ["HP:0001250", "HP:0002069", "HP:0001263", "HP:0000365", "HP:0000407", "HP:0012638", "HP:0000707"]
@@ -31,7 +31,7 @@ def test_decoding_emits_only_distinct_genes(tiny_bundle, present, excluded, top,
         assert len(r.full_ranking()) == len(genes)
 
 
-def test_processor_overrides_a_model_that_prefers_non_gene_tokens(mini_hpo, tiny_bundle):
+def test_decoding_overrides_a_model_that_prefers_non_gene_tokens(mini_hpo, tiny_bundle):
     # Blow up every non-gene output row: unconstrained greedy decoding then picks a term or special token.
     model = type(tiny_bundle.model)(tiny_bundle.model.config)
     model.load_state_dict(tiny_bundle.model.state_dict())
@@ -50,13 +50,6 @@ def test_processor_overrides_a_model_that_prefers_non_gene_tokens(mini_hpo, tiny
     assert sorted(r.generated) == mini_hpo.genes
 
 
-def test_processor_masks_tokens_already_in_the_sequence():
-    proc = GeneOnlyLogitsProcessor(gene_ids=[3, 4, 5], vocab_size=6)
-    scores = proc(torch.tensor([[0, 4]]), torch.zeros(1, 6))
-    assert torch.isinf(scores[0, [0, 1, 2, 4]]).all()  # non-genes and the already emitted gene 4
-    assert torch.isfinite(scores[0, [3, 5]]).all()
-
-
 def test_model_ranker_follows_the_ranker_protocol(mini_hpo, tiny_bundle):
     ranker = ModelRanker(tiny_bundle, mini_hpo, generate=2)
     assert isinstance(ranker, Ranker)
@@ -67,13 +60,18 @@ def test_model_ranker_follows_the_ranker_protocol(mini_hpo, tiny_bundle):
     assert len(ranker.rank(cases[:1])[0].genes) == 4  # top=None: every gene
 
 
-def test_fast_decoding_loop_matches_generate_with_the_processor(tiny_bundle):
+def test_fast_decoding_loop_matches_generate_under_the_list_policy(tiny_bundle):
+    # rank_genes' KV-cached loop must decode exactly what greedy `generate` decodes from the RFT policy's
+    # distribution (genes only, none twice): the lists the app shows are the lists RFT samples from.
     tok, model = tiny_bundle.tokenizer, tiny_bundle.model
     prompts = ["<case> HP:0001250 HP:0001263 <genes>", "<case> HP:0000407 <not> HP:0001250 <genes>"]
     enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-    processor = GeneOnlyLogitsProcessor(tiny_bundle.gene_ids, len(tok))
-    with torch.inference_mode():
-        out = model.generate(**enc, logits_processor=[processor], max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id, eos_token_id=None)
+    policy = GeneListPolicy(model, tiny_bundle.gene_ids)
+    try:
+        with torch.inference_mode():  # no cache: the policy masks what the whole sequence already holds
+            out = model.generate(**enc, max_new_tokens=3, do_sample=False, use_cache=False, pad_token_id=tok.pad_token_id, eos_token_id=None)
+    finally:
+        policy.remove()
     expected = [tok.convert_ids_to_tokens(row) for row in out[:, enc["input_ids"].shape[1] :].tolist()]
     cases = [Case("a", ("HP:0001250", "HP:0001263")), Case("b", ("HP:0000407",), ("HP:0001250",))]
     assert [r.generated for r in rank_genes(tiny_bundle, cases, top=3)] == expected
@@ -100,8 +98,6 @@ def test_gene_list_policy_puts_all_mass_on_unlisted_genes(tiny_bundle):
     # position: all probability on genes not yet in the sequence, as in sampling, so GRPO's log-probabilities
     # and gradients refer to the distribution the lists were drawn from.
     from peft import LoraConfig, get_peft_model
-
-    from rft.model import GeneListPolicy
 
     model, tok = tiny_bundle.model, tiny_bundle.tokenizer
     genes = tiny_bundle.gene_ids[:3]

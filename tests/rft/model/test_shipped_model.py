@@ -8,7 +8,10 @@ import pytest
 
 from rft.cases import Case
 from rft.cli import main
-from rft.model import BASE_MODEL_DIR, is_gene_token, load_model, rank_genes
+from rft.model import is_gene_token, load_model, rank_genes
+from rft.registry import MODELS_DIR
+
+BASE_MODEL_DIR = MODELS_DIR / "base"
 
 pytestmark = pytest.mark.skipif(not (BASE_MODEL_DIR / "config.json").is_file(), reason="run `rft pretrain --out data/models/base` first")
 
@@ -39,16 +42,16 @@ def test_rank_command_prints_ten_distinct_genes(capsys):
 @pytest.mark.parametrize("generate", [0, 10])
 def test_shipped_hybrid_array_path_equals_the_list_fusion(hpo, generate):
     # The hybrid fuses whole-batch arrays; it must give what fusing the two full per-case lists gives.
-    from rft.model import ModelRanker, fuse_rankings
+    from rft.rankers import fuse_rankings
+    from rft.registry import load_ranker
 
-    ranker = ModelRanker(BASE_MODEL_DIR, hpo, generate=generate)
+    h = load_ranker(BASE_MODEL_DIR, hpo, generate=generate)
     cases = [
         Case("a", ("HP:0001250", "HP:0001263")),  # Seizure, Global developmental delay
         Case("b", ("HP:0000407",), ("HP:0001250",)),  # Sensorineural hearing impairment; no seizure
         Case("c", ("HP:0001631", "HP:0001263", "HP:0000252")),  # ASD, GDD, microcephaly
     ]
-    h = ranker.hybrid
-    fast = ranker.rank(cases, top=50)
+    fast = h.rank(cases, top=50)
     slow = [
         fuse_rankings(m, c, h.mode, h.k, h.weight, top=50)
         for m, c in zip(h.model.rank(cases), h.classical.rank(cases))

@@ -1,8 +1,11 @@
 """Hybrid ranking: the model's ranking fused with a classical ranker's.
 
-    from rft.model import HybridRanker, ModelRanker
-    hybrid = HybridRanker(ModelRanker("default", hpo), classical_ranker, mode="rrf")
+    from rft.rankers.hybrid import HybridRanker
+    hybrid = HybridRanker(model_ranker, classical_ranker, mode="rrf", k=10, weight=0.25)
     hybrid.rank(cases, top=10)
+
+A model folder ships its fusion in meta.json (`"ranking": {"hybrid": {...}}`); `rft.registry.load_ranker`
+reads it and builds this class, so nothing else needs to know how a model folder ranks.
 
 Two ways, both measured in the README:
 
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["HYBRID_MODES", "HybridRanker", "fuse_rankings", "fuse_rank_arrays", "competition_ranks"]
+__all__ = ["HYBRID_MODES", "HybridRanker", "competition_ranks", "fuse_rank_arrays", "fuse_rankings", "rank_arrays"]
 
 HYBRID_MODES = ("rrf", "rerank")
 
@@ -105,7 +108,9 @@ def _universe(m_genes: tuple[str, ...], c_genes: tuple[str, ...]) -> tuple[list[
     return universe, np.array([index[g] for g in c_genes], dtype=np.int64)
 
 
-def _rank_arrays(ranker, cases: Sequence[Case]) -> np.ndarray | None:
+def rank_arrays(ranker, cases: Sequence[Case]) -> np.ndarray | None:
+    """1-based ranks of every gene of `ranker.genes` per case, [n_cases, n_genes], ties sharing the best rank;
+    None when the ranker gives neither `gene_ranks` nor `score_matrix` (then fusion goes case by case)."""
     if hasattr(ranker, "gene_ranks") and hasattr(ranker, "genes"):
         return ranker.gene_ranks(cases)
     if hasattr(ranker, "score_matrix") and hasattr(ranker, "genes"):
@@ -143,26 +148,34 @@ class HybridRanker:
     """A `Ranker` fusing a model ranker with a classical one.
 
     Args:
-        model: the model's ranker (`ModelRanker`).
-        classical: any `Ranker`, e.g. `rft.rankers.registry.get_ranker("similarity", hpo)`.
+        model: the model's ranker (`rft.model.ModelRanker`).
+        classical: any `Ranker`, e.g. `SimilarityRanker(hpo)`.
         mode: "rrf" or "rerank".
         k: the RRF constant (larger flattens the head of both rankings).
         weight: the model's weight in RRF (1 = equal say).
         candidates: how many classical genes `rerank` re-orders.
+        name: the name results carry (default `<model>+<classical>-<mode>`).
     """
 
-    def __init__(self, model: Ranker, classical: Ranker, mode: str = "rrf", k: float = 60.0, weight: float = 1.0, candidates: int = 50):
+    def __init__(
+        self, model: Ranker, classical: Ranker, mode: str = "rrf", k: float = 60.0, weight: float = 1.0, candidates: int = 50, name: str | None = None
+    ):
         if mode not in HYBRID_MODES:
             raise ValueError(f"hybrid mode must be one of {HYBRID_MODES}, got {mode!r}")
         self.model, self.classical = model, classical
         self.mode, self.k, self.weight, self.candidates = mode, k, weight, candidates
-        self.name = f"hybrid-{mode}({model.name}+{classical.name})"
+        self.name = name or f"{model.name}+{classical.name}-{mode}"
+
+    @property
+    def genes(self) -> list[str]:
+        """The fused universe: the model's genes, then the classical ranker's others."""
+        return _universe(tuple(self.model.genes), tuple(self.classical.genes))[0]
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         t0 = time.perf_counter()
         if self.mode == "rrf" and cases:
-            m_ranks = _rank_arrays(self.model, cases)
-            c_ranks = _rank_arrays(self.classical, cases) if m_ranks is not None else None
+            m_ranks = rank_arrays(self.model, cases)
+            c_ranks = rank_arrays(self.classical, cases) if m_ranks is not None else None
             if c_ranks is not None:
                 return self._rank_from_arrays(cases, m_ranks, c_ranks, top, t0)
         fused = [

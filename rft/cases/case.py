@@ -1,0 +1,216 @@
+"""One patient case, what can be wrong with one, and how a record or a GA4GH phenopacket becomes one.
+
+    from rft.cases import Case, case_from_record, case_to_record
+    case, problems = case_from_record({"id": "c1", "present": ["HP:0001250"], "genes": ["SCN1A"]}, hpo)
+
+Terms are checked at this boundary, in one place: unknown, obsolete or replaced ids and labels become current
+ids or a `Problem` naming the value; `rft.cases.files` reads whole files into these.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ontology.normalize import resolve_term
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+
+__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "split_values", "write_jsonl"]
+
+_SPLIT_TERMS = re.compile(r"[;|]")
+_GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+
+@dataclass(frozen=True)
+class Case:
+    """One patient: present and explicitly excluded HPO terms (current ids), and the causal gene(s) if known."""
+
+    id: str
+    present: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+    genes: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the input. `dropped` tells whether the whole case was lost or only one value."""
+
+    where: str  # file, file:line or zip member
+    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term
+    value: str
+    message: str
+    dropped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" + (" (case skipped)" if self.dropped else "")
+
+
+@dataclass
+class CaseBatch:
+    """What a loader returns: the usable cases, the problems, and how many records were read."""
+
+    cases: list[Case] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    n_read: int = 0
+
+    def extend(self, other: CaseBatch) -> None:
+        self.cases.extend(other.cases)
+        self.problems.extend(other.problems)
+        self.n_read += other.n_read
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for `rft cases validate`: read, usable, with gene, with excluded terms, problems by kind."""
+        by_kind: dict[str, int] = {}
+        for p in self.problems:
+            by_kind[p.kind] = by_kind.get(p.kind, 0) + 1
+        return {
+            "read": self.n_read,
+            "usable": len(self.cases),
+            "with_gene": sum(1 for c in self.cases if c.genes),
+            "with_excluded": sum(1 for c in self.cases if c.excluded),
+            "skipped": self.n_read - len(self.cases),
+            "problems_by_kind": dict(sorted(by_kind.items())),
+        }
+
+
+# -- building one case ---------------------------------------------------------------------------------
+def _resolve_all(hpo: Hpo, values: Iterable[str], where: str, problems: list[Problem]) -> list[str]:
+    ids: list[str] = []
+    for v in values:
+        r = resolve_term(hpo, v)
+        if r.id is None:
+            if r.kind != "empty":
+                problems.append(Problem(where, r.kind, str(v), r.note))
+            continue
+        if r.kind == "replaced":
+            problems.append(Problem(where, "replaced_term", str(v), r.note))
+        if r.id not in ids:
+            ids.append(r.id)
+    return ids
+
+
+def build_case(
+    hpo: Hpo,
+    case_id: str,
+    present: Iterable[str],
+    excluded: Iterable[str],
+    genes: Iterable[str],
+    where: str,
+    require_gene: bool,
+) -> tuple[Case | None, list[Problem]]:
+    """A `Case` from raw values, with every problem found (terms resolved, genes checked); None when unusable."""
+    problems: list[Problem] = []
+    pres = _resolve_all(hpo, present, where, problems)
+    excl = _resolve_all(hpo, excluded, where, problems)
+    for t in [t for t in excl if t in pres]:
+        problems.append(Problem(where, "conflicting_term", t, f"{t} is both present and excluded; kept as present"))
+        excl.remove(t)
+    symbols: list[str] = []
+    for g in genes:
+        g = str(g).strip()
+        if not g:
+            continue
+        if not _GENE_SYMBOL.match(g):
+            problems.append(Problem(where, "bad_gene", g, f"{g!r} is not a gene symbol"))
+            continue
+        canon = hpo.canonical_gene(g)
+        if canon is None:
+            # Kept: the truth is the truth, but no ranker over this knowledge base can find it.
+            problems.append(Problem(where, "gene_not_in_kb", g, f"gene {g} has no phenotype annotation in HPO {hpo.version}"))
+            canon = g.upper()
+        if canon not in symbols:
+            symbols.append(canon)
+    if not pres:
+        problems.append(Problem(where, "no_present_terms", case_id, f"case {case_id!r} has no usable present term", True))
+        return None, problems
+    if require_gene and not symbols:
+        problems.append(Problem(where, "no_gene", case_id, f"case {case_id!r} names no causal gene", True))
+        return None, problems
+    return Case(case_id, tuple(pres), tuple(excl), tuple(symbols), where), problems
+
+
+def _obj(value: Any) -> dict:
+    """A JSON object, or {} for anything else: hand-edited files put lists, nulls and strings anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
+def _arr(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
+    genes: list[str] = []
+    for interp in _arr(packet.get("interpretations")):
+        for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
+            gi = _obj(gi)
+            vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
+            symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")
+            if isinstance(symbol, str) and symbol and symbol not in genes:
+                genes.append(symbol)
+    return genes
+
+
+def case_from_phenopacket(
+    packet: dict, hpo: Hpo, where: str = "", require_gene: bool = False
+) -> tuple[Case | None, list[Problem]]:
+    """A `Case` from one parsed GA4GH phenopacket v2 (plain JSON dict)."""
+    if not isinstance(packet, dict) or not ("phenotypicFeatures" in packet or "subject" in packet or "id" in packet):
+        return None, [Problem(where, "malformed", type(packet).__name__, "not a phenopacket object", True)]
+    case_id = packet.get("id") or _obj(packet.get("subject")).get("id") or where
+    present, excluded = [], []
+    for feat in _arr(packet.get("phenotypicFeatures")):
+        term = _obj(_obj(feat).get("type")).get("id")
+        if not isinstance(term, str) or not term:
+            continue
+        (excluded if feat.get("excluded") is True else present).append(term)
+    return build_case(hpo, str(case_id), present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
+
+
+def split_values(value: Any) -> list[str]:
+    """A cell or field as a list of values: strings split on `;` or `|`, lists kept (strings and numbers only)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in _SPLIT_TERMS.split(value) if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if isinstance(v, (str, int)) and str(v).strip()]
+    return [str(value)]
+
+
+def case_from_record(record: dict, hpo: Hpo, where: str = "", require_gene: bool = False) -> tuple[Case | None, list[Problem]]:
+    """A `Case` from the canonical JSONL record (`id`, `present`, `excluded`, `genes`); a phenopacket also works."""
+    if not isinstance(record, dict):
+        return None, [Problem(where, "malformed", repr(record)[:80], "a line must hold a JSON object", True)]
+    if "phenotypicFeatures" in record:
+        return case_from_phenopacket(record, hpo, where, require_gene)
+    case_id = str(record.get("id") or record.get("case_id") or where)
+    if not isinstance(record.get("present", []), (str, list)):
+        return None, [Problem(where, "malformed", repr(record.get("present"))[:80], "'present' must be a list of HPO ids", True)]
+    genes = split_values(record.get("genes", record.get("gene")))
+    return build_case(hpo, case_id, split_values(record.get("present")), split_values(record.get("excluded")), genes, where, require_gene)
+
+
+# -- writing -------------------------------------------------------------------------------------------
+def case_to_record(case: Case) -> dict:
+    """The canonical JSONL record of a case."""
+    record = asdict(case)
+    for key in ("present", "excluded", "genes"):
+        record[key] = list(record[key])
+    return record
+
+
+def write_jsonl(cases: Iterable[Case], path: str | Path) -> int:
+    """Write cases as canonical JSONL; returns how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for case in cases:
+            f.write(json.dumps(case_to_record(case)) + "\n")
+            n += 1
+    return n

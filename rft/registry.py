@@ -1,0 +1,147 @@
+"""Rankers by name: the one way the CLI, the app, the trainer and the benchmarks build a ranker.
+
+    from rft.registry import load_ranker, ranker_choices
+    ranker = load_ranker("default", hpo)                  # the shipped model, ranked as its meta.json says
+    ranker = load_ranker("similarity", hpo)               # a classical ranker
+    ranker = load_ranker("model:runs/rft/merged", hpo)    # any model folder (a bare folder path works too)
+    ranker = load_ranker("default", hpo, model_only=True) # the model without its fusion
+    [c.label for c in ranker_choices()]                   # what the app's menus offer
+
+A spec is a classical ranker's name (`similarity`, `likelihood`), `default` (data/models/default, else
+data/models/base), `model:<folder>` or a folder path. A model folder says in its meta.json how it ranks,
+`"ranking": {"generate": N, "hybrid": {"classical": "similarity", "mode": "rrf", "k": 10, "weight": 0.25}}`;
+this module reads that and builds the `HybridRanker`, so no other module needs to know it. Model folders
+are listed from data/models/ and from `$RFT_MODELS_DIR` (folders separated by the OS path separator).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from rft.rankers.hybrid import HybridRanker
+from rft.rankers.likelihood import LikelihoodRatioRanker
+from rft.rankers.similarity import SimilarityRanker
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.rankers.base import Ranker
+
+__all__ = [
+    "BEST_CLASSICAL",
+    "CLASSICAL_RANKERS",
+    "MODELS_DIR",
+    "MODELS_DIR_ENV",
+    "RankerChoice",
+    "default_model_dir",
+    "hybrid_ranker",
+    "load_ranker",
+    "model_folder",
+    "models_dirs",
+    "ranker_choices",
+]
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
+MODELS_DIR_ENV = "RFT_MODELS_DIR"
+CLASSICAL_RANKERS: dict[str, Callable[[Hpo], Ranker]] = {
+    "likelihood": LikelihoodRatioRanker,
+    "similarity": SimilarityRanker,
+}
+BEST_CLASSICAL = "similarity"  # bench/bench_rankers.py, dev validation split: MRR 0.662 vs 0.660
+
+
+def models_dirs() -> list[Path]:
+    """Where model folders are looked for: data/models/, then each folder named in `$RFT_MODELS_DIR`."""
+    extra = [Path(p) for p in os.environ.get(MODELS_DIR_ENV, "").split(os.pathsep) if p.strip()]
+    return [MODELS_DIR] + [p for p in extra if p.resolve() != MODELS_DIR.resolve()]
+
+
+def default_model_dir() -> Path:
+    """The RFT-tuned model (data/models/default) if it has been saved, else the base model (data/models/base)."""
+    tuned = MODELS_DIR / "default"
+    return tuned if (tuned / "config.json").is_file() else MODELS_DIR / "base"
+
+
+def model_folder(spec: str | Path) -> Path | None:
+    """The model folder a spec names (`default`, `model:<folder>`, an existing folder), or None for any other spec."""
+    spec = str(spec)
+    if spec == "default":
+        return default_model_dir()
+    if spec.startswith("model:"):
+        return Path(spec.removeprefix("model:"))
+    return Path(spec) if Path(spec).is_dir() else None
+
+
+def hybrid_ranker(model: Ranker, config: dict[str, Any], hpo: Hpo) -> HybridRanker:
+    """The fusion of `model` with the classical ranker that `config` (meta.json's "hybrid") names."""
+    config = dict(config)
+    name = config.pop("classical", BEST_CLASSICAL)
+    if name not in CLASSICAL_RANKERS:
+        raise ValueError(f"hybrid classical ranker {name!r} is unknown; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}")
+    mode = config.get("mode", "rrf")
+    return HybridRanker(model, CLASSICAL_RANKERS[name](hpo), **config, name=f"{model.name}+{name}-{mode}")
+
+
+def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generate: int | None = None, batch_size: int = 64) -> Ranker:
+    """A ranker by spec (see the module docstring).
+
+    Args:
+        spec: a classical ranker's name, `default`, `model:<folder>` or a model folder.
+        hpo: the ontology every ranker scores against.
+        model_only: for a model folder, rank with the model alone even if its meta.json ships a fusion.
+        generate: for a model folder, genes to decode before the rest follow by score (None: its meta.json's, else 10).
+        batch_size: for a model folder, cases per forward pass.
+
+    Raises:
+        ValueError: naming the valid choices, when `spec` is none of these; or what is wrong with the folder.
+    """
+    if str(spec) in CLASSICAL_RANKERS:
+        return CLASSICAL_RANKERS[str(spec)](hpo)
+    folder = model_folder(spec)
+    if folder is None:
+        raise ValueError(f"unknown ranker {str(spec)!r}; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}, default, or a model folder")
+    from rft.model import ModelRanker, load_model
+
+    bundle = load_model(folder)
+    ranking = bundle.meta.get("ranking") or {}
+    if not isinstance(ranking, dict):
+        raise ValueError(f"{folder / 'meta.json'}: 'ranking' must be an object, got {ranking!r}")
+    model = ModelRanker(bundle, hpo, batch_size=batch_size, generate=int(ranking.get("generate", 10)) if generate is None else generate)
+    hybrid = ranking.get("hybrid")
+    if model_only or not hybrid:
+        return model
+    if not isinstance(hybrid, dict):
+        raise ValueError(f"{folder / 'meta.json'}: 'ranking.hybrid' must be an object, got {hybrid!r}")
+    return hybrid_ranker(model, hybrid, hpo)
+
+
+@dataclass(frozen=True)
+class RankerChoice:
+    """One entry of a ranker menu: what the user reads and the spec `load_ranker` takes."""
+
+    label: str
+    spec: str
+    is_model: bool = False
+
+
+def ranker_choices() -> list[RankerChoice]:
+    """What can be loaded: the default model first (when shipped), other model folders, then the classical rankers.
+
+    Without a shipped model the first choice is a classical ranker, so a menu always opens on something that works.
+    """
+    choices: list[RankerChoice] = []
+    default = default_model_dir()
+    if (default / "config.json").is_file():
+        label = "RFT-tuned" if default.name == "default" else default.name
+        choices.append(RankerChoice(f"{label} (default model)", "default", True))
+    seen = {default.resolve()}
+    for root in models_dirs():
+        if not root.is_dir():
+            continue
+        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file()):
+            if folder.resolve() not in seen:
+                seen.add(folder.resolve())
+                choices.append(RankerChoice(f"{folder.name} (model)", f"model:{folder}", True))
+    return choices + [RankerChoice(name, name) for name in sorted(CLASSICAL_RANKERS, key=lambda n: n != BEST_CLASSICAL)]

@@ -1,0 +1,205 @@
+"""`rft train`'s settings: `RftConfig` (data, grader, run folder) with TRL's `GRPOConfig` and PEFT's
+`LoraConfig` passed through, and the mapping from command-line flags and `--config run.yaml` onto them.
+
+    from rft.train import RftConfig
+    cfg = RftConfig(train="cases.zip", split="data/splits/dev_split.json", out="runs/rft", grpo={"max_steps": 300})
+
+Every field is checked when the config is made, so a bad value fails before any data or model is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from rft.grader import DEFAULT_K
+from rft.registry import MODELS_DIR, model_folder
+
+__all__ = ["DEFAULT_GRPO", "DEFAULT_LORA", "RftConfig", "add_train_arguments", "config_from_args"]
+
+# Defaults chosen for a ~5 MB Llama on 2 CPU cores; every key is a GRPOConfig field.
+DEFAULT_GRPO: dict[str, Any] = {
+    "learning_rate": 1e-3,
+    "num_train_epochs": 1.0,
+    "num_generations": 8,
+    "num_iterations": 2,  # two optimisation passes over each batch of sampled lists (PPO-style clipping)
+    "beta": 0.0,
+    "temperature": 0.7,
+    "logging_steps": 5,
+    "lr_scheduler_type": "cosine",  # decaying steps: a constant 1e-3 gained, then lost it again (README)
+    "warmup_steps": 10,
+    "max_grad_norm": 1.0,
+    "save_total_limit": 2,
+    "report_to": "none",
+    "disable_tqdm": True,
+}
+# Every key is a LoraConfig field.
+DEFAULT_LORA: dict[str, Any] = {
+    "r": 16,
+    "lora_alpha": 32,
+    "lora_dropout": 0.0,
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "task_type": "CAUSAL_LM",
+}
+
+
+@dataclass
+class RftConfig:
+    """One RFT run. Fields not about data, grading or the run folder belong to `grpo` / `lora`."""
+
+    train: str = field(default="", metadata={"help": "training cases: phenopacket zip/folder, JSONL or CSV"})
+    base: str = field(default=str(MODELS_DIR / "base"), metadata={"help": "base model folder (transformers format), or 'default'"})
+    valid: str | None = field(default=None, metadata={"help": "validation cases (default: the split's valid ids from --train)"})
+    split: str | None = field(default=None, metadata={"help": "split file with 'train'/'valid' case ids (grouped by publication; a 'tune' part is never trained on)"})
+    max_train_cases: int | None = field(default=None, metadata={"help": "use a seeded sample of this many training cases"})
+    max_valid_cases: int | None = field(default=None, metadata={"help": "evaluate on a seeded sample of this many cases"})
+    grader: str = field(default="topk", metadata={"help": "topk, reciprocal or hit (see rft.grader)"})
+    k: int = field(default=DEFAULT_K, metadata={"help": "ranks past k score 0; also the length of sampled lists"})
+    batch_size: int = field(default=8, metadata={"help": "cases per optimisation step (each sampled num_generations times)"})
+    eval_every: int = field(default=50, metadata={"help": "validate (and checkpoint) every N steps"})
+    seed: int = field(default=0, metadata={"help": "seed for sampling cases, LoRA init and generation"})
+    out: str = field(default="runs/rft", metadata={"help": "run folder"})
+    resume: bool = field(default=False, metadata={"help": "continue an interrupted run from its last checkpoint"})
+    force: bool = field(default=False, metadata={"help": "overwrite a finished run"})
+    merge: bool = field(default=False, metadata={"help": "also write merged/ (base + LoRA as one plain model)"})
+    hpo_dir: str | None = field(default=None, metadata={"help": "HPO release folder"})
+    grpo: dict[str, Any] = field(default_factory=dict, metadata={"help": "GRPOConfig fields (override DEFAULT_GRPO)"})
+    lora: dict[str, Any] = field(default_factory=dict, metadata={"help": "LoraConfig fields (override DEFAULT_LORA)"})
+
+    def __post_init__(self):
+        from rft.grader import GRADERS
+
+        if not self.train:
+            raise ValueError("RftConfig.train is required: pass --train PATH (a phenopacket zip/folder, JSONL or CSV)")
+        if not Path(self.train).exists():
+            raise ValueError(f"--train {self.train} does not exist")
+        if self.valid is not None and not Path(self.valid).exists():
+            raise ValueError(f"--valid {self.valid} does not exist")
+        if self.split is not None and not Path(self.split).is_file():
+            raise ValueError(f"--split {self.split} does not exist")
+        folder = model_folder(self.base)
+        if folder is None or not folder.is_dir():
+            raise ValueError(f"--base {self.base} is not a model folder (train one with `rft pretrain`)")
+        self.base = str(folder)
+        if self.grader not in GRADERS:
+            raise ValueError(f"--grader {self.grader!r} is unknown; choose one of {', '.join(GRADERS)}")
+        for name in ("k", "batch_size", "eval_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        for name in ("max_train_cases", "max_valid_cases"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.resume and self.force:
+            raise ValueError("--resume continues a run and --force starts it over: pass one of them")
+        if self.grpo_args().get("num_generations", 2) < 2:
+            raise ValueError("--num-generations must be at least 2: GRPO compares samples within a group")
+        self.grpo_config()  # unknown or invalid GRPO/LoRA settings fail now, not after loading data
+        self.lora_config()
+
+    def grpo_args(self) -> dict[str, Any]:
+        return DEFAULT_GRPO | self.grpo
+
+    def grpo_config(self):
+        from trl import GRPOConfig
+
+        args = self.grpo_args()
+        allowed = {f.name for f in fields(GRPOConfig)}
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise ValueError(f"unknown GRPOConfig field(s) {unknown} under 'grpo:'")
+        n_gen = args["num_generations"]
+        args = args | {
+            "output_dir": self.out,
+            "per_device_train_batch_size": self.batch_size * n_gen,
+            "max_completion_length": self.k,
+            "seed": self.seed,
+            "save_strategy": "steps",
+            "save_steps": self.eval_every,
+            "use_cpu": args.get("use_cpu", not _cuda_available()),
+        }
+        try:
+            return GRPOConfig(**args)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"invalid GRPO setting: {e}") from e
+
+    def lora_config(self):
+        from peft import LoraConfig
+
+        args = DEFAULT_LORA | self.lora
+        allowed = {f.name for f in fields(LoraConfig)}
+        unknown = sorted(set(args) - allowed)
+        if unknown:
+            raise ValueError(f"unknown LoraConfig field(s) {unknown} under 'lora:'")
+        try:
+            return LoraConfig(**args)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"invalid LoRA setting: {e}") from e
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+# -- command line ----------------------------------------------------------------------------------------
+_SHORT_GRPO_FLAGS = {  # flag -> (GRPOConfig field, type)
+    "epochs": ("num_train_epochs", float),
+    "lr": ("learning_rate", float),
+    "num_generations": ("num_generations", int),
+    "beta": ("beta", float),
+    "max_steps": ("max_steps", int),
+    "temperature": ("temperature", float),
+}
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of `rft train`: RftConfig's fields plus short GRPO flags."""
+    p.add_argument("--config", help="a YAML or JSON file with any RftConfig field, plus 'grpo:' and 'lora:' sections")
+    for f in fields(RftConfig):
+        if f.name in ("grpo", "lora"):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if f.type == "bool" or isinstance(f.default, bool):
+            p.add_argument(flag, action="store_true", default=None, help=f.metadata.get("help"))
+        else:
+            kind = int if f.name in ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases") else str
+            p.add_argument(flag, type=kind, default=None, help=f.metadata.get("help"))
+    for flag, (name, kind) in _SHORT_GRPO_FLAGS.items():
+        p.add_argument("--" + flag.replace("_", "-"), dest=f"grpo_{flag}", type=kind, default=None, help=f"GRPOConfig.{name}")
+
+
+def config_from_args(args: argparse.Namespace) -> RftConfig:
+    """Merge --config file and flags (flags win) into a validated RftConfig."""
+    values: dict[str, Any] = {}
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ValueError(f"--config {path} does not exist")
+        text = path.read_text()
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            values = yaml.safe_load(text) or {}
+        else:
+            values = json.loads(text)
+        if not isinstance(values, dict):
+            raise ValueError(f"--config {path} must hold a mapping of settings")
+        known = {f.name for f in fields(RftConfig)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"--config {path}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    values.setdefault("grpo", {})
+    values.setdefault("lora", {})
+    for f in fields(RftConfig):
+        v = getattr(args, f.name, None)
+        if v is not None and f.name not in ("grpo", "lora"):
+            values[f.name] = v
+    for flag, (name, _) in _SHORT_GRPO_FLAGS.items():
+        v = getattr(args, f"grpo_{flag}", None)
+        if v is not None:
+            values["grpo"][name] = v
+    return RftConfig(**values)

@@ -1,0 +1,121 @@
+"""What an RFT run writes while it trains: metrics.jsonl (TRL's training logs and the validation metrics) and curves.png.
+
+    metrics.jsonl, one JSON object a line:
+      {"kind": "train", "step": 5, "reward": 0.41, "reward_std": 0.2, "learning_rate": ..., "entropy": ...}
+      {"kind": "valid", "step": 50, "n": 400, "top1": 0.45, ..., "mrr": 0.52, "mean_score": 0.58, "seconds": 9.1}
+
+Validation ranks with `rft.model.ModelRanker` and grades with `rft.evaluate.evaluate`: the same code as `rft eval`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from rft.evaluate import evaluate
+from rft.model.checkpoint import RankingModel
+from rft.model.ranking import ModelRanker
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.cases import Case
+    from rft.train.config import RftConfig
+
+__all__ = ["last_checkpoint_step", "make_callback", "plot_curves", "truncate_metrics"]
+
+
+def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Case], metrics_path: Path):
+    """A `TrainerCallback` that logs TRL's training records and validates at step 0, every `eval_every` steps and at the end."""
+    from transformers import TrainerCallback
+
+    class RftLogCallback(TrainerCallback):
+        """Appends TRL's training logs and the validation metrics to metrics.jsonl."""
+
+        def _write(self, state, record: dict) -> None:
+            if state.is_world_process_zero:
+                with open(metrics_path, "a") as f:
+                    f.write(json.dumps(record) + "\n")
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = logs or {}
+            if "reward" not in logs:
+                return
+            keep = ("reward", "reward_std", "kl", "learning_rate", "loss", "entropy", "frac_reward_zero_std", "step_time")
+            self._write(state, {"kind": "train", "step": state.global_step, "epoch": state.epoch} | {k: logs[k] for k in keep if k in logs})
+
+        def _validate(self, state, model) -> None:
+            if not valid_cases or not state.is_world_process_zero:
+                return
+            t0 = time.perf_counter()
+            was_training = model.training
+            model.eval()
+            # The very ranking and grading code the app and `rft eval` use, on the model being trained: its
+            # decoded list (what RFT samples), then the other genes by score.
+            _, m = evaluate(ModelRanker(RankingModel(model, tokenizer), hpo, generate=cfg.k), valid_cases, k=cfg.k, grader=cfg.grader)
+            model.train(was_training)
+            m = {key: v for key, v in m.items() if key not in ("ms_per_case", "not_in_universe")}
+            self._write(state, {"kind": "valid", "step": state.global_step, "seconds": round(time.perf_counter() - t0, 1)} | m)
+            print(f"[rft] step {state.global_step}: valid mean score {m['mean_score']:.4f} top1 {m['top1']:.4f} top10 {m['top10']:.4f} MRR {m['mrr']:.4f}", flush=True)
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            if state.global_step == 0:
+                self._validate(state, model)
+
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            if state.global_step % cfg.eval_every == 0 and state.global_step < state.max_steps:
+                self._validate(state, model)
+
+        def on_train_end(self, args, state, control, model=None, **kwargs):
+            self._validate(state, model)
+
+    return RftLogCallback()
+
+
+def truncate_metrics(path: Path, after_step: int) -> None:
+    """On resume, drop log lines written after the checkpoint so the curve has no duplicate steps."""
+    if not path.exists():
+        return
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= after_step]
+    path.write_text("".join(ln + "\n" for ln in lines))
+
+
+def last_checkpoint_step(out: Path) -> int | None:
+    steps = [int(p.name.split("-")[1]) for p in out.glob("checkpoint-*") if p.name.split("-")[1].isdigit()]
+    return max(steps) if steps else None
+
+
+def plot_curves(metrics_path: Path, png: Path) -> None:
+    """Train reward and validation metrics over steps, one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [json.loads(ln) for ln in metrics_path.read_text().splitlines() if ln.strip()]
+    train = [r for r in records if r["kind"] == "train"]
+    valid = [r for r in records if r["kind"] == "valid"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    if train:
+        steps = [r["step"] for r in train]
+        mean = [r["reward"] for r in train]
+        std = [r.get("reward_std", 0.0) for r in train]
+        a.plot(steps, mean, label="reward (grader score) mean")
+        a.fill_between(steps, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)], alpha=0.2)
+        if any("kl" in r for r in train):
+            a2 = a.twinx()
+            a2.plot(steps, [r.get("kl", 0.0) for r in train], color="grey", ls=":", label="KL")
+            a2.set_ylabel("KL to base")
+    a.set_xlabel("step")
+    a.set_title("training reward")
+    a.legend(loc="lower right")
+    for key, label in (("mean_score", "mean grader score"), ("top1", "top-1"), ("top10", "top-10"), ("mrr", "MRR")):
+        if valid:
+            b.plot([r["step"] for r in valid], [r[key] for r in valid], marker="o", label=label)
+    b.set_xlabel("step")
+    b.set_title(f"validation (n={valid[0]['n'] if valid else 0})")
+    b.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
