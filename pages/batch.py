@@ -10,9 +10,9 @@ from rft.cases import load_cases_from_bytes
 from rft.evaluate import grade_rankings, results_metrics, results_text
 from rft.grader import DEFAULT_K
 from rft.registry import ranker_choices
-from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_hpo, cached_ranker, case_upload, rank_with_progress
+from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_ranker, case_upload, current_hpo, rank_with_progress
 
-hpo = cached_hpo()
+hpo, release = current_hpo()
 
 st.title("Batch")
 st.caption(
@@ -84,7 +84,7 @@ label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(bat
 if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batch.cases)):
     done.update(ranker=ranker_label, error=None)
     try:
-        ranker = cached_ranker(choices[ranker_label].spec, hpo)
+        ranker = cached_ranker(choices[ranker_label].spec, release)
         # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
         rank_with_progress(ranker, batch.cases, int(top), start=n_done, done=done["rankings"])
     except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued

@@ -12,9 +12,9 @@ from rft.cases import load_cases_from_bytes
 from rft.evaluate import compare, grade_rankings, read_results, unique_names
 from rft.grader import DEFAULT_K
 from rft.registry import ranker_choices
-from rft.ui import EXAMPLES_DIR, cached_hpo, cached_ranker, case_upload, rank_with_progress
+from rft.ui import EXAMPLES_DIR, cached_ranker, case_upload, current_hpo, rank_with_progress
 
-hpo = cached_hpo()
+hpo, release = current_hpo()
 st.session_state.setdefault("cmp_results", {})  # ranker name -> list of CaseResult
 
 st.title("Compare")
@@ -48,7 +48,7 @@ with run_tab:
         results = {}
         for label in picked:
             try:
-                ranker = cached_ranker(choices[label].spec, hpo)
+                ranker = cached_ranker(choices[label].spec, release)
                 rankings = rank_with_progress(ranker, cases, None, label=f"{label}: ")
             except (ValueError, ImportError) as e:
                 st.error(f"{label}: {e}")

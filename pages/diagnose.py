@@ -10,9 +10,9 @@ from rft.cases import Case
 from rft.evidence import explain
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.registry import ranker_choices
-from rft.ui import cached_hpo, cached_ranker, example_cases, term_label
+from rft.ui import cached_ranker, current_hpo, example_cases, term_label
 
-hpo = cached_hpo()
+hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
 
@@ -100,7 +100,7 @@ if do_rank:
     case = Case("patient", tuple(terms["present"]), tuple(terms["excluded"]), truth, "app")
     choice = labels[ranker_label]
     try:
-        ranker = cached_ranker(choice.spec, hpo)
+        ranker = cached_ranker(choice.spec, release)
         t0 = time.perf_counter()
         [ranking] = ranker.rank([case], top=None)
         seconds = time.perf_counter() - t0

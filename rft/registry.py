@@ -104,7 +104,7 @@ def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generat
         raise ValueError(f"unknown ranker {str(spec)!r}; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}, default, or a model folder")
     from rft.model import ModelRanker, load_model
 
-    bundle = load_model(folder)
+    bundle = load_model(folder, hpo)
     ranking = bundle.meta.get("ranking") or {}
     if not isinstance(ranking, dict):
         raise ValueError(f"{folder / 'meta.json'}: 'ranking' must be an object, got {ranking!r}")

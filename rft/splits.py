@@ -23,7 +23,17 @@ from typing import Sequence
 
 from rft.cases import Case
 
-__all__ = ["DEV_SPLIT", "carve_tuning", "load_split", "publication_of", "save_split", "select", "split_by_publication"]
+__all__ = [
+    "DEV_SPLIT",
+    "carve_tuning",
+    "load_split",
+    "prospective_split",
+    "publication_of",
+    "publication_pmid",
+    "save_split",
+    "select",
+    "split_by_publication",
+]
 
 DEV_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "dev_split.json"
 _PMID = re.compile(r"^(PMID[_:]?\d+)", re.IGNORECASE)
@@ -37,6 +47,37 @@ def publication_of(case_id: str) -> str:
     """
     m = _PMID.match(case_id)
     return m.group(1).upper().replace(":", "_") if m else case_id
+
+
+def publication_pmid(case_id: str) -> int | None:
+    """The PubMed id of a case's publication (`PMID_123_p1` -> 123), or None when its id names none.
+
+    >>> publication_pmid("PMID_30968594_individual_29"), publication_pmid("case-7")
+    (30968594, None)
+    """
+    m = _PMID.match(case_id)
+    return int(re.sub(r"\D", "", m.group(1))) if m else None
+
+
+def prospective_split(cases: Sequence[Case], horizon: int, tune_until: int) -> dict:
+    """Split cases by publication date, as a knowledge base with `horizon` would meet them.
+
+    PubMed ids grow with time, so a case whose PMID is above the horizon (the newest PMID the KB cites) was
+    published after the KB was curated: it is *prospective*. `train` holds cases published up to the horizon,
+    `tune` the prospective ones up to `tune_until` (choose settings there), `eval` the later ones (report
+    there); `no_pmid` the cases whose id names no publication. Whole publications stay together by
+    construction.
+    """
+    if tune_until < horizon:
+        raise ValueError(f"tune_until ({tune_until}) must not be before the horizon ({horizon})")
+    parts: dict[str, list[str]] = {"train": [], "tune": [], "eval": [], "no_pmid": []}
+    for c in cases:
+        pmid = publication_pmid(c.id)
+        part = "no_pmid" if pmid is None else "train" if pmid <= horizon else "tune" if pmid <= tune_until else "eval"
+        parts[part].append(c.id)
+    return {"horizon": horizon, "tune_until": tune_until, "grouped_by": "publication date (PMID) against the KB horizon"} | {
+        k: sorted(v) for k, v in parts.items()
+    } | {f"n_{k}": len(v) for k, v in parts.items()}
 
 
 def split_by_publication(cases: Sequence[Case], valid_fraction: float = 0.2, seed: int = 0) -> dict:

@@ -30,8 +30,10 @@ __all__ = [
     "cached_hpo",
     "cached_ranker",
     "case_upload",
+    "current_hpo",
     "example_cases",
     "rank_with_progress",
+    "release_choices",
     "term_label",
 ]
 
@@ -40,18 +42,46 @@ MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
-@st.cache_resource(show_spinner="Loading the HPO ontology (once, a few seconds)…")
-def cached_hpo() -> Hpo:
-    """The bundled HPO release (or `$RFT_HPO_DIR`), with its search index built before the first keystroke."""
-    hpo = load_hpo()
+@st.cache_resource(show_spinner="Loading the HPO release (once, a few seconds)…", max_entries=3)
+def cached_hpo(release: str = "") -> Hpo:
+    """An HPO release ("": the bundled one, or `$RFT_HPO_DIR`; else a cached release's date), with its search
+    index built before the first keystroke."""
+    hpo = load_hpo(release or None)
     hpo.search("seizure", 1)
     return hpo
 
 
 @st.cache_resource(show_spinner="Loading the ranker…", max_entries=6)
-def cached_ranker(spec: str, _hpo: Hpo) -> Ranker:
-    """`rft.registry.load_ranker(spec)`, once per process. `_hpo` is not hashed: the app has a single ontology."""
-    return load_ranker(spec, _hpo)
+def cached_ranker(spec: str, release: str = "") -> Ranker:
+    """`rft.registry.load_ranker(spec)` against `release`, once per process and release."""
+    return load_ranker(spec, cached_hpo(release))
+
+
+def release_choices() -> list[str]:
+    """"" (the default release) and the date of every release in the cache (`rft kb update`, `rft kb fetch`)."""
+    from ontology.releases import cached_releases
+
+    return [""] + [p.name for p in reversed(cached_releases())]
+
+
+def current_hpo() -> tuple[Hpo, str]:
+    """The HPO release this session ranks against, chosen in the sidebar (shared by every page), and its key."""
+    choices = release_choices()
+    # The choice lives under a key of its own: a widget's state does not survive a switch to another page.
+    release = st.session_state.get("release", "")
+    if release not in choices:
+        release = st.session_state.release = ""
+    default = cached_hpo("")
+
+    def _keep() -> None:
+        st.session_state.release = st.session_state.hpo_release
+
+    st.sidebar.selectbox(
+        "HPO release", choices, index=choices.index(release), key="hpo_release", on_change=_keep,
+        format_func=lambda r: f"{default.version} (default)" if r == "" else r,
+        help="The knowledge base genes are ranked against. `rft kb update` adds the newest release; models rank its new genes at once.",
+    )
+    return (default if release == "" else cached_hpo(release)), release
 
 
 def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multiple: bool = False, **kwargs) -> list[tuple[str, bytes]]:

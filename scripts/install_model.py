@@ -15,13 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ontology import load_hpo
 from rft.model import load_model
 from rft.model.checkpoint import written_by_project
 from rft.registry import MODELS_DIR
 
 
 def install(source: Path, name: str, force: bool = False) -> Path:
-    load_model(source)  # refuse a broken folder before touching anything
+    load_model(source, load_hpo())  # refuse a broken folder before touching anything
     target = MODELS_DIR / name
     if target.exists():
         if not force:

@@ -38,6 +38,7 @@ __all__ = ["ModelSpec", "build_base_model", "ontology_embeddings", "add_genes", 
 
 INITS = ("ontology", "random")
 BODY_INITS = ("pooling", "random")
+HEADS = ("knowledge", "free")
 
 
 @dataclass
@@ -51,11 +52,14 @@ class ModelSpec:
     max_positions: int = 160
     init: str = "ontology"  # "ontology" (structure-derived embeddings) or "random" (the HF default)
     body_init: str = "pooling"  # "pooling" (layers start as mean-pooling of the prompt) or "random"
+    head: str = "knowledge"  # "knowledge": genes scored through their annotations (rft.model.knowledge); "free": a learned row per gene
     seed: int = 0
 
     def __post_init__(self):
         if self.init not in INITS:
             raise ValueError(f"ModelSpec.init must be one of {INITS}, got {self.init!r}")
+        if self.head not in HEADS:
+            raise ValueError(f"ModelSpec.head must be one of {HEADS}, got {self.head!r}")
         if self.body_init not in BODY_INITS:
             raise ValueError(f"ModelSpec.body_init must be one of {BODY_INITS}, got {self.body_init!r}")
         if self.hidden_size % self.num_heads:
@@ -91,19 +95,20 @@ def gene_embedding(terms: Iterable[str], term_basis: dict[str, np.ndarray], hpo:
     return acc / len(closure) ** 0.25
 
 
-def ontology_embeddings(hpo: Hpo, tokenizer: PreTrainedTokenizerBase, dim: int, seed: int = 0, scale: float = 1.0) -> torch.Tensor:
+def ontology_embeddings(hpo: Hpo, tokenizer: PreTrainedTokenizerBase, dim: int, seed: int = 0, scale: float = 1.0, term_basis=None) -> torch.Tensor:
     """The [vocab, dim] embedding matrix derived from the ontology (see the module docstring).
 
     Term rows are IC-weighted sums of random basis vectors of the term and its ancestors; gene rows come from
     `gene_embedding`; special tokens are random. The whole matrix is scaled so that the mean row norm is `scale`
-    (relative norms carry information: a specific term has a longer vector than a broad one).
+    (relative norms carry information: a specific term has a longer vector than a broad one). `term_basis`
+    (terms, dim, seed) -> vectors replaces the seeded draw over the sorted terms (the knowledge head's basis).
     """
     rng = np.random.default_rng(seed)
     vocab = tokenizer.get_vocab()
     out = rng.normal(0.0, 1.0 / np.sqrt(dim), size=(len(vocab), dim))  # specials (and anything unmatched)
     weights = _term_weights(hpo)
     terms = sorted(hpo.terms)
-    basis_matrix = rng.normal(0.0, 1.0 / np.sqrt(dim), size=(len(terms), dim))
+    basis_matrix = rng.normal(0.0, 1.0 / np.sqrt(dim), size=(len(terms), dim)) if term_basis is None else term_basis(terms, dim, seed)
     basis = dict(zip(terms, basis_matrix))
     rows: dict[int, np.ndarray] = {}
     for tok, i in vocab.items():
@@ -123,12 +128,22 @@ def ontology_embeddings(hpo: Hpo, tokenizer: PreTrainedTokenizerBase, dim: int, 
 
 
 def build_base_model(hpo: Hpo, tokenizer: PreTrainedTokenizerBase, spec: ModelSpec | None = None) -> LlamaForCausalLM:
-    """A freshly initialised `LlamaForCausalLM` for the tokenizer's vocabulary."""
+    """A freshly initialised model for the tokenizer's vocabulary: a `KnowledgeLlamaForCausalLM` that knows `hpo`
+    (head "knowledge"), or a plain `LlamaForCausalLM` with a learned row per gene (head "free")."""
     from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rft.model.knowledge import KnowledgeLlamaConfig, KnowledgeLlamaForCausalLM, gene_features, term_basis
 
     spec = spec or ModelSpec()
     torch.manual_seed(spec.seed)
-    config = LlamaConfig(
+    knowledge = spec.head == "knowledge"
+    embedding_norm = 0.02 * np.sqrt(spec.hidden_size)  # the scale of the default N(0, 0.02) init
+    extra = {}
+    if knowledge:  # gene vectors start at the mean norm of the embeddings, as the free rows did
+        phi = gene_features(hpo, hpo.genes, spec.hidden_size, spec.seed)
+        extra = {"knowledge_seed": spec.seed, "knowledge_scale": float(np.linalg.norm(phi, axis=1).mean() / embedding_norm)}
+    config = (KnowledgeLlamaConfig if knowledge else LlamaConfig)(
+        **extra,
         vocab_size=len(tokenizer),
         hidden_size=spec.hidden_size,
         intermediate_size=spec.intermediate_size,
@@ -136,19 +151,21 @@ def build_base_model(hpo: Hpo, tokenizer: PreTrainedTokenizerBase, spec: ModelSp
         num_attention_heads=spec.num_heads,
         num_key_value_heads=spec.num_heads,
         max_position_embeddings=spec.max_positions,
-        tie_word_embeddings=True,
+        tie_word_embeddings=not knowledge,
         pad_token_id=tokenizer.convert_tokens_to_ids(PAD),
         bos_token_id=tokenizer.convert_tokens_to_ids(CASE),
         eos_token_id=tokenizer.convert_tokens_to_ids(EOS),
     )
-    model = LlamaForCausalLM(config)
+    model = (KnowledgeLlamaForCausalLM if knowledge else LlamaForCausalLM)(config)
     if spec.init == "ontology":
         # Norm sqrt(dim) * 0.02 matches the scale of the default N(0, 0.02) init, so nothing else needs retuning.
-        emb = ontology_embeddings(hpo, tokenizer, spec.hidden_size, spec.seed, scale=0.02 * np.sqrt(spec.hidden_size))
+        emb = ontology_embeddings(hpo, tokenizer, spec.hidden_size, spec.seed, scale=embedding_norm, term_basis=term_basis if knowledge else None)
         with torch.no_grad():
             model.get_input_embeddings().weight.copy_(emb)
     if spec.body_init == "pooling":
         _pooling_init(model)
+    if knowledge:
+        model.set_knowledge(hpo, tokenizer)
     model.tie_weights()
     return model
 

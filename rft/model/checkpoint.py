@@ -1,7 +1,7 @@
 """Model folders: saving and loading one with its tokenizer and `meta.json`.
 
     from rft.model import load_model
-    bundle = load_model("data/models/default")
+    bundle = load_model("data/models/default", hpo)   # hpo: the release to rank against
     bundle.model, bundle.tokenizer, bundle.meta
 
 Which folder "default" means, and where model folders are looked for, is `rft.registry`'s business.
@@ -26,7 +26,9 @@ from rft.model.tokenizer import gene_token_ids
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-__all__ = ["PROJECT_MARKER", "RankingModel", "load_model", "save_model", "written_by_project"]
+    from ontology.hpo import Hpo
+
+__all__ = ["PROJECT_MARKER", "RankingModel", "load_model", "save_model", "switch_knowledge", "written_by_project"]
 
 PROJECT_MARKER = "rft-genes"  # meta.json "written_by": what this project wrote, and so may replace with --force
 
@@ -46,15 +48,28 @@ class RankingModel:
 
     def __post_init__(self):
         if not self.gene_ids:
-            self.gene_ids = gene_token_ids(self.tokenizer)
-        assert self.gene_ids, "the tokenizer has no gene tokens"
+            knowledge = self.knowledge_model
+            # A knowledge-head model ranks the genes its knowledge base annotates; a free-head one every gene token.
+            self.gene_ids = knowledge.gene_ids.tolist() if knowledge is not None else gene_token_ids(self.tokenizer)
+        assert self.gene_ids, "the model has no gene to rank"
         self.gene_symbols: list[str] = self.tokenizer.convert_ids_to_tokens(self.gene_ids)
         self.gene_id_tensor = torch.as_tensor(self.gene_ids)
         self.vocab: dict[str, int] = self.tokenizer.get_vocab()
 
+    @property
+    def knowledge_model(self):
+        """The `KnowledgeLlamaForCausalLM` behind `model` (through a PEFT wrapper too), or None for a free head."""
+        from rft.model.knowledge import KnowledgeLlamaForCausalLM
+
+        base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        return base if isinstance(base, KnowledgeLlamaForCausalLM) else None
+
     def gene_output_weight(self) -> torch.Tensor:
-        """The output-layer rows of the gene tokens [G, hidden]; the copy is kept until the weight changes
-        (an optimiser step bumps the tensor's version, so training never reads a stale copy)."""
+        """The output-layer rows of the gene tokens [G, hidden] (a knowledge head's gene vectors w(g)); the copy
+        is kept until the weight changes (an optimiser step bumps the tensor's version: never a stale copy)."""
+        knowledge = self.knowledge_model
+        if knowledge is not None:
+            return knowledge.gene_vectors(0)
         weight = self.model.get_output_embeddings().weight
         if torch.is_grad_enabled() or not isinstance(weight, torch.nn.Parameter):
             # A differentiable read, or a weight computed on the fly (PEFT's trainable tokens): never cached.
@@ -85,27 +100,56 @@ def _check_folder(folder: Path) -> None:
         raise ValueError(f"model folder {folder} has no weights ({' or '.join(_WEIGHT_FILES)})")
 
 
-def load_model(path: str | Path, dtype: torch.dtype = torch.float32) -> RankingModel:
+def load_model(path: str | Path, hpo: Hpo | None = None, dtype: torch.dtype = torch.float32) -> RankingModel:
     """Load a model folder for ranking, in eval mode.
+
+    Args:
+        hpo: the knowledge base to rank against. A knowledge-head model needs it (it scores genes through their
+            annotations: any release works, its new genes included); a free-head model gets the genes of a newer
+            release added from their annotations (`add_genes`).
 
     A folder holding a PEFT adapter (adapter_config.json) is loaded on top of its base model and merged.
 
     Raises:
-        ValueError: the folder does not exist or lacks its tokenizer, config or weights, saying which.
+        ValueError: the folder does not exist or lacks its tokenizer, config or weights, saying which; or a
+            knowledge-head model is loaded without `hpo`.
     """
+    import rft.model.knowledge  # noqa: F401  (registers the knowledge head with AutoModelForCausalLM)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = Path(path)
     if (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file():
-        return _load_adapter(folder, dtype)
-    _check_folder(folder)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+        model, tokenizer = _load_adapter(folder, dtype)
+    else:
+        _check_folder(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
     model.eval()
+    _attach_knowledge(model, tokenizer, hpo, folder)
     return RankingModel(model, tokenizer, folder, _read_meta(folder))
 
 
-def _load_adapter(folder: Path, dtype: torch.dtype) -> RankingModel:
+def switch_knowledge(bundle: RankingModel, hpo: Hpo) -> RankingModel:
+    """The same model ranking against another release (no training): its new genes are ranked at once."""
+    _attach_knowledge(bundle.model, bundle.tokenizer, hpo, bundle.path)
+    return RankingModel(bundle.model, bundle.tokenizer, bundle.path, bundle.meta)
+
+
+def _attach_knowledge(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, hpo: Hpo | None, folder: Path | None) -> None:
+    """A knowledge head gets its gene vectors from `hpo` (new genes too); a free head gets rows for the genes
+    of `hpo` it lacks (`add_genes`). Without `hpo` a free head ranks its own genes."""
+    from rft.model.architecture import add_genes
+    from rft.model.knowledge import KnowledgeLlamaForCausalLM
+
+    if isinstance(model, KnowledgeLlamaForCausalLM):
+        if hpo is None:
+            raise ValueError(f"model folder {folder} scores genes through a knowledge base: load it with load_model(folder, hpo)")
+        model.set_knowledge(hpo, tokenizer)
+    elif hpo is not None and any(g not in tokenizer.get_vocab() for g in hpo.genes):
+        add_genes(model, tokenizer, hpo)
+
+
+def _load_adapter(folder: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     try:
         from peft import AutoPeftModelForCausalLM
     except ImportError as e:  # pragma: no cover - peft is a core dependency
@@ -115,8 +159,7 @@ def _load_adapter(folder: Path, dtype: torch.dtype) -> RankingModel:
     if not (folder / "tokenizer.json").is_file():
         raise ValueError(f"adapter folder {folder} lacks tokenizer.json: save the tokenizer next to the adapter")
     model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=dtype).merge_and_unload()
-    model.eval()
-    return RankingModel(model, AutoTokenizer.from_pretrained(folder), folder, _read_meta(folder))
+    return model, AutoTokenizer.from_pretrained(folder)
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class GeneListPolicy:
 
     def __init__(self, model: torch.nn.Module, gene_ids: Sequence[int]):
         head = model.get_output_embeddings()
-        allowed = torch.zeros(head.weight.shape[0], dtype=torch.bool)
+        allowed = torch.zeros(model.get_input_embeddings().weight.shape[0], dtype=torch.bool)
         allowed[torch.as_tensor(list(gene_ids), dtype=torch.long)] = True
         self.allowed = allowed
         self._input_ids: torch.Tensor | None = None

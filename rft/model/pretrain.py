@@ -27,6 +27,7 @@ import torch
 
 from rft.model.architecture import ModelSpec, build_base_model, ontology_embeddings
 from rft.model.checkpoint import RankingModel, save_model
+from rft.model.knowledge import KB_TOKENS
 from rft.model.synthetic import SyntheticPatients, SyntheticRecipe
 from rft.model.tokenizer import build_tokenizer, format_prompt, gene_token_ids
 
@@ -104,7 +105,8 @@ class _Batches:
 
     def example(self) -> tuple[list[int], int]:
         p = self.sampler.sample()
-        ids = [self.vocab[t] for t in format_prompt(p.present, p.excluded).split()]
+        kb = 0 if "<kb0>" in self.vocab else None  # a knowledge head's prompts name the full knowledge base
+        ids = [self.vocab[t] for t in format_prompt(p.present, p.excluded, kb).split()]
         target = self.vocab[p.gene]
         pool = self.decoys[target]
         if len(pool) and self.rng.random() < self.cfg.p_decoys:
@@ -160,7 +162,7 @@ def pretrain(
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
-    tokenizer = build_tokenizer(hpo)
+    tokenizer = build_tokenizer(hpo, KB_TOKENS if cfg.spec.head == "knowledge" else ())
     model = build_base_model(hpo, tokenizer, cfg.spec)
     decoys = similar_genes(hpo, tokenizer, seed=cfg.seed)
     train = _Batches(SyntheticPatients(hpo, cfg.recipe, seed=cfg.seed), tokenizer, decoys, cfg, seed=cfg.seed)
@@ -204,7 +206,7 @@ def pretrain(
     bundle = RankingModel(model, tokenizer, Path(cfg.out) if cfg.out else None)
     metrics = evaluate(bundle) if evaluate else {}
     meta = {
-        "model": "LlamaForCausalLM",
+        "model": type(model).__name__,
         "spec": cfg.spec.to_dict(),
         "pretrain": cfg.to_dict(),
         "hpo_version": hpo.version,

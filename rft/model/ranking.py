@@ -1,7 +1,7 @@
 """Ranking genes with the model alone: constrained ranked-list generation plus a score for every gene.
 
     from rft.model import load_model, rank_genes, ModelRanker
-    bundle = load_model("data/models/default")
+    bundle = load_model("data/models/default", hpo)
     [r] = rank_genes(bundle, case, top=10, hpo=hpo)
     r.generated            # ['SCN1A', 'STXBP1', ...]: greedy decoding restricted to genes not yet listed
     r.full_ranking()[:3]   # [('SCN1A', -0.4), ...]: every gene, by log P(first gene | case)
@@ -110,7 +110,7 @@ def rank_genes(
     from rft.cases import Case as _Case
 
     if isinstance(bundle, (str, Path)):
-        bundle = load_model(bundle)
+        bundle = load_model(bundle, hpo)
     if isinstance(cases, _Case):
         cases = [cases]
     if top < 0:
@@ -180,7 +180,7 @@ class ModelRanker:
     """
 
     def __init__(self, model: RankingModel | str | Path, hpo: Hpo | None = None, batch_size: int = 64, generate: int = 10):
-        self.bundle = model if isinstance(model, RankingModel) else load_model(model)
+        self.bundle = model if isinstance(model, RankingModel) else load_model(model, hpo)
         self.hpo = hpo
         self.batch_size = batch_size
         if generate < 0:

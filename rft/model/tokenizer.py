@@ -55,16 +55,17 @@ MAX_EXCLUDED = 24
 
 
 def is_gene_token(token: str) -> bool:
-    """True for a gene symbol token (not an HPO term, not a special token)."""
-    return not token.startswith("HP:") and token not in SPECIAL_TOKENS
+    """True for a gene symbol token (not an HPO term, not a special token such as `<genes>` or `<kb0>`)."""
+    return not token.startswith("HP:") and token not in SPECIAL_TOKENS and not (token.startswith("<") and token.endswith(">"))
 
 
-def build_tokenizer(hpo: Hpo):
-    """A word-level `PreTrainedTokenizerFast` whose vocabulary is the specials, every term and every gene of `hpo`."""
+def build_tokenizer(hpo: Hpo, kb_tokens: Sequence[str] = ()):
+    """A word-level `PreTrainedTokenizerFast` whose vocabulary is the specials, `kb_tokens` (the knowledge head's
+    fold tokens, `rft.model.knowledge.KB_TOKENS`), every term and every gene of `hpo`."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    words = list(SPECIAL_TOKENS) + sorted(hpo.terms) + hpo.genes
+    words = list(SPECIAL_TOKENS) + list(kb_tokens) + sorted(hpo.terms) + hpo.genes
     clash = [g for g in hpo.genes if not is_gene_token(g)]
     assert not clash, f"gene symbols that look like terms or specials: {clash[:5]}"
     vocab = {w: i for i, w in enumerate(words)}
@@ -76,7 +77,7 @@ def build_tokenizer(hpo: Hpo):
         pad_token=PAD,
         eos_token=EOS,
         bos_token=CASE,
-        additional_special_tokens=[NOT, GENES],
+        additional_special_tokens=[NOT, GENES, *kb_tokens],
         padding_side="left",  # prompts are left-padded so that every row generates from its last column
         model_max_length=2 + MAX_PRESENT + MAX_EXCLUDED + 1 + 64,
     )
@@ -143,7 +144,7 @@ def prompt_terms(
 
 
 def case_to_prompt(case: Case, hpo: Hpo, tokenizer: PreTrainedTokenizerBase | None = None, vocab: dict[str, int] | None = None) -> str:
-    """The model's prompt for a case: `<case> present... [<not> excluded...] <genes>`.
+    """The model's prompt for a case: `<case> [<kb0>] present... [<not> excluded...] <genes>`.
 
     Args:
         case: the patient; its term ids may be obsolete or alternative ids (they are mapped).
@@ -154,13 +155,16 @@ def case_to_prompt(case: Case, hpo: Hpo, tokenizer: PreTrainedTokenizerBase | No
     Returns:
         The prompt text, e.g. `<case> HP:0001250 HP:0001263 <not> HP:0000365 <genes>`.
     """
+    if vocab is None and tokenizer is not None:
+        vocab = tokenizer.get_vocab()
     present, excluded = prompt_terms(case, hpo, tokenizer, vocab)
-    return format_prompt(present, excluded)
+    return format_prompt(present, excluded, kb=0 if vocab is not None and "<kb0>" in vocab else None)
 
 
-def format_prompt(present: Sequence[str], excluded: Sequence[str] = ()) -> str:
-    """The prompt for already-mapped term ids (no checks); see `case_to_prompt`."""
-    parts = [CASE, *present]
+def format_prompt(present: Sequence[str], excluded: Sequence[str] = (), kb: int | None = None) -> str:
+    """The prompt for already-mapped term ids (no checks); see `case_to_prompt`. `kb` adds the knowledge
+    head's fold token `<kb N>` after `<case>` (0: the full knowledge base; see `rft.model.knowledge`)."""
+    parts = [CASE, *([f"<kb{kb}>"] if kb is not None else []), *present]
     if excluded:
         parts += [NOT, *excluded]
     parts.append(GENES)

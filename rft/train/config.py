@@ -65,7 +65,11 @@ class RftConfig:
     resume: bool = field(default=False, metadata={"help": "continue an interrupted run from its last checkpoint"})
     force: bool = field(default=False, metadata={"help": "overwrite a finished run"})
     merge: bool = field(default=False, metadata={"help": "also write merged/ (base + LoRA as one plain model)"})
-    hpo_dir: str | None = field(default=None, metadata={"help": "HPO release folder"})
+    hpo_dir: str | None = field(default=None, metadata={"help": "HPO release folder (or a cached release's date)"})
+    leave_publication_out: int = field(
+        default=0,
+        metadata={"help": "score each training case against the knowledge base without its own paper's annotations, in N folds of publications (a knowledge-head model; 0: off)"},
+    )
     grpo: dict[str, Any] = field(default_factory=dict, metadata={"help": "GRPOConfig fields (override DEFAULT_GRPO)"})
     lora: dict[str, Any] = field(default_factory=dict, metadata={"help": "LoraConfig fields (override DEFAULT_LORA)"})
 
@@ -89,6 +93,8 @@ class RftConfig:
         for name in ("k", "batch_size", "eval_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.leave_publication_out <= 8:
+            raise ValueError(f"--leave-publication-out must be between 0 (off) and 8 folds, got {self.leave_publication_out}")
         for name in ("max_train_cases", "max_valid_cases"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
@@ -166,7 +172,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         if f.type == "bool" or isinstance(f.default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f.metadata.get("help"))
         else:
-            kind = int if f.name in ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases") else str
+            kind = int if f.name in ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases", "leave_publication_out") else str
             p.add_argument(flag, type=kind, default=None, help=f.metadata.get("help"))
     for flag, (name, kind) in _SHORT_GRPO_FLAGS.items():
         p.add_argument("--" + flag.replace("_", "-"), dest=f"grpo_{flag}", type=kind, default=None, help=f"GRPOConfig.{name}")

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from rft.cases import load_cases
-from rft.model.tokenizer import case_to_prompt
-from rft.splits import select
+from rft.model.tokenizer import case_to_prompt, format_prompt, prompt_terms
+from rft.splits import publication_of, publication_pmid, select
 
 if TYPE_CHECKING:
     from datasets import Dataset
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from rft.cases import Case, Problem
     from rft.train.config import RftConfig
 
-__all__ = ["RftData", "prepare_data", "to_dataset"]
+__all__ = ["RftData", "fold_knowledge", "prepare_data", "publication_folds", "to_dataset"]
 
 
 @dataclass
@@ -75,10 +76,32 @@ def prepare_data(cfg: RftConfig, hpo: Hpo) -> RftData:
     return RftData(train_cases, valid_cases, problems, {"train": _hash_cases(train_cases), "valid": _hash_cases(valid_cases)})
 
 
-def to_dataset(cases: Sequence[Case], hpo: Hpo, tokenizer) -> Dataset:
-    """The TRL dataset: a prompt per case, and its causal genes in the column the grader reads."""
+def publication_folds(cases: Sequence[Case], n_folds: int) -> dict[str, int]:
+    """Case id -> fold 1..n_folds, whole publications together (a seeded hash of the publication id)."""
+    return {c.id: 1 + zlib.crc32(publication_of(c.id).encode()) % n_folds for c in cases}
+
+
+def to_dataset(cases: Sequence[Case], hpo: Hpo, tokenizer, folds: dict[str, int] | None = None) -> Dataset:
+    """The TRL dataset: a prompt per case, and its causal genes in the column the grader reads. With `folds`,
+    each prompt names its case's fold (`<kb f>`: rft.model.knowledge scores it against that fold's KB)."""
     from datasets import Dataset
 
-    return Dataset.from_list(
-        [{"prompt": case_to_prompt(c, hpo, tokenizer), "genes": list(c.genes), "case_id": c.id} for c in cases]
-    )
+    vocab = tokenizer.get_vocab()
+    rows = []
+    for c in cases:
+        if folds is None:
+            prompt = case_to_prompt(c, hpo, tokenizer, vocab)
+        else:
+            prompt = format_prompt(*prompt_terms(c, hpo, tokenizer, vocab), kb=folds[c.id])
+        rows.append({"prompt": prompt, "genes": list(c.genes), "case_id": c.id})
+    return Dataset.from_list(rows)
+
+
+def fold_knowledge(cases: Sequence[Case], folds: dict[str, int], hpo: Hpo) -> list[Hpo]:
+    """For each fold 1..N, the knowledge base without the annotations citing that fold's publications."""
+    n = max(folds.values(), default=0)
+    out = []
+    for f in range(1, n + 1):
+        pmids = {publication_pmid(c.id) for c in cases if folds[c.id] == f} - {None}
+        out.append(hpo.without_publications(pmids))
+    return out

@@ -29,11 +29,10 @@ from typing import TYPE_CHECKING
 
 from ontology import load_hpo
 from rft.grader import TopKRankGrader
-from rft.model.checkpoint import save_model
+from rft.model.checkpoint import load_model, save_model
 from rft.model.policy import GeneListPolicy, list_policy_trainer
-from rft.model.tokenizer import gene_token_ids
 from rft.train.config import DEFAULT_LORA, RftConfig
-from rft.train.data import prepare_data, to_dataset
+from rft.train.data import fold_knowledge, prepare_data, publication_folds, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, truncate_metrics
 
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def check_run_folder(cfg: RftConfig) -> None:
 def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     """Run RFT as configured; returns the run folder. Raises ValueError before training on bad input."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+    from transformers import set_seed
     from trl import GRPOTrainer
 
     check_run_folder(cfg)
@@ -71,9 +70,16 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed)
 
-    tokenizer = AutoTokenizer.from_pretrained(cfg.base)
-    model = AutoModelForCausalLM.from_pretrained(cfg.base, dtype=torch.float32)
-    gene_ids = set(gene_token_ids(tokenizer))
+    bundle = load_model(cfg.base, hpo)  # a knowledge head ranks the genes of this release
+    model, tokenizer = bundle.model, bundle.tokenizer
+    model.train()
+    gene_ids = set(bundle.gene_ids)
+    folds = None
+    if cfg.leave_publication_out:
+        if bundle.knowledge_model is None:
+            raise ValueError(f"--leave-publication-out needs a knowledge-head base model; {cfg.base} learns a row per gene")
+        folds = publication_folds(data.train, cfg.leave_publication_out)
+        model.set_folds(fold_knowledge(data.train, folds, hpo))
     # The policy is the model restricted to ranked lists: its logits are masked to genes not yet listed, so
     # the log-probabilities GRPO scores and differentiates are those of the distribution lists are drawn from.
     GeneListPolicy(model, sorted(gene_ids))
@@ -116,7 +122,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         model=model,
         reward_funcs=grader,
         args=grpo_config,
-        train_dataset=to_dataset(data.train, hpo, tokenizer),
+        train_dataset=to_dataset(data.train, hpo, tokenizer, folds),
         processing_class=tokenizer,
         peft_config=cfg.lora_config(),
         callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path)],

@@ -239,3 +239,18 @@ def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path, monkeypatch):
 def test_every_page_runs(page):
     at = _app(page)
     assert at.title[0].value == page.capitalize()
+
+
+def test_release_picker_switches_every_page_to_a_cached_release(tmp_path, monkeypatch):
+    from ontology.releases import install_release
+
+    monkeypatch.setenv("RFT_CACHE_DIR", str(tmp_path))
+    install_release(Path(__file__).resolve().parents[1] / "fixtures" / "hpo_mini", "test")
+    at = _app()
+    picker = at.selectbox(key="hpo_release")
+    assert picker.options[1] == "2099-01-01" and "(default)" in picker.options[0]
+    picker.select("2099-01-01").run()
+    assert not at.exception
+    assert "HPO release 2099-01-01" in at.caption[0].value and "4 genes" in at.caption[0].value
+    at.switch_page("pages/batch.py").run()
+    assert not at.exception and any("HPO release 2099-01-01" in c.value for c in at.caption)  # the choice holds on every page

@@ -75,7 +75,7 @@ def test_load_hpo_reports_missing_folder_and_files(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_hpo(tmp_path / "nope")
     (tmp_path / "hp.obo").write_text("format-version: 1.2\n")
-    with pytest.raises(ValueError, match="genes_to_phenotype.txt, phenotype.hpoa"):
+    with pytest.raises(ValueError, match="lacks phenotype.hpoa, genes_to_phenotype.txt or phenotype_to_genes.txt"):
         load_hpo(tmp_path)
 
 

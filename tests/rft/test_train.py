@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def tiny_base(tmp_path_factory, mini_hpo) -> Path:
     folder = tmp_path_factory.mktemp("tiny_base")
     tokenizer = build_tokenizer(mini_hpo)
-    model = build_base_model(mini_hpo, tokenizer, ModelSpec(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, seed=0))
+    model = build_base_model(mini_hpo, tokenizer, ModelSpec(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, seed=0, head="free"))
     return save_model(model, tokenizer, folder, {"kind": "test"}, dtype=None)
 
 
@@ -106,9 +106,8 @@ def test_rewards_reaching_the_trainer_equal_the_grader(tiny_base, cases_file, tm
 def test_trainer_log_probs_are_those_of_the_list_policy(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
     # GRPO must score each sampled token under the distribution it was drawn from: genes only, none listed
     # before. Recompute every completion token's log-probability by hand from the plain model's logits.
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     import rft.train.run as run_module
+    from rft.model import load_model
 
     calls: list[tuple[torch.Tensor, torch.Tensor, int, torch.Tensor]] = []
     make = run_module.list_policy_trainer
@@ -128,8 +127,8 @@ def test_trainer_log_probs_are_those_of_the_list_policy(tiny_base, cases_file, t
     cfg = _config(tiny_base, cases_file, tmp_path / "run", grpo={"num_generations": 4, "max_steps": 1, "learning_rate": 1e-9, "temperature": 0.7})
     train(cfg, hpo=mini_hpo)
     assert calls
-    model = AutoModelForCausalLM.from_pretrained(tiny_base)  # lr 1e-9: the tuned weights equal the base's
-    tok = AutoTokenizer.from_pretrained(tiny_base)
+    bundle = load_model(tiny_base, mini_hpo)  # lr 1e-9: the tuned weights equal the base's
+    model, tok = bundle.model, bundle.tokenizer
     genes = {tok.convert_tokens_to_ids(g) for g in mini_hpo.genes}
     input_ids, attention_mask, keep, logps = calls[0]
     with torch.no_grad():
@@ -196,3 +195,46 @@ def test_config_file_and_flags(tiny_base, cases_file, tmp_path):
     conf.write_text("trian: x\n")
     with pytest.raises(ValueError, match="unknown setting"):
         config_from_args(build_parser().parse_args(["train", "--config", str(conf)]))
+
+
+@pytest.fixture(scope="module")
+def knowledge_base(tmp_path_factory, mini_hpo) -> Path:
+    """A tiny knowledge-head base model: it scores genes through the mini release's annotations."""
+    from rft.model.knowledge import KB_TOKENS
+
+    folder = tmp_path_factory.mktemp("knowledge_base")
+    tokenizer = build_tokenizer(mini_hpo, KB_TOKENS)
+    model = build_base_model(mini_hpo, tokenizer, ModelSpec(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, seed=0, head="knowledge"))
+    return save_model(model, tokenizer, folder, {"kind": "test"}, dtype=None)
+
+
+def test_leave_publication_out_never_offers_a_case_its_own_papers_gene(knowledge_base, tmp_path, mini_hpo, monkeypatch):
+    # In the mini release STXBP1 is annotated only through PMID:12 and GJB2 only through PMID:13. Cases from those
+    # papers, scored without their own paper's annotations, cannot be offered their gene: it is unknown there.
+    cases = [Case(f"PMID_12_{i}", ("HP:0001263",), (), ("STXBP1",)) for i in range(4)]
+    cases += [Case(f"PMID_13_{i}", ("HP:0000407",), (), ("GJB2",)) for i in range(4)]
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(cases, path)
+    seen: list[tuple[list, list]] = []
+    original = TopKRankGrader.__call__
+
+    def spy(self, completions, genes, **kwargs):
+        seen.append((list(completions), list(genes)))
+        return original(self, completions, genes, **kwargs)
+
+    monkeypatch.setattr(TopKRankGrader, "__call__", spy)
+    grpo = {"num_generations": 4, "max_steps": 2, "logging_steps": 1}
+    for lpo in (0, 2):
+        seen.clear()
+        cfg = RftConfig(base=str(knowledge_base), train=str(path), out=str(tmp_path / f"run{lpo}"), k=2, batch_size=2, grpo=grpo,
+                        lora={"r": 2, "lora_alpha": 4}, leave_publication_out=lpo)
+        train(cfg, hpo=mini_hpo)
+        offered = [truth[0] in completion.split() for completions, genes in seen for completion, truth in zip(completions, genes)]
+        assert offered and (any(offered) if lpo == 0 else not any(offered))
+    meta = json.loads((tmp_path / "run2" / "meta.json").read_text())
+    assert meta["config"]["leave_publication_out"] == 2
+
+
+def test_leave_publication_out_needs_a_knowledge_head(tiny_base, cases_file, tmp_path, mini_hpo):
+    with pytest.raises(ValueError, match="needs a knowledge-head base model"):
+        train(_config(tiny_base, cases_file, tmp_path / "run", leave_publication_out=2), hpo=mini_hpo)

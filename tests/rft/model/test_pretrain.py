@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -38,8 +39,9 @@ def test_spec_errors_name_the_fix():
         ModelSpec(hidden_size=10, num_heads=4)
 
 
-def test_tiny_pretraining_lowers_the_loss_and_saves_a_standard_folder(mini_hpo, tiny_spec, tmp_path):
-    cfg = PretrainConfig(out=str(tmp_path / "m"), steps=40, batch_size=16, lr=1e-2, warmup=5, eval_every=10, threads=1, spec=tiny_spec)
+def test_tiny_free_head_pretraining_lowers_the_loss_and_saves_a_standard_folder(mini_hpo, tiny_spec, tmp_path):
+    spec = dataclasses.replace(tiny_spec, head="free")
+    cfg = PretrainConfig(out=str(tmp_path / "m"), steps=40, batch_size=16, lr=1e-2, warmup=5, eval_every=10, threads=1, spec=spec)
     _, meta = pretrain(cfg, mini_hpo, log=lambda s: None)
     losses = [h["synthetic_loss"] for h in meta["history"]]
     assert losses[-1] < losses[0] - 0.1, losses
@@ -50,6 +52,20 @@ def test_tiny_pretraining_lowers_the_loss_and_saves_a_standard_folder(mini_hpo, 
     assert AutoModelForCausalLM.from_pretrained(folder).config.vocab_size == len(AutoTokenizer.from_pretrained(folder))
     [r] = rank_genes(load_model(folder), Case("c", ("HP:0001250",)), top=2)
     assert len(set(r.generated)) == 2
+
+
+def test_tiny_knowledge_head_pretraining_moves_only_shared_parameters(mini_hpo, tiny_spec, tmp_path):
+    # The knowledge head owns no parameter per gene: what pretraining moves is the decoder, the term embeddings
+    # and P. Saved and loaded again with its knowledge base, it ranks exactly as it did in memory.
+    cfg = PretrainConfig(out=str(tmp_path / "m"), steps=10, batch_size=16, lr=1e-2, warmup=2, eval_every=10, threads=1, save_dtype="float32", spec=tiny_spec)
+    bundle, meta = pretrain(cfg, mini_hpo, log=lambda s: None)
+    model = bundle.model
+    assert meta["model"] == "KnowledgeLlamaForCausalLM" and not torch.equal(model.knowledge_proj.weight, torch.eye(16))
+    assert not any("lm_head" in name for name, _ in model.named_parameters())  # no output rows, per gene or otherwise
+    case = Case("c", ("HP:0001250", "HP:0000407"))
+    [before] = rank_genes(bundle, case, top=2)
+    [after] = rank_genes(load_model(tmp_path / "m", mini_hpo), case, top=2)
+    assert before.generated == after.generated and before.gene_logprobs == pytest.approx(after.gene_logprobs, abs=1e-5)
 
 
 def test_missing_tokenizer_file_fails_with_a_clear_message(mini_hpo, tiny_bundle, tmp_path):

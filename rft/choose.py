@@ -1,0 +1,70 @@
+"""Choosing how a model folder ranks: the model alone, or fused with a classical ranker (partner, k, weight).
+
+    from rft.choose import fusion_grid, best_ranking
+    rows = fusion_grid(model_ranker, hpo, tune_cases)     # [(label, ranking config, metrics), ...]
+    label, ranking = best_ranking(rows)                   # the highest MRR; ranking goes into meta.json
+
+Every candidate is graded by `rft.evaluate.evaluate` on the cases given. Choose on cases the knowledge base has
+not seen (a prospective tune window, `bench/prospective.py`), never on leaked ones: what fuses best on leaked
+cases is what repeats the annotations best. `scripts/choose_ranking.py` writes the choice into a model folder.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from rft.evaluate import evaluate
+from rft.rankers.hybrid import HybridRanker, rank_arrays
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.cases import Case
+    from rft.rankers.base import Ranker
+
+__all__ = ["FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_grid"]
+
+FUSION_KS = (10, 60)
+FUSION_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+class _FixedRanks:
+    """A ranker's rank arrays computed once for a set of cases, so every grid point fuses without re-ranking."""
+
+    def __init__(self, ranker: Ranker, cases: Sequence[Case]):
+        self.name, self.genes, self._ranker = ranker.name, ranker.genes, ranker
+        self._ranks = rank_arrays(ranker, cases)
+        self._row = {c.id: i for i, c in enumerate(cases)}
+
+    def gene_ranks(self, cases: Sequence[Case]):
+        return self._ranks[[self._row[c.id] for c in cases]]
+
+    def rank(self, cases: Sequence[Case], top: int | None = None):
+        return self._ranker.rank(cases, top)
+
+
+def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, dict]]:
+    """The model alone, each classical partner alone, and every (partner, k, weight) fusion, graded on `cases`.
+
+    Returns:
+        (label, ranking config or None for a ranker that is not the model's, metrics) per candidate; the model
+        alone has config {} (no "hybrid").
+    """
+    from rft.registry import CLASSICAL_RANKERS
+
+    cases = [c for c in cases if c.genes]
+    fixed_model = _FixedRanks(model, cases)
+    rows: list[tuple[str, dict[str, Any] | None, dict]] = [("model alone", {}, evaluate(fixed_model, cases)[1])]
+    for name in partners:
+        classical = _FixedRanks(CLASSICAL_RANKERS[name](hpo), cases)
+        rows.append((name, None, evaluate(classical, cases)[1]))
+        for k in FUSION_KS:
+            for w in FUSION_WEIGHTS:
+                config = {"hybrid": {"classical": name, "mode": "rrf", "k": k, "weight": w}}
+                rows.append((f"model + {name} k={k} w={w}", config, evaluate(HybridRanker(fixed_model, classical, "rrf", k, w), cases)[1]))
+    return rows
+
+
+def best_ranking(rows: Sequence[tuple[str, dict[str, Any] | None, dict]], metric: str = "mrr") -> tuple[str, dict[str, Any]]:
+    """The candidate a model folder can ship (the model alone or a fusion) with the best `metric`; the first on ties."""
+    label, config, _ = max((r for r in rows if r[1] is not None), key=lambda r: r[2][metric])
+    return label, dict(config)

@@ -1,0 +1,112 @@
+"""Prospective evaluation: how rankers do on cases the knowledge base (KB) has not seen, broken down the way it matters.
+
+    from rft.prospective import case_facts, breakdown, format_breakdown
+    facts = case_facts(eval_cases, hpo, train_genes)        # per case: gene in KB? named by a training case? match
+    table = {name: breakdown(results, facts) for name, results in results_by_ranker.items()}
+    print(format_breakdown(table))
+
+A case's *match* is the fraction of its present terms that equal or descend from a term annotated to its
+causal gene in the KB: about 1.0 on cases whose paper the KB was curated from, far less on new ones. Metrics
+come with standard errors twice: over cases (as if independent) and clustered by publication (the honest one
+when a few large cohorts dominate a window). `bench/prospective.py` runs the whole benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from rft.splits import publication_of
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.cases import Case
+    from rft.evaluate import CaseResult
+
+__all__ = ["SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se"]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    publication: str
+    gene_in_kb: bool  # a causal gene has phenotype annotations in the KB (else no ranker can find it)
+    seen: bool  # a causal gene is named by a training case
+    match: float | None  # see the module docstring; None when the gene is not in the KB
+
+
+def match_fraction(hpo: Hpo, case: Case) -> float | None:
+    """The fraction of the case's present terms at or under a term annotated to its causal gene (best gene)."""
+    present = [t for t in case.present if t in hpo.terms]
+    best: float | None = None
+    for gene in case.genes:
+        symbol = hpo.canonical_gene(gene)
+        if symbol is None:
+            continue
+        annotated = hpo.gene_terms[symbol]
+        hit = sum(1 for t in present if t in annotated or any(t in hpo.ancestors(a) for a in annotated))
+        value = hit / len(present) if present else 0.0
+        best = value if best is None else max(best, value)
+    return best
+
+
+def case_facts(cases: Sequence[Case], hpo: Hpo, train_genes: set[str]) -> dict[str, CaseFacts]:
+    """Per case id: its publication, whether the KB knows its gene, whether training named it, its match."""
+    out = {}
+    for c in cases:
+        match = match_fraction(hpo, c)
+        out[c.id] = CaseFacts(publication_of(c.id), match is not None, any(g in train_genes for g in c.genes), match)
+    return out
+
+
+SUBSETS = {
+    "all": lambda f: True,
+    "gene in KB": lambda f: f.gene_in_kb,
+    "seen gene": lambda f: f.gene_in_kb and f.seen,
+    "unseen gene": lambda f: f.gene_in_kb and not f.seen,
+    "match < 0.5": lambda f: f.gene_in_kb and f.match < 0.5,
+    "match >= 0.5": lambda f: f.gene_in_kb and f.match >= 0.5,
+}
+
+
+def mean_with_se(values: Sequence[float], groups: Sequence[str]) -> tuple[float, float, float]:
+    """(mean, standard error over cases, standard error clustered by group); NaNs when empty."""
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = sum(values) / n
+    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+    sums: dict[str, float] = {}
+    for v, g in zip(values, groups):
+        sums[g] = sums.get(g, 0.0) + (v - mean)
+    k = len(sums)
+    cluster = math.sqrt(sum(s * s for s in sums.values()) * (k / (k - 1) if k > 1 else 1.0)) / n
+    return mean, math.sqrt(var / n), cluster
+
+
+def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, dict[str, float]]:
+    """Per subset (`SUBSETS`): n, publications, top-1 / top-10 / MRR with their standard errors."""
+    out = {}
+    for name, keep in SUBSETS.items():
+        rows = [r for r in results if r.genes and keep(facts[r.case_id])]
+        groups = [facts[r.case_id].publication for r in rows]
+        entry: dict[str, float] = {"n": len(rows), "publications": len(set(groups))}
+        for metric, value in (("top1", lambda r: float(r.rank == 1)), ("top10", lambda r: float(r.rank is not None and r.rank <= 10)),
+                              ("mrr", lambda r: 1.0 / r.rank if r.rank else 0.0)):
+            entry[metric], entry[f"{metric}_se"], entry[f"{metric}_cse"] = mean_with_se([value(r) for r in rows], groups)
+        out[name] = entry
+    return out
+
+
+def format_breakdown(table: dict[str, dict[str, dict[str, float]]], metrics: Sequence[str] = ("top1", "mrr")) -> str:
+    """Markdown: one row per ranker; per subset each metric as `value ± SE [publication-clustered SE]`."""
+    first = next(iter(table.values()))
+    head = "| ranker | " + " | ".join(f"{s} (n={first[s]['n']}, {first[s]['publications']} pubs): " + " / ".join(metrics) for s in first) + " |"
+    lines = [head, "|---|" + "---|" * len(first)]
+    for name, subsets in table.items():
+        cells = []
+        for s in first:
+            e = subsets[s]
+            cells.append(" / ".join(f"{e[m]:.3f} ± {e[m + '_se']:.3f} [{e[m + '_cse']:.3f}]" if e["n"] else "-" for m in metrics))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

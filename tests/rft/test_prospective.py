@@ -1,0 +1,62 @@
+"""Prospective evaluation: windows by publication date, case facts, and standard errors that respect publications."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rft.cases import Case
+from rft.evaluate import CaseResult
+from rft.prospective import breakdown, case_facts, format_breakdown, match_fraction, mean_with_se
+from rft.splits import prospective_split, publication_pmid
+
+
+def test_windows_follow_the_horizon_and_keep_papers_whole():
+    cases = [Case(f"PMID_{p}_{i}", ("HP:0001250",), genes=("SCN1A",)) for p in (5, 10, 11, 20, 21) for i in range(2)] + [Case("lab-7", ("HP:0001250",))]
+    split = prospective_split(cases, horizon=10, tune_until=20)
+    # PMID 10 is at the horizon: the KB may know it, so it is training material, never prospective.
+    assert {publication_pmid(i) for i in split["train"]} == {5, 10}
+    assert {publication_pmid(i) for i in split["tune"]} == {11, 20} and {publication_pmid(i) for i in split["eval"]} == {21}
+    assert split["no_pmid"] == ["lab-7"] and split["n_eval"] == 2
+    with pytest.raises(ValueError, match="must not be before the horizon"):
+        prospective_split(cases, horizon=10, tune_until=9)
+
+
+@pytest.mark.parametrize(
+    "present, gene, expected",
+    [
+        (("HP:0002069", "HP:0000407"), "SCN1A", 0.5),  # tonic-clonic seizure is SCN1A's own term; hearing is not
+        (("HP:0001250",), "SCN1A", 1.0),  # Seizure: an ancestor of SCN1A's annotations counts (less specific, still true)
+        (("HP:0000407",), "NOTAGENE", None),  # a gene the KB does not know has no match at all
+    ],
+)
+def test_match_fraction(mini_hpo, present, gene, expected):
+    assert match_fraction(mini_hpo, Case("c", present, genes=(gene,))) == expected
+
+
+def test_clustered_standard_error_is_larger_when_a_paper_dominates():
+    values = [1.0] * 50 + [0.0] * 50
+    independent = mean_with_se(values, [str(i) for i in range(100)])
+    one_paper_each = mean_with_se(values, ["a"] * 50 + ["b"] * 50)  # each paper all right or all wrong
+    assert independent[0] == one_paper_each[0] == 0.5
+    assert independent[1] == pytest.approx(math.sqrt(0.25 * 100 / 99 / 100))
+    assert one_paper_each[2] > 5 * independent[2]
+    assert all(math.isnan(x) for x in mean_with_se([], []))
+
+
+def test_breakdown_by_subset(mini_hpo):
+    cases = [
+        Case("PMID_1_a", ("HP:0002069",), genes=("SCN1A",)),  # gene in KB, seen in training, full match
+        Case("PMID_2_a", ("HP:0000407",), genes=("SCN1A",)),  # gene in KB, seen, no match
+        Case("PMID_2_b", ("HP:0000407",), genes=("GJB2",)),  # gene in KB, unseen, full match
+        Case("PMID_3_a", ("HP:0000407",), genes=("NEWGENE",)),  # gene the KB does not know
+    ]
+    facts = case_facts(cases, mini_hpo, train_genes={"SCN1A"})
+    results = [CaseResult(c.id, c.genes, r) for c, r in zip(cases, [1, 4, 1, None])]
+    table = breakdown(results, facts)
+    assert table["all"]["n"] == 4 and table["all"]["top1"] == 0.5 and table["all"]["publications"] == 3
+    assert table["gene in KB"]["n"] == 3 and table["seen gene"]["n"] == 2 and table["unseen gene"]["top1"] == 1.0
+    assert table["match < 0.5"]["n"] == 1 and table["match < 0.5"]["mrr"] == 0.25
+    text = format_breakdown({"r": table})
+    assert "| r | 0.500 ± " in text and "unseen gene (n=1, 1 pubs)" in text
