@@ -17,13 +17,15 @@ Rows: the hpo3 enrichment peer (when .bench-hpo3 holds it), similarity, likeliho
 RFT alone, RFT as shipped. Columns: all cases, cases whose gene the KB knows, genes seen / not seen by a training
 case, and how well a case's terms match its gene's annotations (`rft.prospective`); standard errors over cases
 and clustered by publication. Models and runs are cached under --work (a finished step is reused; delete its
-folder to redo it); the table and every per-case rank go to <work>/prospective.json.
+folder to redo it); the table and every per-case rank go to <work>/prospective.json, and what ships (the RFT
+settings as an `rft train --config` file, the ranking, the figures that chose them) to <work>/chosen.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -172,7 +174,18 @@ def main() -> None:
     print(format_breakdown(table))
     report["eval"] = {"n": len(evaluation), "table": table, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
     (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
-    log(f"wrote {work / 'prospective.json'}")
+    # What ships (scripts/ship.sh): the RFT settings as an `rft train --config` file, and the RFT model's ranking.
+    shipped_name = next(n for n in results if n.startswith("RFT as shipped"))
+    choice = {
+        "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]},
+        "ranking": {"generate": 0} | chosen[f"rft {rft_name}"][1],
+        "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
+        "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",
+                             "head": args.head, "lpo": args.lpo, "rows": {name: table[name]["all"] | {"gene in KB": table[name]["gene in KB"]} for name in table},
+                             "shipped_row": shipped_name, "command": "python bench/prospective.py " + " ".join(sys.argv[1:])},
+    }
+    (work / "chosen.json").write_text(json.dumps(choice, indent=2, default=str) + "\n")
+    log(f"wrote {work / 'prospective.json'} and {work / 'chosen.json'}")
 
 
 if __name__ == "__main__":
