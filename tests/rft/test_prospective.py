@@ -27,7 +27,8 @@ def test_windows_follow_the_horizon_and_keep_papers_whole():
     "present, gene, expected",
     [
         (("HP:0002069", "HP:0000407"), "SCN1A", 0.5),  # tonic-clonic seizure is SCN1A's own term; hearing is not
-        (("HP:0001250",), "SCN1A", 1.0),  # Seizure: an ancestor of SCN1A's annotations counts (less specific, still true)
+        (("HP:0001250",), "SCN1A", 1.0),  # Seizure: annotated to SCN1A itself
+        (("HP:0012638",), "SCN1A", 0.0),  # above SCN1A's annotations (less specific), not at or under one
         (("HP:0000407",), "NOTAGENE", None),  # a gene the KB does not know has no match at all
     ],
 )
