@@ -10,11 +10,12 @@ from rft.cases import Case
 from rft.evidence import explain
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.registry import ranker_choices
-from rft.ui import cached_ranker, current_hpo, example_cases, term_label
+from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
+model_ready = preload_ranker(choices[0].spec, release)  # the recommended ranker loads while terms are entered
 
 # Chosen terms live in non-widget keys so that they survive a visit to another page.
 st.session_state.setdefault("dx_terms", {"present": [], "excluded": []})
@@ -24,8 +25,12 @@ for kind in ("present", "excluded"):
 
 
 def _add_term(kind: str) -> None:
-    term_id = st.session_state.get("dx_hit")
+    # A click right after typing (no Enter) arrives with the new query but the old list of hits: take the
+    # chosen hit only if it answers the query now in the box, else the query's best hit.
+    hits = [h.id for h in hpo.search(st.session_state.get("dx_query", ""), 25)]
+    term_id = st.session_state.get("dx_hit") if st.session_state.get("dx_hit") in hits else (hits[0] if hits else None)
     if not term_id:
+        st.session_state.dx_add_failed = st.session_state.get("dx_query", "")
         return
     other = "excluded" if kind == "present" else "present"
     if term_id not in st.session_state[f"dx_{kind}"]:
@@ -52,8 +57,9 @@ def _clear() -> None:
 st.title("Diagnose")
 st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
 
-left, right = st.columns([3, 2], gap="large")
-with left:
+@st.fragment
+def _term_search() -> None:
+    """The search box and its hits: a keystroke reruns this fragment only, not the page; adding a term reruns the page."""
     query = st.text_input("Search HPO terms", key="dx_query", placeholder="label, synonym or id, e.g. seizure, HP:0001250")
     hits = hpo.search(query, 25) if query.strip() else []
     if query.strip() and not hits:
@@ -68,14 +74,27 @@ with left:
         placeholder="type above to search" if not hits else "choose a term",
         disabled=not hits,
     )
+    # Never disabled: a button enabled only after the search box commits would swallow the first click.
     b1, b2, _ = st.columns([1, 1, 2])
-    b1.button("Add as present", key="dx_add_present", on_click=_add_term, args=("present",), disabled=not hits, type="primary")
-    b2.button("Add as absent", key="dx_add_excluded", on_click=_add_term, args=("excluded",), disabled=not hits)
+    added = b1.button("Add as present", key="dx_add_present", on_click=_add_term, args=("present",), type="primary")
+    added |= b2.button("Add as absent", key="dx_add_excluded", on_click=_add_term, args=("excluded",))
+    failed = st.session_state.pop("dx_add_failed", None)
+    if added and failed is None:
+        st.rerun()  # the chosen terms below live outside this fragment
+    elif added and not failed.strip():
+        st.warning("Type a term in the search box first.")
+
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    _term_search()
 
 with right:
     st.selectbox("Example case", ["", *examples], key="dx_example", on_change=_load_example, format_func=lambda c: c or "—")
     labels = {c.label: c for c in choices}
     ranker_label = st.selectbox("Ranker", list(labels), key="dx_ranker")
+    if not model_ready:
+        st.caption(":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile.")
     c1, c2 = st.columns(2)
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
     gene_text = c2.text_input("Known causal gene (optional)", key="dx_gene", placeholder="e.g. SCN1A")

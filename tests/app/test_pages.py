@@ -89,8 +89,19 @@ def test_unknown_term_typed_warns_and_adds_nothing():
     at.text_input(key="dx_query").input("xyzzy-not-a-phenotype").run()
     assert not at.exception
     assert any("No HPO term matches" in w.value for w in at.warning)
-    assert _button(at, "dx_add_present").disabled
+    _button(at, "dx_add_present").click().run()  # never disabled (a disabled button swallowed the first click)
+    assert not at.exception
     assert at.multiselect(key="dx_present").value == []
+
+
+def test_add_right_after_typing_takes_the_new_query_best_hit():
+    """The click that commits the typed text arrives before the hits list is redrawn: it must not be lost."""
+    at = _app()
+    at.text_input(key="dx_query").input("seizure").run()
+    _button(at, "dx_add_present").click().run()
+    at.text_input(key="dx_query").set_value("microcephaly")  # typed, no Enter: no rerun before the click
+    _button(at, "dx_add_present").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001250", "HP:0000252"]  # Seizure, Microcephaly
 
 
 def test_no_terms_cannot_rank_and_unknown_gene_is_a_warning():
