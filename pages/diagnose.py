@@ -16,6 +16,7 @@ from rft.evidence import explain
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
+from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
@@ -227,7 +228,8 @@ if result:
 
     gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
     with gene_tab:
-        table = report.ranking_frame(ranking, hpo, case.genes).head(int(top_n))
+        # One gene past the table, so that its last row still sees a tie with the next gene.
+        table = report.ranking_frame(Ranking(ranking.case_id, ranking.genes[: int(top_n) + 1]), hpo, case.genes).head(int(top_n))
         st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
                      column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
                                     "score": st.column_config.NumberColumn("score", format="%.3f"), "causal": st.column_config.CheckboxColumn("causal")})
@@ -267,16 +269,19 @@ if result:
             column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
         )
 
-    record = report.diagnosis_record(case, ranking, hpo, result["ranker"])
-    packet = diagnosis_phenopacket(case, ranking, hpo, result["ranker"], result["spec"], {g: _evidence(g) for g in ranking.symbols[: int(top_n)]
-                                   if hpo.canonical_gene(g)}, top=int(top_n), score_meaning=result["score_meaning"])
+    def _phenopacket() -> str:
+        shown = {g: _evidence(g) for g in ranking.symbols[: int(top_n)] if hpo.canonical_gene(g)}
+        return json.dumps(diagnosis_phenopacket(case, ranking, hpo, result["ranker"], result["spec"], shown, top=int(top_n),
+                                                score_meaning=result["score_meaning"]), indent=2)
+
+    # Files are built when their button is clicked (a callable), not on every rerun: the full ranking has thousands of genes.
     d1, d2, d3, d4, _ = st.columns([1, 1, 1, 1, 2])
-    d1.download_button("Download CSV", report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
+    d1.download_button("Download CSV", lambda: report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
                        "gene_ranking.csv", "text/csv", key="dx_dl_csv", on_click="ignore")
-    d2.download_button("Download JSON", json.dumps(record, indent=2), "gene_ranking.json", "application/json",
-                       key="dx_dl_json", on_click="ignore")
-    d3.download_button("Printable summary", report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], DEFAULT_K, top=int(top_n)),
+    d2.download_button("Download JSON", lambda: json.dumps(report.diagnosis_record(case, ranking, hpo, result["ranker"]), indent=2),
+                       "gene_ranking.json", "application/json", key="dx_dl_json", on_click="ignore")
+    d3.download_button("Printable summary", lambda: report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], DEFAULT_K, top=int(top_n)),
                        "gene_ranking_summary.html", "text/html", key="dx_dl_html", on_click="ignore")
-    d4.download_button("Save as phenopacket", json.dumps(packet, indent=2), f"{case.id}.phenopacket.json", "application/json",
+    d4.download_button("Save as phenopacket", _phenopacket, f"{case.id}.phenopacket.json", "application/json",
                        key="dx_dl_phenopacket", on_click="ignore", help="GA4GH phenopacket v2: the terms, known gene, ranked candidates with "
                        "evidence, date, software, ranker and HPO release. Open it again under *Open a phenopacket*.")
