@@ -261,10 +261,11 @@ class Hpo:
     # -- search ----------------------------------------------------------------------------------------
     @cached_property
     def _search_index(self):
+        from ontology.lay import LAY_SYNONYMS
         from ontology.search import TermSearchIndex
 
-        popularity = {t: len(g) for t, g in self.term_genes.items()}
-        return TermSearchIndex(self.terms, self.redirects, popularity)
+        commonness = {t: -ic for t, ic in self.ic.items()}  # genes annotated with the term or a descendant, as IC
+        return TermSearchIndex(self.terms, self.redirects, commonness, LAY_SYNONYMS)
 
     def search(self, query: str, limit: int = 10):
         """Terms matching `query` by id, label or synonym; exact label > prefix > substring. See `ontology.search`."""

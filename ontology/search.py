@@ -1,21 +1,30 @@
-"""Fast type-ahead search over HPO term ids, labels and synonyms.
+"""Fast, forgiving type-ahead search over HPO term ids, labels, synonyms and lay words.
 
 Used through `Hpo.search(query, limit)`; the index is built on first use (~0.3 s) and answers a query in a
 few milliseconds (see `bench/bench_search.py`). Ranking, best first:
 
-    0 exact label   1 exact synonym   2 label prefix   3 synonym prefix
+    0 exact label   1 exact synonym (or lay word, `ontology.lay`)   2 label prefix   3 synonym prefix
     4 a word of the label/synonym starts with the query   5 substring   6 every query word somewhere
 
-Ties go to the shorter matched text, then to the term that more genes are annotated with.
+Within a tier the more general term goes first (the one more genes are annotated with, through its
+descendants too: "febrile seizure" offers *Febrile seizure* before its rare children), then the shorter
+matched text. A query that matches nothing is corrected word by word to the closest words of the index
+(one edit for words up to 5 letters, two for longer; a swap of neighbours is one edit), and the hits carry
+the corrected query ("siezure" finds *Seizure*, corrected to "seizure").
 A query that looks like an id (`HP:0001250`, `hp_0001250`, `0001250`, `1250`) is matched on ids, with
 obsolete and alternative ids redirected to the current term.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from ontology.term import Term
 
@@ -23,7 +32,9 @@ __all__ = ["SearchHit", "TermSearchIndex", "normalize_query"]
 
 _ID_QUERY = re.compile(r"^(?:hp[:_ ]?)?(\d{1,7})$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]+")
 _SHORT_PREFIX = 2  # queries up to this length are answered from a precomputed prefix table
+_MIN_CORRECTED = 4  # shorter words are not corrected: too many words lie one edit away
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,8 @@ class SearchHit:
     label: str
     matched: str
     tier: int
+    lay: bool = False  # `matched` is a lay word (`ontology.lay`), not HPO's own label or synonym
+    corrected: str = ""  # the query as corrected when the typed one matched nothing
 
 
 def normalize_query(text: str) -> str:
@@ -46,10 +59,13 @@ class TermSearchIndex:
     Args:
         terms: current terms by id.
         redirects: alternative and obsolete ids -> current id (an id query finds the current term).
-        popularity: how many genes each term annotates (ties go to the more popular term).
+        popularity: how common each term is, e.g. genes annotated with it or a descendant (higher goes first
+            within a tier).
+        lay_synonyms: lay phrase -> term id, searched as synonyms and marked as lay words.
     """
 
-    def __init__(self, terms: Mapping[str, Term], redirects: Mapping[str, str], popularity: Mapping[str, int]):
+    def __init__(self, terms: Mapping[str, Term], redirects: Mapping[str, str], popularity: Mapping[str, float],
+                 lay_synonyms: Mapping[str, str] | None = None):
         self._terms, self._redirects = terms, redirects
         texts, ids, is_label = [], [], []
         for term in terms.values():
@@ -57,8 +73,17 @@ class TermSearchIndex:
                 texts.append(normalize_query(text))
                 ids.append(term.id)
                 is_label.append(j == 0)
+        self._n_ontology_texts = len(texts)  # texts past this index are lay words
+        for phrase, tid in (lay_synonyms or {}).items():
+            tid = redirects.get(tid, tid)
+            if tid in terms:
+                texts.append(normalize_query(phrase))
+                ids.append(tid)
+                is_label.append(False)
         self._texts, self._ids, self._is_label = texts, ids, is_label
         self._popularity = popularity
+        self._word_counts = Counter(w for text in texts for w in _WORD.findall(text))
+        self._words = sorted(self._word_counts)
         self._id_digits = sorted((t.split(":", 1)[1], t) for t in terms)
         # Short queries match thousands of texts by substring; answer them from word-prefix lists instead.
         self._short_cache: dict[tuple[str, int], list[SearchHit]] = {}
@@ -86,12 +111,42 @@ class TermSearchIndex:
         return None
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Up to `limit` terms matching `query`, best first; an empty query gives no hits."""
+        """Up to `limit` terms matching `query`, best first; an empty query gives no hits; a query that matches
+        nothing as typed gives the hits of its spelling correction, if any (see the module docstring)."""
         q = normalize_query(query)
         if not q or limit <= 0:
             return []
         if m := _ID_QUERY.match(q):
             return self._search_id(m.group(1), limit)
+        hits = self._search_text(q, limit)
+        if not hits:
+            corrected = self.correct(q)
+            if corrected and corrected != q:
+                hits = [SearchHit(h.id, h.label, h.matched, h.tier, h.lay, corrected) for h in self._search_text(corrected, limit)]
+        return hits
+
+    def correct(self, query: str) -> str | None:
+        """`query` with each word the index lacks replaced by its closest indexed word (the most frequent of
+        the closest); None when a word has nothing close. A last word that starts an indexed word is kept:
+        it is still being typed."""
+        words = _WORD.findall(normalize_query(query))
+        out = []
+        for n, word in enumerate(words):
+            if word in self._word_counts or len(word) < _MIN_CORRECTED or (n == len(words) - 1 and self._starts_a_word(word)):
+                out.append(word)
+                continue
+            max_edits = 1 if len(word) <= 5 else 2
+            close = process.extract(word, self._words, scorer=OSA.distance, score_cutoff=max_edits, limit=20)
+            if not close:
+                return None
+            out.append(min(close, key=lambda c: (c[1], -self._word_counts[c[0]]))[0])
+        return " ".join(out) if out else None
+
+    def _starts_a_word(self, prefix: str) -> bool:
+        i = bisect.bisect_left(self._words, prefix)
+        return i < len(self._words) and self._words[i].startswith(prefix)
+
+    def _search_text(self, q: str, limit: int) -> list[SearchHit]:
         if len(q) <= _SHORT_PREFIX and (q, limit) in self._short_cache:
             return self._short_cache[(q, limit)]
         words = q.split(" ")
@@ -110,11 +165,11 @@ class TermSearchIndex:
             if tier is None:
                 continue
             tid = self._ids[i]
-            key = (tier, len(self._texts[i]), -self._popularity.get(tid, 0), i)
+            key = (tier, -self._popularity.get(tid, 0), len(self._texts[i]), i)
             if tid not in best or key < best[tid]:
                 best[tid] = key
         ranked = sorted(best.items(), key=lambda kv: kv[1])[:limit]
-        hits = [SearchHit(tid, self._terms[tid].label, self._texts[key[3]], key[0]) for tid, key in ranked]
+        hits = [SearchHit(tid, self._terms[tid].label, self._texts[key[3]], key[0], key[3] >= self._n_ontology_texts) for tid, key in ranked]
         if len(q) <= _SHORT_PREFIX:
             self._short_cache[(q, limit)] = hits  # a few hundred possible keys: keep them all
         return hits

@@ -1,46 +1,85 @@
-"""Diagnose: one patient's present and absent HPO terms in, candidate genes with their evidence out."""
+"""Diagnose: one patient's present and absent HPO terms in (searched, read from a note, or from a phenopacket),
+candidate genes and diseases with their evidence and links out, and the case saved as a phenopacket."""
 
 import json
+import re
 import time
+from datetime import datetime, timezone
 
 import streamlit as st
 
+from ontology.notes import terms_from_note
 from rft import report
-from rft.cases import Case
+from rft.cases import Case, load_cases_from_bytes
+from rft.diseases import rank_diseases
 from rft.evidence import explain
 from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.links import disease_links, gene_links
+from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
+from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
-from rft.ui import cached_ranker, current_hpo, example_cases, term_label
+from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
+model_ready = preload_ranker(choices[0].spec, release)  # the recommended ranker loads while terms are entered
 
 # Chosen terms live in non-widget keys so that they survive a visit to another page.
 st.session_state.setdefault("dx_terms", {"present": [], "excluded": []})
 terms = st.session_state.dx_terms
 for kind in ("present", "excluded"):
     st.session_state.setdefault(f"dx_{kind}", list(terms[kind]))
+st.session_state.setdefault("dx_case_id", f"patient-{datetime.now(timezone.utc):%Y%m%d-%H%M}")
+
+
+def _add_terms(kind: str, term_ids: list[str]) -> None:
+    other = "excluded" if kind == "present" else "present"
+    st.session_state[f"dx_{kind}"] = list(dict.fromkeys([*st.session_state[f"dx_{kind}"], *term_ids]))
+    st.session_state[f"dx_{other}"] = [t for t in st.session_state[f"dx_{other}"] if t not in term_ids]
 
 
 def _add_term(kind: str) -> None:
-    term_id = st.session_state.get("dx_hit")
+    # A click right after typing (no Enter) arrives with the new query but the old list of hits: take the
+    # chosen hit only if it answers the query now in the box, else the query's best hit.
+    hits = [h.id for h in hpo.search(st.session_state.get("dx_query", ""), 25)]
+    term_id = st.session_state.get("dx_hit") if st.session_state.get("dx_hit") in hits else (hits[0] if hits else None)
     if not term_id:
+        st.session_state.dx_add_failed = st.session_state.get("dx_query", "")
         return
-    other = "excluded" if kind == "present" else "present"
-    if term_id not in st.session_state[f"dx_{kind}"]:
-        st.session_state[f"dx_{kind}"] = [*st.session_state[f"dx_{kind}"], term_id]
-    st.session_state[f"dx_{other}"] = [t for t in st.session_state[f"dx_{other}"] if t != term_id]
+    _add_terms(kind, [term_id])
     st.session_state.dx_query = ""
 
 
+def _set_case(case: Case) -> None:
+    st.session_state.dx_present, st.session_state.dx_excluded = list(case.present), list(case.excluded)
+    st.session_state.dx_gene = ", ".join(case.genes)
+    st.session_state.dx_case_id = case.id
+    st.session_state.pop("dx_result", None)
+
+
 def _load_example() -> None:
-    case = examples.get(st.session_state.dx_example)
-    if case is not None:
-        st.session_state.dx_present = list(case.present)
-        st.session_state.dx_excluded = list(case.excluded)
-        st.session_state.dx_gene = ", ".join(case.genes)
-        st.session_state.pop("dx_result", None)
+    if (case := examples.get(st.session_state.dx_example)) is not None:
+        _set_case(case)
+
+
+def _import_phenopacket() -> None:
+    upload = st.session_state.get("dx_import")
+    if upload is None:
+        return
+    batch = load_cases_from_bytes(upload.name, upload.getvalue(), hpo)
+    st.session_state.dx_import_problems = [str(p) for p in batch.problems]
+    if batch.cases:
+        _set_case(batch.cases[0])
+        st.session_state.dx_import_note = f"Opened {batch.cases[0].id} from {upload.name}" + (
+            f" (the first of {len(batch.cases)} cases)" if len(batch.cases) > 1 else "")
+
+
+def _add_note_terms() -> None:
+    kept = [m for i, m in enumerate(st.session_state.get("dx_note_matches", [])) if st.session_state.get(f"dx_note_keep_{i}")]
+    _add_terms("present", [m.id for m in kept if not m.excluded])
+    _add_terms("excluded", [m.id for m in kept if m.excluded])
+    st.session_state.dx_note_matches = []
 
 
 def _clear() -> None:
@@ -49,55 +88,109 @@ def _clear() -> None:
     st.session_state.pop("dx_result", None)
 
 
-st.title("Diagnose")
-st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
+def _hit_label(hit) -> str:
+    via = f" — matched “{hit.matched}”" + (" (lay term)" if hit.lay else "") if hit.matched != hit.label.lower() else ""
+    return f"{term_label(hpo, hit.id)}{via}"
 
-left, right = st.columns([3, 2], gap="large")
-with left:
-    query = st.text_input("Search HPO terms", key="dx_query", placeholder="label, synonym or id, e.g. seizure, HP:0001250")
+
+@st.fragment
+def _term_search() -> None:
+    """The search box and its hits: a keystroke reruns this fragment only, not the page; adding a term reruns the page."""
+    query = st.text_input("Search HPO terms", key="dx_query", placeholder="label, synonym, lay word or id, e.g. seizure, fits, HP:0001250")
     hits = hpo.search(query, 25) if query.strip() else []
     if query.strip() and not hits:
         st.warning(f"No HPO term matches {query!r}. Try another word, a synonym or an HP id.")
-    if st.session_state.get("dx_hit") not in [h.id for h in hits]:
+    elif hits and hits[0].corrected:
+        st.info(f"Nothing matches {query.strip()!r}; showing matches for **{hits[0].corrected}**.")
+    by_id = {h.id: h for h in hits}
+    if st.session_state.get("dx_hit") not in by_id:
         st.session_state.dx_hit = hits[0].id if hits else None  # a new search selects its best hit
-    st.selectbox(
-        "Matching terms",
-        [h.id for h in hits],
-        format_func=lambda t: term_label(hpo, t),
-        key="dx_hit",
-        placeholder="type above to search" if not hits else "choose a term",
-        disabled=not hits,
-    )
+    hit = st.selectbox("Matching terms", list(by_id), format_func=lambda t: _hit_label(by_id[t]), key="dx_hit",
+                       placeholder="type above to search" if not hits else "choose a term", disabled=not hits)
+    if hit and hpo.term(hit).definition:
+        st.caption(hpo.term(hit).definition)
+    # Never disabled: a button enabled only after the search box commits would swallow the first click.
     b1, b2, _ = st.columns([1, 1, 2])
-    b1.button("Add as present", key="dx_add_present", on_click=_add_term, args=("present",), disabled=not hits, type="primary")
-    b2.button("Add as absent", key="dx_add_excluded", on_click=_add_term, args=("excluded",), disabled=not hits)
+    added = b1.button("Add as present", key="dx_add_present", on_click=_add_term, args=("present",), type="primary")
+    added |= b2.button("Add as absent", key="dx_add_excluded", on_click=_add_term, args=("excluded",))
+    failed = st.session_state.pop("dx_add_failed", None)
+    if added and failed is None:
+        st.rerun()  # the chosen terms below live outside this fragment
+    elif added and not failed.strip():
+        st.warning("Type a term in the search box first.")
+
+
+def _note_input() -> None:
+    with st.form("dx_note_form", border=False):
+        note = st.text_area("Clinical note", key="dx_note", height=120,
+                            placeholder="e.g. Seizures since 8 months and global developmental delay. No hearing loss.")
+        if st.form_submit_button("Find terms", key="dx_note_find"):
+            seen: set[str] = set()
+            st.session_state.dx_note_matches = [m for m in terms_from_note(hpo, note) if not (m.id in seen or seen.add(m.id))]
+            for i in range(len(st.session_state.dx_note_matches)):
+                st.session_state[f"dx_note_keep_{i}"] = True
+            if not st.session_state.dx_note_matches:
+                st.warning("No HPO term found in the note; search for the terms instead.")
+    matches = st.session_state.get("dx_note_matches", [])
+    if matches:
+        st.caption("Found in the note: untick what is wrong, then add the rest.")
+        for i, m in enumerate(matches):
+            state = ":red[absent]" if m.excluded else ":green[present]"
+            st.checkbox(f"{state} {m.label} · {m.id} — “{m.text}”", key=f"dx_note_keep_{i}")
+        st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
+
+
+st.title("Diagnose")
+st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
+st.caption(f":material/info: {RESEARCH_USE}")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    search_tab, note_tab, open_tab = st.tabs(["Search", "From a note", "Open a phenopacket"])
+    with search_tab:
+        _term_search()
+    with note_tab:
+        _note_input()
+    with open_tab:
+        st.file_uploader("A GA4GH phenopacket (JSON), e.g. one saved from this page", type=["json"], key="dx_import", on_change=_import_phenopacket)
+        if note := st.session_state.pop("dx_import_note", None):
+            st.success(note)
+        for problem in st.session_state.pop("dx_import_problems", []):
+            st.warning(problem)
 
 with right:
     st.selectbox("Example case", ["", *examples], key="dx_example", on_change=_load_example, format_func=lambda c: c or "—")
     labels = {c.label: c for c in choices}
-    ranker_label = st.selectbox("Ranker", list(labels), key="dx_ranker")
+    recommended = choices[0].label
+    ranker_label = st.selectbox("Ranker", list(labels), key="dx_ranker", format_func=lambda r: f"{r} · recommended" if r == recommended else r)
+    if not model_ready:
+        st.caption(":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile.")
     c1, c2 = st.columns(2)
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
-    gene_text = c2.text_input("Known causal gene (optional)", key="dx_gene", placeholder="e.g. SCN1A")
+    gene_text = c2.text_input("Known causal gene(s) (optional)", key="dx_gene", placeholder="e.g. SCN1A, or SCN1A, SCN2A")
+    st.text_input("Case id", key="dx_case_id", help="Carried into the exported phenopacket.")
 
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
+    redundant = [(a, t) for t in chosen for a in chosen if a != t and a in hpo.ancestors(t)]
+    for general, specific in redundant:
+        st.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
 
 rank_col, clear_col, _ = st.columns([1, 1, 4])
 do_rank = rank_col.button("Rank genes", key="dx_rank", type="primary", disabled=not terms["present"])
 clear_col.button("Clear terms", key="dx_clear", on_click=_clear)
 if not terms["present"]:
-    st.info("Add at least one present term (or load an example case) to rank genes.")
+    st.info("Add at least one present term (search, a note, a phenopacket or an example case) to rank genes.")
 
 if do_rank:
-    truth: tuple[str, ...] = ()
-    if gene_text.strip():
-        canon = hpo.canonical_gene(gene_text)
+    truth: list[str] = []
+    for symbol in [g for g in re.split(r"[,;\s]+", gene_text) if g]:
+        canon = hpo.canonical_gene(symbol)
         if canon is None:
-            st.warning(f"{gene_text.strip()!r} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
-        truth = (canon or gene_text.strip().upper(),)
-    case = Case("patient", tuple(terms["present"]), tuple(terms["excluded"]), truth, "app")
+            st.warning(f"{symbol!r} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
+        truth.append(canon or symbol.upper())
+    case = Case(st.session_state.dx_case_id.strip() or "patient", tuple(terms["present"]), tuple(terms["excluded"]), tuple(truth), "app")
     choice = labels[ranker_label]
     try:
         ranker = cached_ranker(choice.spec, release)
@@ -107,11 +200,18 @@ if do_rank:
     except (ValueError, ImportError) as e:  # bad input, or a ranker whose optional parts are not installed
         st.error(str(e))
     else:
-        st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds}
+        st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
+                                      "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {}}
 
 result = st.session_state.get("dx_result")
 if result:
-    case, ranking = result["case"], result["ranking"]
+    case, ranking, evidence = result["case"], result["ranking"], result["evidence"]
+
+    def _evidence(gene: str):
+        if gene not in evidence:  # computed once per result and gene; the export reuses them
+            evidence[gene] = explain(hpo, case, gene)
+        return evidence[gene]
+
     st.divider()
     st.subheader(f"Top {min(top_n, len(ranking.genes))} of {len(ranking.genes):,} genes")
     if (list(case.present), list(case.excluded)) != (terms["present"], terms["excluded"]):
@@ -123,41 +223,65 @@ if result:
         rank = rank_of(ranking.symbols, case.genes)
         m[2].metric(f"Rank of {', '.join(case.genes)}", rank if rank else "not ranked")
         m[3].metric(f"Grader score (top-{DEFAULT_K})", f"{score_rank(rank, DEFAULT_K):.2f}")
+    st.caption(f"**Score:** {result['score_meaning']}. **Rank** is the position in the list, as the grader counts it; "
+               "**tie** “=k” marks genes whose scores are equal, sharing rank k.")
 
-    table = report.ranking_frame(ranking, hpo, case.genes).head(int(top_n))
-    st.dataframe(
-        table,
-        key="dx_table",
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "score": st.column_config.NumberColumn("score", format="%.3f"),
-            "causal": st.column_config.CheckboxColumn("causal"),
-        },
-    )
+    gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
+    with gene_tab:
+        # One gene past the table, so that its last row still sees a tie with the next gene.
+        table = report.ranking_frame(Ranking(ranking.case_id, ranking.genes[: int(top_n) + 1]), hpo, case.genes).head(int(top_n))
+        st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
+                     column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
+                                    "score": st.column_config.NumberColumn("score", format="%.3f"), "causal": st.column_config.CheckboxColumn("causal")})
 
-    st.subheader("Evidence")
-    gene = st.selectbox("Gene", table["gene"].tolist(), key="dx_evidence_gene")
-    if gene:
-        ev = explain(hpo, case, gene)
-        present_ev, excluded_ev = report.evidence_frames(ev)
-        disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
-        st.markdown(f"**{gene}** is scored{disease}: similarity score {ev.score:.2f}, the mean information content of the matches below")
-        st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
-        if len(excluded_ev):
-            st.markdown("Absent terms that disease is annotated with" + ("" if ev.excluded_counted else " (shown for review; the similarity ranker does not count them)"))
-            st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
-        diseases = hpo.diseases(gene)
-        if diseases:
-            with st.expander(f"Associated diseases ({len(diseases)})"):
-                st.dataframe([{"id": d, "disease": name} for d, name in diseases], key="dx_diseases", hide_index=True, width="stretch")
+        st.subheader("Evidence")
+        position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
+        known = [g for g in case.genes if g in position]
+        gene = st.selectbox(f"Gene (any of the {len(position):,}; type to find one)", ranking.symbols, key="dx_evidence_gene",
+                            index=position[known[0]] - 1 if known else 0, format_func=lambda g: f"{position[g]}. {g}")
+        if gene:
+            st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
+            try:
+                ev = _evidence(gene)
+            except ValueError as e:  # a gene a model knows that this release does not annotate
+                st.info(str(e))
+            else:
+                present_ev, excluded_ev = report.evidence_frames(ev)
+                disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
+                st.markdown(f"Scored{disease}: similarity score {ev.score:.2f}, the mean information content of the matches below")
+                st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
+                if len(excluded_ev):
+                    st.markdown("Absent terms that disease is annotated with" + ("" if ev.excluded_counted else " (shown for review; the similarity ranker does not count them)"))
+                    st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
+                if ev.diseases:
+                    with st.expander(f"Associated diseases ({len(ev.diseases)})"):
+                        st.dataframe([{"id": d, "disease": name, "link": next(iter(disease_links(d).values()))} for d, name in ev.diseases],
+                                     key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+    with disease_tab:
+        best = evidence[gene].best_disease[0] if gene in evidence and evidence[gene].best_disease else None
+        diseases = rank_diseases(hpo, case, top=int(top_n))
+        st.caption("Diseases ranked by the similarity ranker (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
+                   + (f" ★ marks {gene}'s best-matching disease." if best else ""))
+        st.dataframe(
+            [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
+              "score": d.score, "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
+            key="dx_disease_table", hide_index=True, width="stretch",
+            column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
+        )
 
-    record = report.diagnosis_record(case, ranking, hpo, result["ranker"])
-    d1, d2, d3, _ = st.columns([1, 1, 1, 3])
-    d1.download_button("Download CSV", report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
+    def _phenopacket() -> str:
+        shown = {g: _evidence(g) for g in ranking.symbols[: int(top_n)] if hpo.canonical_gene(g)}
+        return json.dumps(diagnosis_phenopacket(case, ranking, hpo, result["ranker"], result["spec"], shown, top=int(top_n),
+                                                score_meaning=result["score_meaning"]), indent=2)
+
+    # Files are built when their button is clicked (a callable), not on every rerun: the full ranking has thousands of genes.
+    d1, d2, d3, d4, _ = st.columns([1, 1, 1, 1, 2])
+    d1.download_button("Download CSV", lambda: report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
                        "gene_ranking.csv", "text/csv", key="dx_dl_csv", on_click="ignore")
-    d2.download_button("Download JSON", json.dumps(record, indent=2), "gene_ranking.json", "application/json",
-                       key="dx_dl_json", on_click="ignore")
-    d3.download_button("Printable summary", report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], DEFAULT_K, top=int(top_n)),
+    d2.download_button("Download JSON", lambda: json.dumps(report.diagnosis_record(case, ranking, hpo, result["ranker"]), indent=2),
+                       "gene_ranking.json", "application/json", key="dx_dl_json", on_click="ignore")
+    d3.download_button("Printable summary", lambda: report.diagnosis_summary_html(case, ranking, hpo, result["ranker"], DEFAULT_K, top=int(top_n)),
                        "gene_ranking_summary.html", "text/html", key="dx_dl_html", on_click="ignore")
+    d4.download_button("Save as phenopacket", _phenopacket, f"{case.id}.phenopacket.json", "application/json",
+                       key="dx_dl_phenopacket", on_click="ignore", help="GA4GH phenopacket v2: the terms, known gene, ranked candidates with "
+                       "evidence, date, software, ranker and HPO release. Open it again under *Open a phenopacket*.")

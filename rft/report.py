@@ -24,6 +24,7 @@ from rft.evaluate import Comparison, results_rows
 from rft.evidence import Evidence, TermMatch
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
+from rft.rankers.base import tied_ranks
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,7 +53,10 @@ RESULT_COLUMNS = ("case_id", "causal_gene", "rank", "score", "top_genes", "n_pre
 
 
 def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str] = (), max_diseases: int = 3) -> pd.DataFrame:
-    """One case's ranked genes: rank, gene, score, whether it is a causal gene, and associated diseases.
+    """One case's ranked genes: rank, tie, gene, score, whether it is a causal gene, and associated diseases.
+
+    `rank` is the position in the list, the grader's convention (`rft.grader.rank_of`: equal scores keep the
+    ranker's order); `tie` is "=k" when the gene's score equals a neighbour's, k being the rank they share.
 
     Args:
         ranking: the ranker's output for one case.
@@ -60,16 +64,18 @@ def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str]
         truth: the causal gene(s), if known; marks them in the `causal` column.
     """
     wanted = {t.upper() for t in truth}
+    shared = tied_ranks(ranking)
     rows = []
     for i, g in enumerate(ranking.genes, start=1):
-        row: dict[str, Any] = {"rank": i, "gene": g.gene, "score": float(g.score)}
+        tied = (i > 1 and shared[i - 1] == shared[i - 2]) or (i < len(shared) and shared[i] == shared[i - 1])
+        row: dict[str, Any] = {"rank": i, "tie": f"={int(shared[i - 1])}" if tied else "", "gene": g.gene, "score": float(g.score)}
         if truth:
             row["causal"] = g.gene.upper() in wanted
         if hpo is not None:
             names = [name for _, name in hpo.diseases(g.gene)]
             row["diseases"] = "; ".join(names[:max_diseases]) + (f" (+{len(names) - max_diseases})" if len(names) > max_diseases else "")
         rows.append(row)
-    columns = ["rank", "gene", "score"] + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
+    columns = ["rank", "tie", "gene", "score"] + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
     return pd.DataFrame(rows, columns=columns)
 
 

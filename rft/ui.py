@@ -4,11 +4,21 @@
 
 The ontology and every ranker are loaded once per server process (`st.cache_resource`) and shared by all
 sessions; which rankers exist and how each is built is `rft.registry`'s (`ranker_choices`, `load_ranker`).
+
+All ranking (and model loading) runs on one long-lived worker thread per server. Streamlit runs every rerun on
+a fresh script thread, and torch's OpenMP thread pool belongs to the thread that calls it: ranking on a new
+thread each click built a new pool and left the old ones spinning, which made the app's ranking ~25x slower
+than the same call in a script. The worker also uses `RFT_APP_THREADS` torch threads (default 1: measured
+faster than 2 beside Streamlit's own threads on a 2-core machine; `bench/bench_app.py`). `preload_ranker`
+starts the default model's load on that thread at the first page view, so torch's import and the model load
+happen while the user enters terms, once per server.
 Nothing here writes files. The pages call these helpers and `rft.report`, nothing more.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -32,6 +42,7 @@ __all__ = [
     "case_upload",
     "current_hpo",
     "example_cases",
+    "preload_ranker",
     "rank_with_progress",
     "release_choices",
     "term_label",
@@ -51,10 +62,62 @@ def cached_hpo(release: str = "") -> Hpo:
     return hpo
 
 
-@st.cache_resource(show_spinner="Loading the ranker…", max_entries=6)
+THREADS_ENV = "RFT_APP_THREADS"
+
+
+def _set_worker_threads() -> None:
+    import torch  # the heavy import happens here, on the worker, not on a page's script thread
+
+    torch.set_num_threads(max(1, int(os.environ.get(THREADS_ENV, "1"))))
+
+
+@st.cache_resource(show_spinner=False)
+def _worker() -> ThreadPoolExecutor:
+    """The one thread per server that loads and runs every ranker (see the module docstring for why)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rft-rank", initializer=_set_worker_threads)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _ranker_future(spec: str, release: str) -> Future:
+    return _worker().submit(load_ranker, spec, cached_hpo(release))
+
+
+def preload_ranker(spec: str, release: str = "") -> bool:
+    """Start loading a ranker on the worker thread (once per server and release); True when it is ready."""
+    future = _ranker_future(spec, release)
+    if future.done() and future.exception() is not None:
+        _ranker_future.clear()  # a failed load is retried on the next call, and its error shown by cached_ranker
+    return future.done()
+
+
 def cached_ranker(spec: str, release: str = "") -> Ranker:
-    """`rft.registry.load_ranker(spec)` against `release`, once per process and release."""
-    return load_ranker(spec, cached_hpo(release))
+    """`rft.registry.load_ranker(spec)` against `release`, once per process and release, loaded on the worker;
+    its `rank` runs there too.
+
+    Raises:
+        ValueError, ImportError: from `load_ranker` (then the next call tries again).
+    """
+    future = _ranker_future(spec, release)
+    if not future.done():
+        with st.spinner("Loading the ranker (once per server; the model takes a few seconds)…"):
+            future.exception()  # waits
+    if future.exception() is not None:
+        _ranker_future.clear()
+    return _OnWorker(future.result())
+
+
+class _OnWorker:
+    """A ranker whose `rank` runs on the worker thread; anything else is the ranker's own."""
+
+    def __init__(self, ranker: Ranker):
+        self.ranker = ranker
+        self.name = ranker.name
+
+    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
+        return _worker().submit(self.ranker.rank, cases, top=top).result()
+
+    def __getattr__(self, name: str):
+        return getattr(self.ranker, name)
 
 
 def release_choices() -> list[str]:

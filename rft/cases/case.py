@@ -145,11 +145,16 @@ def _arr(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+_NOT_CAUSAL = {"CANDIDATE", "REJECTED"}  # interpretation statuses that name no known gene (rft.phenopacket_export writes CANDIDATE)
+
+
 def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
     genes: list[str] = []
     for interp in _arr(packet.get("interpretations")):
         for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
             gi = _obj(gi)
+            if gi.get("interpretationStatus") in _NOT_CAUSAL:
+                continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
             symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")
             if isinstance(symbol, str) and symbol and symbol not in genes:

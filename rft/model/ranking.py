@@ -187,6 +187,7 @@ class ModelRanker:
             raise ValueError(f"generate must be at least 0, got {generate}")
         self.generate = generate
         self.name = self.bundle.name
+        self.score_meaning = "the model's log-probability that the gene is named first (closer to 0 is more likely)"
 
     @property
     def genes(self) -> list[str]:

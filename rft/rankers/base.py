@@ -17,7 +17,7 @@ import numpy as np
 
 from rft.cases import Case
 
-__all__ = ["RankedGene", "Ranking", "Ranker", "rank_by_scores"]
+__all__ = ["RankedGene", "Ranking", "Ranker", "rank_by_scores", "tied_ranks"]
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,24 @@ class Ranking:
         return [g.gene for g in self.genes]
 
 
+def tied_ranks(ranking: Ranking) -> np.ndarray:
+    """1-based ranks in list order where equal scores share the best rank (1, 2, 2, 4): a classical ranker
+    ties hundreds of genes on a short case, and their alphabetical order must not decide a fusion, nor be
+    read as a preference. (The grader ranks by list position: `rft.grader.rank_of`.)"""
+    scores = np.array([g.score for g in ranking.genes], dtype=float)
+    if len(scores) == 0:
+        return scores
+    new_value = np.r_[True, scores[1:] != scores[:-1]]
+    first = np.where(new_value, np.arange(len(scores)), 0)
+    return np.maximum.accumulate(first) + 1.0
+
+
 @runtime_checkable
 class Ranker(Protocol):
-    """Anything with a `name` and a batched `rank`."""
+    """Anything with a `name`, a batched `rank`, and `score_meaning`: one line saying what its score is."""
 
     name: str
+    score_meaning: str
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         """Rank every gene of the ranker's universe for each case; keep the best `top` (None = all)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from rft.rankers.base import RankedGene, Ranking
+from rft.rankers.base import RankedGene, Ranking, tied_ranks
 
 if TYPE_CHECKING:
     from rft.cases import Case
@@ -39,20 +39,9 @@ __all__ = ["HYBRID_MODES", "HybridRanker", "competition_ranks", "fuse_rank_array
 HYBRID_MODES = ("rrf", "rerank")
 
 
-def _tied_ranks(ranking: Ranking) -> np.ndarray:
-    """1-based ranks in list order where equal scores share the best rank (1, 2, 2, 4): a classical ranker
-    ties hundreds of genes on a short case, and their alphabetical order must not decide the fusion."""
-    scores = np.array([g.score for g in ranking.genes], dtype=float)
-    if len(scores) == 0:
-        return scores
-    new_value = np.r_[True, scores[1:] != scores[:-1]]
-    first = np.where(new_value, np.arange(len(scores)), 0)
-    return np.maximum.accumulate(first) + 1.0
-
-
 def competition_ranks(scores: np.ndarray) -> np.ndarray:
     """Row-wise 1-based ranks, higher score first, equal scores sharing the best rank (1, 2, 2, 4), as
-    `_tied_ranks` does on a list; [n_cases, n_genes] in and out."""
+    `tied_ranks` does on a list; [n_cases, n_genes] in and out."""
     scores = np.atleast_2d(scores)
     order = np.argsort(-scores, axis=1, kind="stable")
     ordered = np.take_along_axis(scores, order, axis=1)
@@ -129,9 +118,9 @@ def fuse_rankings(
     universe = list(dict.fromkeys(m_genes + c_genes))
     index = {g: i for i, g in enumerate(universe)}
     m_rank = np.full(len(universe), len(m_genes) + 1, dtype=float)
-    m_rank[[index[g] for g in m_genes]] = _tied_ranks(model)
+    m_rank[[index[g] for g in m_genes]] = tied_ranks(model)
     c_rank = np.full(len(universe), len(c_genes) + 1, dtype=float)
-    c_rank[[index[g] for g in c_genes]] = _tied_ranks(classical)
+    c_rank[[index[g] for g in c_genes]] = tied_ranks(classical)
     if mode == "rrf":
         score = _rrf_score(m_rank, c_rank, k, weight)
         order = _rrf_order(score, m_rank, c_rank, top)
@@ -165,6 +154,13 @@ class HybridRanker:
         self.model, self.classical = model, classical
         self.mode, self.k, self.weight, self.candidates = mode, k, weight, candidates
         self.name = name or f"{model.name}+{classical.name}-{mode}"
+
+    @property
+    def score_meaning(self) -> str:
+        if self.mode == "rrf":
+            return (f"reciprocal-rank fusion: {self.weight:g}/({self.k:g} + model rank) + 1/({self.k:g} + {self.classical.name} rank); "
+                    "only the order means something")
+        return f"the model's log-probability, re-ordering the {self.classical.name} ranker's best {self.candidates} genes"
 
     @property
     def genes(self) -> list[str]:

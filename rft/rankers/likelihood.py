@@ -55,6 +55,7 @@ class LikelihoodRatioRanker:
         self.floor = floor
         self.use_excluded = use_excluded
         self.name = name
+        self.score_meaning = "sum over the patient's terms of the natural-log likelihood ratio (above 0: the phenotypes favour the gene)"
         m = self.m
         n_entities = len(m.entities)
         # Background: fraction of entities whose closure holds t, smoothed so that no term has b = 0 or 1.

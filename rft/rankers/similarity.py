@@ -67,6 +67,8 @@ class SimilarityRanker:
         self.tie_break = tie_break
         self.excluded_weight = excluded_weight
         self.name = name
+        self.score_meaning = ("mean information content of each patient term's best match in the annotations of the "
+                              + ("gene's best-matching disease" if level == "disease" else "gene") + " (higher: more specific shared signs)")
 
     @property
     def genes(self) -> list[str]:

@@ -131,3 +131,91 @@ def test_search_add_rank_and_screenshot(app_url, browser, tmp_path):
     if keep:  # e.g. for a README: RFT_SCREENSHOT_COPY=docs/diagnose.png pytest -m browser
         shutil.copy(shot, keep)
     print(f"\nscreenshot saved to {shot}")
+
+
+SCREENSHOTS = REPO / "runs" / "screenshots"  # gitignored (runs/)
+
+
+def test_note_rank_far_evidence_export_and_reimport(app_url, browser, tmp_path):
+    """A clinician's round: paste a note, keep its terms, rank, open the evidence of a gene far below the
+    table, save the case as a phenopacket, clear, and open the saved file again. Screenshots in runs/screenshots/."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    wait = WebDriverWait(browser, 120)
+    browser.get(app_url)
+
+    def idle() -> None:
+        for _ in range(2):
+            time.sleep(0.3)
+            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
+
+    def widget(key: str, tag: str):
+        idle()
+        return wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f".st-key-{key} {tag}")))
+
+    def shows(key: str, text: str) -> None:
+        script = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).join(' ')"
+        wait.until(lambda d: text in d.execute_script(script, f".st-key-{key}"))
+
+    def tab(title: str) -> None:
+        idle()
+        wait.until(ec.element_to_be_clickable((By.XPATH, f"//*[@role='tab'][contains(., '{title}')]"))).click()
+
+    def shot(name: str) -> None:
+        time.sleep(1.0)  # let grids paint their canvas
+        browser.save_screenshot(str(SCREENSHOTS / name))
+
+    try:
+        tab("From a note")
+        widget("dx_note", "textarea").send_keys("Seizures since 8 months and global developmental delay. No hearing loss. Hypotonia.")
+        widget("dx_note_find", "button").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-dx_note_keep_3")))
+        shot("1_note_terms.png")
+        widget("dx_note_add", "button").click()
+        shows("dx_present", "Global developmental delay")
+        shows("dx_excluded", "Hearing impairment")
+        widget("dx_rank", "button").click()
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h3"), "Top 20 of"))
+        shot("2_ranked.png")
+
+        box = widget("dx_evidence_gene", "input")
+        box.send_keys("150. ", Keys.ENTER)  # the 150th gene: far below the 20-row table
+        wait.until(lambda d: "(rank 150)" in d.find_element(By.TAG_NAME, "body").text)
+        evidence = browser.find_element(By.CSS_SELECTOR, "[data-testid='stMarkdownContainer'] a[href*='clinvar']")
+        assert evidence.get_attribute("href").startswith("https://www.ncbi.nlm.nih.gov/clinvar/")
+        browser.execute_script("arguments[0].scrollIntoView()", evidence)
+        shot("3_evidence_rank_150.png")
+
+        widget("dx_dl_phenopacket", "button").click()
+        wait.until(lambda d: any(p.name.endswith(".phenopacket.json") for p in downloads.iterdir()))
+        time.sleep(0.5)  # the browser renames the finished download
+        saved = next(p for p in downloads.iterdir() if p.name.endswith(".phenopacket.json"))
+        packet = __import__("json").loads(saved.read_text())
+        assert packet["metaData"]["createdBy"].startswith("rft-genes") and len(packet["interpretations"]) == 20
+        assert {f["type"]["id"] for f in packet["phenotypicFeatures"] if f.get("excluded")} == {"HP:0000365"}
+
+        clear = widget("dx_clear", "button")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", clear)  # not under the sticky header
+        clear.click()
+        wait.until(lambda d: "Seizure" not in d.execute_script("return document.querySelector('.st-key-dx_present').textContent"))
+        browser.execute_script("window.scrollTo(0, 0)")
+        tab("Open a phenopacket")
+        idle()
+        browser.find_element(By.CSS_SELECTOR, ".st-key-dx_import input[type='file']").send_keys(str(saved))
+        shows("dx_present", "Global developmental delay")
+        shows("dx_excluded", "Hearing impairment")
+        browser.execute_script("window.scrollTo(0, 0)")
+        shot("4_reimported.png")
+    except Exception:
+        browser.save_screenshot(str(SCREENSHOTS / "failure.png"))
+        print(f"\nfailure screenshot: {SCREENSHOTS / 'failure.png'}")
+        raise
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+    print(f"\nscreenshots in {SCREENSHOTS}")

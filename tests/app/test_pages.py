@@ -89,8 +89,19 @@ def test_unknown_term_typed_warns_and_adds_nothing():
     at.text_input(key="dx_query").input("xyzzy-not-a-phenotype").run()
     assert not at.exception
     assert any("No HPO term matches" in w.value for w in at.warning)
-    assert _button(at, "dx_add_present").disabled
+    _button(at, "dx_add_present").click().run()  # never disabled (a disabled button swallowed the first click)
+    assert not at.exception
     assert at.multiselect(key="dx_present").value == []
+
+
+def test_add_right_after_typing_takes_the_new_query_best_hit():
+    """The click that commits the typed text arrives before the hits list is redrawn: it must not be lost."""
+    at = _app()
+    at.text_input(key="dx_query").input("seizure").run()
+    _button(at, "dx_add_present").click().run()
+    at.text_input(key="dx_query").set_value("microcephaly")  # typed, no Enter: no rerun before the click
+    _button(at, "dx_add_present").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001250", "HP:0000252"]  # Seizure, Microcephaly
 
 
 def test_no_terms_cannot_rank_and_unknown_gene_is_a_warning():
@@ -102,6 +113,69 @@ def test_no_terms_cannot_rank_and_unknown_gene_is_a_warning():
     _button(at, "dx_rank").click().run()
     assert not at.exception
     assert any("no phenotype annotation" in w.value for w in at.warning)
+
+
+def test_note_terms_with_negation_are_offered_then_added():
+    at = _app()
+    at.text_area(key="dx_note").input("Seizures since 8 months and hypotonia. No hearing loss.")
+    at.button(key="dx_note_find").click().run()
+    assert not at.exception
+    boxes = [c for c in at.checkbox if c.key.startswith("dx_note_keep_")]
+    assert len(boxes) == 3 and all(c.value for c in boxes)
+    assert "absent" in boxes[2].label and "Hearing impairment" in boxes[2].label and "“hearing loss”" in boxes[2].label
+    boxes[1].uncheck().run()  # drop hypotonia
+    at.button(key="dx_note_add").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001250"]  # Seizure
+    assert at.multiselect(key="dx_excluded").value == ["HP:0000365"]  # Hearing impairment
+
+
+def test_evidence_opens_for_a_gene_far_below_the_table_and_diseases_are_ranked():
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    _button(at, "dx_rank").click().run()
+    genes = at.selectbox(key="dx_evidence_gene")
+    assert len(genes.options) > 1000  # every ranked gene, not only the table's 20
+    far = genes.options[150]
+    genes.select(far.split(". ", 1)[1]).run()
+    assert not at.exception
+    assert any(f"rank {far.split('.')[0]}" in m.value and "ClinVar" in m.value for m in at.markdown)
+    diseases = _table(at, "disease", "ids", "genes")
+    assert diseases["disease"].str.lower().str.contains("marfan syndrome").any()
+    assert all(", " not in ids or len(set(ids.split(", "))) > 1 for ids in diseases["ids"])
+    assert "tie" in _table(at, "rank", "gene", "score").columns
+    assert any("position in the list" in c.value for c in at.caption)  # the rank convention is stated
+
+
+def test_several_known_genes_and_phenopacket_round_trip():
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.text_input(key="dx_gene").input("fbn1, TGFBR2").run()
+    _button(at, "dx_rank").click().run()
+    assert any(m.label == "Rank of FBN1, TGFBR2" for m in at.metric)
+    assert any("dx_dl_phenopacket" in b.proto.id for b in at.get("download_button"))
+    at2 = _app()
+    from rft.cases import Case
+    from rft.phenopacket_export import diagnosis_phenopacket  # the page's own export, re-imported below
+    from rft.rankers.similarity import SimilarityRanker
+    from rft.ui import cached_hpo
+
+    hpo = cached_hpo("")
+    case = Case("saved-1", ("HP:0001083", "HP:0001166"), ("HP:0001249",), ("FBN1",))
+    [ranking] = SimilarityRanker(hpo).rank([case], top=30)
+    data = json.dumps(diagnosis_phenopacket(case, ranking, hpo, "similarity", "similarity", {}, top=10)).encode()
+    at2.file_uploader(key="dx_import").upload("saved-1.json", data).run()
+    assert not at2.exception
+    assert at2.multiselect(key="dx_present").value == ["HP:0001083", "HP:0001166"]
+    assert at2.multiselect(key="dx_excluded").value == ["HP:0001249"]
+    assert at2.text_input(key="dx_gene").value == "FBN1" and at2.text_input(key="dx_case_id").value == "saved-1"
+
+
+def test_ancestor_and_descendant_both_present_warn():
+    at = _app()
+    for query in ("seizure", "focal-onset seizure"):
+        at.text_input(key="dx_query").input(query).run()
+        _button(at, "dx_add_present").click().run()
+    assert any("is an ancestor of" in w.value for w in at.warning)
 
 
 # -- Batch ---------------------------------------------------------------------------------------------

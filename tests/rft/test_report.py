@@ -45,3 +45,12 @@ def test_ranking_frames():
     assert one["causal"].tolist() == [False, True] and one["rank"].tolist() == [1, 2]
     long = rankings_long_frame(RANKINGS)
     assert len(long) == 3 and long.columns.tolist() == ["case_id", "rank", "gene", "score"]
+
+
+def test_ranking_frame_marks_ties_with_the_rank_they_share():
+    from rft.rankers.base import RankedGene, Ranking
+
+    ranking = Ranking("c", [RankedGene("A", 3.0), RankedGene("B", 2.0), RankedGene("C", 2.0), RankedGene("D", 1.0)])
+    frame = ranking_frame(ranking)
+    assert frame["rank"].tolist() == [1, 2, 3, 4]  # list position: the grader's convention
+    assert frame["tie"].tolist() == ["", "=2", "=2", ""]  # B and C share rank 2
