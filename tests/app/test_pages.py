@@ -229,10 +229,31 @@ def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path, monkeypatch):
     monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path))  # the page lists the configured models folders only
     at = _app("models")
     assert not at.exception
-    card = [h.value for h in at.subheader].index("my-run")
-    metrics = [{m.label: m.value for m in at.metric[i * 4 : i * 4 + 4]} for i in range(len(at.metric) // 4)][card]
-    assert metrics["Training data"] == "1,200 cases, 100 validation" and metrics["Grader"] == "topk rank, k=10"
-    assert any(f.value["metric"].tolist() == ["mean_score", "top1"] for f in at.dataframe if "metric" in f.value.columns)
+    facts = [f.value for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
+    mine = next(dict(zip(f["field"], f["value"])) for f in facts if "1,200 cases, 100 validation" in f["value"].tolist())
+    assert mine["Grader"] == "topk rank, k=10" and mine["Base"] == "data/models/base"  # whole values, in a full-width table
+    assert any(f.value.columns.tolist() == ["metric", "validation at step 3"] and f.value["metric"].tolist() == ["mean_score", "top1"]
+               for f in at.dataframe)
+
+
+def test_models_page_shows_every_metric_a_base_meta_holds(tmp_path, monkeypatch):
+    """A pretrained base keeps its metrics nested per validation run: every set and value shows, none is cut."""
+    base = tmp_path / "my-base"
+    base.mkdir()
+    meta = {"model": "LlamaForCausalLM", "pretrain": {}, "examples_seen": 102400,
+            "metrics": {"valid": {"n": 1492, "top1": 0.3947721179624665, "mrr": 0.48229838387793605}, "valid_split": "data/splits/dev_split.json",
+                        "valid_hybrid": {"n": 1492, "top1": 0.6105898123324397}}}
+    (base / "meta.json").write_text(json.dumps(meta))
+    monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path))
+    at = _app("models")
+    assert not at.exception
+    table = next(f.value for f in at.dataframe if "valid_hybrid" in f.value.columns and f.value["metric"].tolist() == ["n", "top1", "mrr"])
+    assert table["valid"].tolist() == [1492, 0.3947721179624665, 0.48229838387793605]  # full values: the page formats, never rounds
+    assert table["valid_hybrid"].tolist()[:2] == [1492, 0.6105898123324397]
+    assert any(c.value == "valid_split: data/splits/dev_split.json" for c in at.caption)
+    facts = [dict(zip(f.value["field"], f.value["value"])) for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
+    assert {"Base": "LlamaForCausalLM", "Training data": "102,400 synthetic patients"}.items() <= next(
+        f for f in facts if f["Training data"] == "102,400 synthetic patients").items()
 
 
 @pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])
