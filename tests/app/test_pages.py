@@ -217,6 +217,30 @@ def test_compare_saved_results_including_a_bad_file():
     assert _table(at, "ranker", "mrr")["ranker"].tolist() == ["a", "b"]
 
 
+def test_compare_saved_jsonl_from_rft_eval_and_batch_csv_shows_the_paired_test():
+    """An `rft eval --out` JSONL file beside a Batch page CSV: named by their ranker, with the p-value `rft compare` prints."""
+    from rft.evaluate import CaseResult, compare, results_text
+
+    genes = ["FBN1", "NF1", "SCN1A", "STXBP1", "GJB2", "MECP2", "PTPN11", "COL1A1", "TSC2", "CFTR"]
+    first = [1, 2, 1, 5, 3, 1, None, 2, 8, 1]  # None: the causal gene was not ranked
+    second = [4, 9, 2, 7, 3, 6, 40, 12, 30, 2]
+    runs = {name: [CaseResult(f"c{i}", (g,), r, ranker=name) for i, (g, r) in enumerate(zip(genes, ranks))]
+            for name, ranks in (("similarity", first), ("likelihood", second))}
+    at = _app("compare")
+    at.file_uploader(key="cmp_saved").set_value([
+        ("similarity.jsonl", results_text(runs["similarity"]).encode(), "application/jsonl"),  # what `rft eval --out` writes
+        ("batch_results.csv", results_text(runs["likelihood"], csv_format=True).encode(), "text/csv"),  # the Batch download
+    ]).run()
+    _button(at, "cmp_run_saved").click().run()
+    assert not at.exception and not at.error
+    assert _table(at, "ranker", "mrr")["ranker"].tolist() == ["similarity", "likelihood"]  # the rankers the files name
+    tests = _table(at, "against", "Wilcoxon signed-rank p")
+    expected = compare(runs).pairwise[0]  # the very test `rft compare` prints
+    row = tests.iloc[0]
+    assert (row["ranker"], row["against"], row["better on"], row["worse on"], row["tied on"]) == ("likelihood", "similarity", 1, 8, 1)  # c6: 40 beats unranked
+    assert row["Wilcoxon signed-rank p"] == pytest.approx(expected["wilcoxon_p"]) and row["Wilcoxon signed-rank p"] < 0.05
+
+
 # -- Models --------------------------------------------------------------------------------------------
 def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path, monkeypatch):
     run = tmp_path / "my-run"
