@@ -140,6 +140,29 @@ def test_batch_upload_with_some_bad_rows_reports_them_and_ranks_the_rest():
     assert {b.key for b in at.get("download_button")} >= {"batch_dl_results", "batch_dl_rankings", "batch_dl_metrics"}
 
 
+def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
+    import datetime
+
+    from streamlit.delta_generator import DeltaGenerator
+
+    names = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):  # note each button's file name, then draw it
+        names[kwargs.get("key")] = file_name
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)  # the page's buttons sit in st.columns
+    at = _app("batch")
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", GOOD_JSONL).run()
+    at.selectbox(key="batch_ranker").select("similarity").run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    today = datetime.date.today().isoformat()
+    assert names == {"batch_dl_results": f"results_similarity_{today}.csv", "batch_dl_rankings": f"rankings_similarity_{today}.csv",
+                     "batch_dl_metrics": f"metrics_similarity_{today}.json"}
+
+
 def test_batch_malformed_file_is_reported_not_raised():
     at = _app("batch")
     at.file_uploader(key="batch_upload").upload("broken.json", b"\x00\xff this is not json").run()
