@@ -30,6 +30,7 @@ import csv
 import logging
 import math
 from dataclasses import dataclass, fields
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,9 +100,9 @@ def pheval_scores(ranking: Ranking) -> list[float]:
     [3.0, 2.0, 2.0, 1.0]
     """
     scores = [g.score for g in ranking.genes]
-    if all(math.isfinite(s) for s in scores) and all(a >= b for a, b in zip(scores, scores[1:])):
+    if all(math.isfinite(s) for s in scores) and all(a >= b for a, b in pairwise(scores)):
         return scores
-    steps = [0] + [int(a != b) for a, b in zip(scores, scores[1:])]
+    steps = [0] + [int(a != b) for a, b in pairwise(scores)]
     level, out = sum(steps) + 1, []
     for step in steps:
         level -= step
@@ -175,7 +176,11 @@ class RftGenesPhEvalRunner(PhEvalRunner):
         # PhEval writes the "causal gene not found" placeholders once per process (a module-level set); forget that
         # so a second runner in the same process (a notebook, the tests) gets its own.
         post_processing.executed_results.discard(post_processing.ResultType.GENE)
+        corpus = {p.stem for p in self.phenopacket_dir.iterdir()}
         for raw in sorted(Path(self.raw_results_dir).glob("*.tsv")):
+            if raw.stem not in corpus:  # left in the output folder by a run on another corpus
+                logger.warning("%s: no phenopacket %s in %s; skipped", raw, raw.stem, self.phenopacket_dir)
+                continue
             results = pl.read_csv(raw, separator="\t", schema=_RAW_SCHEMA, missing_utf8_is_empty_string=True)
             post_processing.generate_gene_result(
                 results, post_processing.SortOrder.DESCENDING, Path(self.output_dir), raw, self.phenopacket_dir

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,12 @@ pytest.importorskip(
     reason="PhEval is not installed: it pins pyarrow<20 while trl>=1.16 needs pyarrow>=21, so it lives in its own environment "
     "(README: Run inside PhEval)",
 )
-import polars as pl  # noqa: E402 - installed with PhEval
-from pheval.implementations.pheval_class_resolver import PhevalClassResolver  # noqa: E402
-from pheval.runners.runner import PhEvalRunner  # noqa: E402
+import polars as pl  # installed with PhEval
+from pheval.implementations.pheval_class_resolver import PhevalClassResolver
+from pheval.runners.runner import PhEvalRunner
 
-from rft.pheval_runner import RftGenesPhEvalRunner, RftPhEvalConfig, pheval_scores  # noqa: E402
-from rft.rankers.base import RankedGene, Ranking  # noqa: E402
+from rft.pheval_runner import RftGenesPhEvalRunner, RftPhEvalConfig, pheval_scores
+from rft.rankers.base import RankedGene, Ranking
 
 ROOT = Path(__file__).resolve().parents[2]
 GENE_COLUMNS = ["rank", "score", "gene_symbol", "gene_identifier", "true_positive"]
@@ -139,7 +138,19 @@ def test_prepare_refuses_a_config_without_gene_analysis(tmp_path):
 
 def test_entry_point_names_the_runner_pheval_run_finds():
     """pyproject's `pheval.plugins` entry point loads this class, and `pheval run --runner rftgenesphevalrunner` picks it."""
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml")
     target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["pheval.plugins"]["rftgenes"]
     assert target == "rft.pheval_runner:RftGenesPhEvalRunner" and issubclass(RftGenesPhEvalRunner, PhEvalRunner)
     resolver = PhevalClassResolver([RftGenesPhEvalRunner], base=PhEvalRunner, suffix="Implementation")  # as pheval builds it
     assert resolver.lookup("rftgenesphevalrunner") is RftGenesPhEvalRunner
+
+
+def test_post_process_skips_raw_results_of_another_corpus(tmp_path):
+    """A raw file left in the output folder by an earlier run on other phenopackets is skipped, not a crash."""
+    runner = _runner(tmp_path, {"ranker": "similarity", "hpo_dir": str(ROOT / "tests" / "fixtures" / "hpo_mini")})
+    runner.build_output_directory_structure()
+    runner.run()
+    (runner.raw_results_dir / "stray.tsv").write_text("gene_symbol\tgene_identifier\tscore\nSCN1A\tNCBIGene:6323\t1.0\n")
+    runner.post_process()
+    assert sorted(p.name for p in runner.pheval_gene_results_dir.iterdir()) == [
+        "delay-gene_result.parquet", "dravet-gene_result.parquet", "unknown-gene_result.parquet"]
