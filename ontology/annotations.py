@@ -70,7 +70,7 @@ class ReleaseAnnotations:
     disease_terms: dict[str, dict[str, float | None]] = field(default_factory=dict)
     disease_names: dict[str, str] = field(default_factory=dict)
     gene_diseases: dict[str, set[str]] = field(default_factory=dict)
-    gene_ids: dict[str, str] = field(default_factory=dict)  # symbol -> NCBI Gene id
+    gene_ids: dict[str, str] = field(default_factory=dict)  # symbol -> NCBI Gene CURIE ("NCBIGene:6323")
     horizon: int | None = None  # the largest PMID phenotype.hpoa cites: the release knows no later paper
     n_excluded: int = 0  # annotation lines left out because they cite an excluded publication
 
@@ -136,7 +136,7 @@ def read_phenotype_hpoa(path: Path, annotations: ReleaseAnnotations, exclude_pmi
 
 
 def read_gene_diseases(folder: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
-    """Gene symbol -> disease ids, and symbol -> NCBI Gene id, from whichever gene file the release has."""
+    """Gene symbol -> disease ids, and symbol -> NCBI Gene CURIE (`NCBIGene:6323`), from whichever gene file the release has."""
     pairs: dict[str, set[str]] = {}
     ids: dict[str, str] = {}
     for name in GENE_LINK_FILES:
@@ -168,7 +168,9 @@ def read_gene_diseases(folder: Path) -> tuple[dict[str, set[str]], dict[str, str
                 if not symbol or symbol == "-" or not disease:
                     continue
                 pairs.setdefault(symbol, set()).add(disease)
-                ids.setdefault(symbol, parts[g_id])
+                gene_id = parts[g_id].strip()
+                if gene_id and gene_id != "-":  # files write the bare number (6323); older ones sometimes the CURIE
+                    ids.setdefault(symbol, gene_id if ":" in gene_id else f"NCBIGene:{gene_id}")
         return pairs, ids
     raise ValueError(f"HPO data folder {folder} lacks a gene file ({' or '.join(GENE_LINK_FILES)})")
 

@@ -65,8 +65,10 @@ class Hpo:
         data_dir: Path | None = None,
         disease_terms: dict[str, dict[str, float | None]] | None = None,
         horizon: int | None = None,
+        gene_ids: dict[str, str] | None = None,
     ):
         self.version = version
+        self.gene_ids = dict(gene_ids or {})  # symbol -> NCBI Gene CURIE, as the release's gene file gives it
         self.data_dir = data_dir
         self.horizon = horizon  # the largest PMID the annotations cite (None when unknown)
         self.excluded_pmids: frozenset[int] = frozenset()  # publications left out (`without_publications`)
@@ -240,6 +242,10 @@ class Hpo:
         """The knowledge base's spelling of a gene symbol (case-insensitive), or None if unknown."""
         return self._gene_upper.get(symbol.strip().upper())
 
+    def gene_id(self, symbol: str) -> str | None:
+        """The NCBI Gene CURIE (`NCBIGene:6323`) of a gene symbol as this release spells it, or None if unknown."""
+        return self.gene_ids.get(symbol)
+
     def diseases(self, gene: str) -> list[tuple[str, str]]:
         """(disease id, name) pairs associated with a gene, sorted by id."""
         return sorted((d, self.disease_names.get(d, d)) for d in self.gene_diseases.get(gene, ()))
@@ -312,6 +318,7 @@ def load_hpo(data_dir: str | Path | None = None, exclude_pmids: Iterable[int] = 
     except Exception as e:  # obonet raises several kinds on a damaged file
         raise ValueError(f"{folder / 'hp.obo'} is not a readable OBO file ({type(e).__name__}: {e})") from None
     ann = read_release_annotations(folder, exclude_pmids)
-    hpo = Hpo(graph, ann.gene_terms, ann.gene_diseases, ann.disease_names, _read_version(graph), folder, ann.disease_terms, ann.horizon)
+    hpo = Hpo(graph, ann.gene_terms, ann.gene_diseases, ann.disease_names, _read_version(graph), folder, ann.disease_terms, ann.horizon,
+              ann.gene_ids)
     hpo.excluded_pmids = frozenset(int(p) for p in exclude_pmids)
     return hpo

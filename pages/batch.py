@@ -113,9 +113,11 @@ st.dataframe(
     width="stretch",
     column_config={"score": st.column_config.ProgressColumn("score", format="%.2f", min_value=0.0, max_value=1.0)},
 )
+spec = choices[done["ranker"]].spec if done["ranker"] in choices else done["ranker"] or ""
 d1, d2, d3, _ = st.columns([1, 1, 1, 3])
-d1.download_button("Results (CSV)", results_text(results, csv_format=True), "batch_results.csv", "text/csv", key="batch_dl_results", on_click="ignore")
-d2.download_button("All rankings (CSV)", report.frame_to_csv_bytes(report.rankings_long_frame(rankings)), "batch_rankings.csv", "text/csv",
-                   key="batch_dl_rankings", on_click="ignore")
+d1.download_button("Results (CSV)", results_text(results, csv_format=True), report.download_name("results", spec, "csv"), "text/csv",
+                   key="batch_dl_results", on_click="ignore")
+d2.download_button("All rankings (CSV)", report.frame_to_csv_bytes(report.rankings_long_frame(rankings)), report.download_name("rankings", spec, "csv"),
+                   "text/csv", key="batch_dl_rankings", on_click="ignore")
 d3.download_button("Metrics (JSON)", json.dumps(metrics | {"ranker": done["ranker"], "hpo_version": hpo.version}, indent=2),
-                   "batch_metrics.json", "application/json", key="batch_dl_metrics", on_click="ignore")
+                   report.download_name("metrics", spec, "json"), "application/json", key="batch_dl_metrics", on_click="ignore")

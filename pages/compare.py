@@ -9,7 +9,7 @@ import streamlit as st
 
 from rft import report
 from rft.cases import load_cases_from_bytes
-from rft.evaluate import compare, grade_rankings, read_results, unique_names
+from rft.evaluate import compare, grade_rankings, read_results, result_name, unique_names
 from rft.grader import DEFAULT_K
 from rft.registry import ranker_choices
 from rft.ui import EXAMPLES_DIR, cached_ranker, case_upload, current_hpo, rank_with_progress
@@ -67,7 +67,7 @@ with saved_tab:
             except ValueError as e:
                 st.error(str(e))
                 continue
-            names.append(Path(name).stem)
+            names.append(result_name(loaded[-1], Path(name).stem))  # the ranker the file names, as `rft compare` does
         st.session_state.cmp_results = dict(zip(unique_names(names), loaded))
 
 results = st.session_state.cmp_results

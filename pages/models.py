@@ -25,35 +25,33 @@ for i, path in enumerate(folders):
     with st.container(border=True):
         st.subheader(card.name)
         st.caption(f"{card.kind} · {card.folder}")
-        m = st.columns(4)
-        m[0].metric("Base", (card.base or "—").rsplit("/", 1)[-1])
-        m[1].metric("Training data", card.train_size or "—")
-        m[2].metric("Grader", card.grader or "—")
-        m[3].metric("HPO release", card.hpo_version or "—")
-        left, right = st.columns([1, 2], gap="large")
-        with left:
-            st.markdown("**Validation metrics**")
-            if card.metrics:
-                st.dataframe([{"metric": k, "value": v} for k, v in card.metrics.items()], key=f"models_metrics_{i}", hide_index=True, width="stretch",
-                             column_config={"value": st.column_config.NumberColumn("value", format="%.4f")})
-            else:
-                st.caption("none recorded")
-        with right:
-            st.markdown("**Reward and validation over training steps**")
-            if len(card.curve):
-                chart = (
-                    alt.Chart(card.curve)
-                    .mark_line(point=alt.OverlayMarkDef(size=10))
-                    .encode(
-                        x=alt.X("step:Q", title="training step"),
-                        y=alt.Y("value:Q", title="grader score / metric"),
-                        color=alt.Color("series:N", legend=alt.Legend(orient="bottom")),
-                        tooltip=["series", "step", alt.Tooltip("value:Q", format=".4f")],
-                    )
+        facts = {"Base": card.base, "Training data": card.train_size, "Grader": card.grader, "HPO release": card.hpo_version}
+        # A full-width table, not st.metric: a metric tile cuts long values ("102,400 synthetic patients") short.
+        st.dataframe([{"field": k, "value": v or "—"} for k, v in facts.items()], key=f"models_facts_{i}", hide_index=True, width="stretch")
+        st.markdown("**Metrics**")
+        if card.metrics:
+            frame = card.metrics_frame()
+            st.dataframe(frame, key=f"models_metrics_{i}", hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(c, format="%.4g") for c in frame.columns if c != "metric"})
+            for note in card.metric_notes:
+                st.caption(note)
+        else:
+            st.caption("none recorded")
+        st.markdown("**Reward and validation over training steps**")
+        if len(card.curve):
+            chart = (
+                alt.Chart(card.curve)
+                .mark_line(point=alt.OverlayMarkDef(size=10))
+                .encode(
+                    x=alt.X("step:Q", title="training step"),
+                    y=alt.Y("value:Q", title="grader score / metric"),
+                    color=alt.Color("series:N", legend=alt.Legend(orient="bottom")),
+                    tooltip=["series", "step", alt.Tooltip("value:Q", format=".4f")],
                 )
-                st.altair_chart(chart, key=f"models_curve_{i}")
-            else:
-                st.caption("no metrics.jsonl in this folder (not an RFT run)")
+            )
+            st.altair_chart(chart, key=f"models_curve_{i}")
+        else:
+            st.caption("no metrics.jsonl in this folder (not an RFT run)")
         for problem in card.problems:
             st.warning(problem)
         with st.expander("meta.json"):

@@ -2,7 +2,7 @@
 
     rft eval --ranker similarity --cases cases.zip --out results/similarity.jsonl
     rft eval --model default --cases cases.zip --out results/default.jsonl
-    rft compare results/similarity.jsonl results/default.jsonl batch_results.csv
+    rft compare results/similarity.jsonl results/default.jsonl results_likelihood_2026-11-30.csv   # a Batch page download
 
     from rft.evaluate import evaluate, grade_rankings, compare
     results, metrics = evaluate(ranker, cases)          # rank + grade + summarise

@@ -3,7 +3,9 @@
     from rft.model_card import find_model_folders, read_model_card
     for folder in find_model_folders("data/models"):
         card = read_model_card(folder)
-        card.base, card.train_size, card.grader, card.hpo_version, card.metrics
+        card.base, card.train_size, card.grader, card.hpo_version
+        card.metrics      # every set of metrics meta.json holds: {"valid": {"top1": 0.39, ...}, "valid_hybrid": {...}}
+        card.metrics_frame()  # the same as one table: a row per metric, a column per set
         card.curve        # long frame: step, series ("train reward", "valid mean_score", ...), value
 
 Both kinds of folder are understood: a pretrained base model (`rft.model.pretrain`, metrics in `meta.json`)
@@ -35,10 +37,16 @@ class ModelCard:
     train_size: str | None = None
     grader: str | None = None
     hpo_version: str | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # set name -> metric -> value
+    metric_notes: list[str] = field(default_factory=list)  # the text next to the numbers ("valid_split: ...", "note: ...")
     curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["step", "series", "value"]))
     meta: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Every metric set side by side: a `metric` column, then one column per set (empty cells where a set lacks one)."""
+        names = list(dict.fromkeys(m for values in self.metrics.values() for m in values))
+        return pd.DataFrame({"metric": names} | {s: [values.get(m) for m in names] for s, values in self.metrics.items()})
 
 
 def find_model_folders(models_dir: str | Path) -> list[Path]:
@@ -82,6 +90,26 @@ def _train_size(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _metric_sets(value: dict[str, Any], name: str, sets: dict[str, dict[str, float]], notes: list[str]) -> None:
+    """Collect the numbers of a (possibly nested) metrics object into named sets, and its text into notes.
+
+    `{"n": 5, "top1": 0.4}` is one set; `{"valid": {...}, "valid_hybrid": {...}, "note": "..."}` (a pretrained
+    base's meta.json) is two sets and a note. Numbers are kept exactly as written.
+    """
+    numbers = {k: v for k, v in value.items() if _is_number(v)}
+    if numbers:
+        sets[name] = numbers
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            _metric_sets(inner, f"{name} {key}" if name != "metrics" else key, sets, notes)
+        elif isinstance(inner, str) and inner.strip():
+            notes.append(f"{name if name != 'metrics' else ''} {key}: {inner}".strip())
+
+
 def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
     points = []
     for r in rows:
@@ -112,13 +140,17 @@ def read_model_card(folder: str | Path) -> ModelCard:
     card.train_size = _train_size(meta)
     card.grader = _grader_text(meta.get("grader"))
     card.hpo_version = meta.get("hpo_version")
-    if isinstance(meta.get("metrics"), dict):
-        card.metrics = {k: v for k, v in meta["metrics"].items() if isinstance(v, (int, float))}
+    for key in [k for k in meta if k == "metrics" or k.startswith("metrics_")]:  # "metrics", "metrics_step0", ...
+        if isinstance(meta[key], dict):
+            _metric_sets(meta[key], key.removeprefix("metrics_"), card.metrics, card.metric_notes)
     path = folder / "metrics.jsonl"  # the folder's own log only: a card never reads files from elsewhere
     if path.is_file():
         rows = _read_jsonl(path, card.problems)
         card.curve = _curve(rows)
         valid = [r for r in rows if r.get("kind") == "valid"]
         if valid and not card.metrics:
-            card.metrics = {k: v for k, v in valid[-1].items() if isinstance(v, (int, float)) and k not in ("step", "seconds")}
+            last = valid[-1]
+            card.metrics[f"validation at step {last.get('step', '?')}"] = {
+                k: v for k, v in last.items() if _is_number(v) and k not in ("step", "seconds")
+            }
     return card

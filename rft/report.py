@@ -15,6 +15,9 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import re
+from datetime import date
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pandas as pd
@@ -37,6 +40,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "diagnosis_record",
     "diagnosis_summary_html",
+    "download_name",
     "format_comparison",
     "frame_to_csv_bytes",
     "evidence_frames",
@@ -210,6 +214,19 @@ td,th{{border-bottom:1px solid #ccc;padding:.3em;text-align:left}}tr.causal{{bac
 <p><small>Research use only: a ranking of candidate genes, not a diagnosis.</small></p>
 </body></html>
 """
+
+
+def download_name(kind: str, ranker: str, suffix: str, day: date | None = None) -> str:
+    """A download's file name: what it holds, the ranker that made it (its spec, a model folder by its name), the date.
+
+    >>> download_name("rankings", "default", "csv", date(2026, 11, 30))
+    'rankings_default_2026-11-30.csv'
+    >>> download_name("results", "model:runs/rft 3/merged", "csv", date(2026, 11, 30))
+    'results_merged_2026-11-30.csv'
+    """
+    name = PurePath(ranker.removeprefix("model:")).name
+    slug = re.sub(r"[^A-Za-z0-9.+-]+", "-", name).strip("-.") or "ranker"
+    return f"{kind}_{slug}_{(day or date.today()).isoformat()}.{suffix}"
 
 
 def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:

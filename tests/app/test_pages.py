@@ -214,6 +214,29 @@ def test_batch_upload_with_some_bad_rows_reports_them_and_ranks_the_rest():
     assert {b.key for b in at.get("download_button")} >= {"batch_dl_results", "batch_dl_rankings", "batch_dl_metrics"}
 
 
+def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
+    import datetime
+
+    from streamlit.delta_generator import DeltaGenerator
+
+    names = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):  # note each button's file name, then draw it
+        names[kwargs.get("key")] = file_name
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)  # the page's buttons sit in st.columns
+    at = _app("batch")
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", GOOD_JSONL).run()
+    at.selectbox(key="batch_ranker").select("similarity").run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    today = datetime.date.today().isoformat()
+    assert names == {"batch_dl_results": f"results_similarity_{today}.csv", "batch_dl_rankings": f"rankings_similarity_{today}.csv",
+                     "batch_dl_metrics": f"metrics_similarity_{today}.json"}
+
+
 def test_batch_malformed_file_is_reported_not_raised():
     at = _app("batch")
     at.file_uploader(key="batch_upload").upload("broken.json", b"\x00\xff this is not json").run()
@@ -291,6 +314,30 @@ def test_compare_saved_results_including_a_bad_file():
     assert _table(at, "ranker", "mrr")["ranker"].tolist() == ["a", "b"]
 
 
+def test_compare_saved_jsonl_from_rft_eval_and_batch_csv_shows_the_paired_test():
+    """An `rft eval --out` JSONL file beside a Batch page CSV: named by their ranker, with the p-value `rft compare` prints."""
+    from rft.evaluate import CaseResult, compare, results_text
+
+    genes = ["FBN1", "NF1", "SCN1A", "STXBP1", "GJB2", "MECP2", "PTPN11", "COL1A1", "TSC2", "CFTR"]
+    first = [1, 2, 1, 5, 3, 1, None, 2, 8, 1]  # None: the causal gene was not ranked
+    second = [4, 9, 2, 7, 3, 6, 40, 12, 30, 2]
+    runs = {name: [CaseResult(f"c{i}", (g,), r, ranker=name) for i, (g, r) in enumerate(zip(genes, ranks))]
+            for name, ranks in (("similarity", first), ("likelihood", second))}
+    at = _app("compare")
+    at.file_uploader(key="cmp_saved").set_value([
+        ("similarity.jsonl", results_text(runs["similarity"]).encode(), "application/jsonl"),  # what `rft eval --out` writes
+        ("batch_results.csv", results_text(runs["likelihood"], csv_format=True).encode(), "text/csv"),  # the Batch download
+    ]).run()
+    _button(at, "cmp_run_saved").click().run()
+    assert not at.exception and not at.error
+    assert _table(at, "ranker", "mrr")["ranker"].tolist() == ["similarity", "likelihood"]  # the rankers the files name
+    tests = _table(at, "against", "Wilcoxon signed-rank p")
+    expected = compare(runs).pairwise[0]  # the very test `rft compare` prints
+    row = tests.iloc[0]
+    assert (row["ranker"], row["against"], row["better on"], row["worse on"], row["tied on"]) == ("likelihood", "similarity", 1, 8, 1)  # c6: 40 beats unranked
+    assert row["Wilcoxon signed-rank p"] == pytest.approx(expected["wilcoxon_p"]) and row["Wilcoxon signed-rank p"] < 0.05
+
+
 # -- Models --------------------------------------------------------------------------------------------
 def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path, monkeypatch):
     run = tmp_path / "my-run"
@@ -303,10 +350,31 @@ def test_models_page_shows_a_card_from_meta_and_metrics(tmp_path, monkeypatch):
     monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path))  # the page lists the configured models folders only
     at = _app("models")
     assert not at.exception
-    card = [h.value for h in at.subheader].index("my-run")
-    metrics = [{m.label: m.value for m in at.metric[i * 4 : i * 4 + 4]} for i in range(len(at.metric) // 4)][card]
-    assert metrics["Training data"] == "1,200 cases, 100 validation" and metrics["Grader"] == "topk rank, k=10"
-    assert any(f.value["metric"].tolist() == ["mean_score", "top1"] for f in at.dataframe if "metric" in f.value.columns)
+    facts = [f.value for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
+    mine = next(dict(zip(f["field"], f["value"])) for f in facts if "1,200 cases, 100 validation" in f["value"].tolist())
+    assert mine["Grader"] == "topk rank, k=10" and mine["Base"] == "data/models/base"  # whole values, in a full-width table
+    assert any(f.value.columns.tolist() == ["metric", "validation at step 3"] and f.value["metric"].tolist() == ["mean_score", "top1"]
+               for f in at.dataframe)
+
+
+def test_models_page_shows_every_metric_a_base_meta_holds(tmp_path, monkeypatch):
+    """A pretrained base keeps its metrics nested per validation run: every set and value shows, none is cut."""
+    base = tmp_path / "my-base"
+    base.mkdir()
+    meta = {"model": "LlamaForCausalLM", "pretrain": {}, "examples_seen": 102400,
+            "metrics": {"valid": {"n": 1492, "top1": 0.3947721179624665, "mrr": 0.48229838387793605}, "valid_split": "data/splits/dev_split.json",
+                        "valid_hybrid": {"n": 1492, "top1": 0.6105898123324397}}}
+    (base / "meta.json").write_text(json.dumps(meta))
+    monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path))
+    at = _app("models")
+    assert not at.exception
+    table = next(f.value for f in at.dataframe if "valid_hybrid" in f.value.columns and f.value["metric"].tolist() == ["n", "top1", "mrr"])
+    assert table["valid"].tolist() == [1492, 0.3947721179624665, 0.48229838387793605]  # full values: the page formats, never rounds
+    assert table["valid_hybrid"].tolist()[:2] == [1492, 0.6105898123324397]
+    assert any(c.value == "valid_split: data/splits/dev_split.json" for c in at.caption)
+    facts = [dict(zip(f.value["field"], f.value["value"])) for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
+    assert {"Base": "LlamaForCausalLM", "Training data": "102,400 synthetic patients"}.items() <= next(
+        f for f in facts if f["Training data"] == "102,400 synthetic patients").items()
 
 
 @pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])

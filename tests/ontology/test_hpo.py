@@ -63,6 +63,12 @@ def test_canonical_gene_is_case_insensitive(mini_hpo):
     assert mini_hpo.canonical_gene("NOTAGENE") is None
 
 
+def test_gene_id_is_the_ncbi_gene_curie(mini_hpo):
+    assert mini_hpo.gene_id("SCN1A") == "NCBIGene:6323"  # genes_to_phenotype.txt writes the bare number 6323
+    assert mini_hpo.gene_id("scn1a") is None and mini_hpo.gene_id("NOTAGENE") is None  # symbols as the release spells them
+    assert mini_hpo.without_publications([11]).gene_id("SCN1A") == "NCBIGene:6323"  # leaving papers out keeps the ids
+
+
 def test_information_content(mini_hpo):
     n = 4  # genes with phenotype annotations
     assert mini_hpo.ic["HP:0000118"] == pytest.approx(0.0)  # every gene sits under the root

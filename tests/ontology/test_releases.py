@@ -46,6 +46,7 @@ def test_every_layout_gives_the_same_knowledge_base(tmp_path, mini_hpo, layout):
     hpo = load_hpo(_release(tmp_path, layout, LAYOUTS[layout]))
     assert hpo.gene_terms == mini_hpo.gene_terms and hpo.disease_terms == mini_hpo.disease_terms
     assert hpo.diseases("STXBP1") == [("OMIM:612164", "Developmental and epileptic encephalopathy 4")]
+    assert hpo.gene_ids == mini_hpo.gene_ids and hpo.gene_id("STXBP1") == "NCBIGene:6812"  # every layout carries the NCBI Gene id
 
 
 def test_the_2023_04_layout_without_diseases_is_refused_by_name(tmp_path):

@@ -17,7 +17,7 @@ def test_rft_run_card(tmp_path):
     (tmp_path / "metrics.jsonl").write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines))
     card = read_model_card(tmp_path)
     assert (card.base, card.train_size, card.grader) == ("data/models/base", "900 cases, 50 validation", "topk rank, k=10")
-    assert card.metrics == {"mean_score": 0.3}  # step and seconds are not metrics
+    assert card.metrics == {"validation at step 1": {"mean_score": 0.3}}  # step and seconds are not metrics
     assert set(card.curve["series"]) == {"train reward", "valid mean_score"}
     assert len(card.problems) == 1  # the bad line is reported, not raised
 
@@ -25,7 +25,33 @@ def test_rft_run_card(tmp_path):
 def test_pretrained_base_card(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"model": "LlamaForCausalLM", "pretrain": {}, "examples_seen": 64000, "metrics": {"top1": 0.1}}))
     card = read_model_card(tmp_path)
-    assert card.kind == "pretrained base" and card.train_size == "64,000 synthetic patients" and card.metrics == {"top1": 0.1}
+    assert card.kind == "pretrained base" and card.train_size == "64,000 synthetic patients" and card.metrics == {"metrics": {"top1": 0.1}}
+
+
+def test_nested_metrics_of_a_base_are_every_set_with_full_values(tmp_path):
+    """A pretrained base's meta.json nests its metrics per validation run; none may be dropped or rounded."""
+    meta = {"pretrain": {}, "metrics": {"valid": {"n": 1492, "top1": 0.3947721179624665}, "valid_split": "dev_split.json",
+                                        "valid_hybrid": {"n": 1492, "top1": 0.61, "mrr": 0.68}, "note": "valid = model alone"},
+            "metrics_step0": {"valid": {"top1": 0.42}, "flag": True}}
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    card = read_model_card(tmp_path)
+    assert card.metrics == {"valid": {"n": 1492, "top1": 0.3947721179624665}, "valid_hybrid": {"n": 1492, "top1": 0.61, "mrr": 0.68},
+                            "step0 valid": {"top1": 0.42}}  # a boolean is not a metric
+    assert card.metric_notes == ["valid_split: dev_split.json", "note: valid = model alone"]
+    frame = card.metrics_frame()
+    assert frame["metric"].tolist() == ["n", "top1", "mrr"]  # a row per metric, in the order first seen
+    assert frame.columns.tolist() == ["metric", "valid", "valid_hybrid", "step0 valid"]
+    assert frame.loc[1, "valid"] == 0.3947721179624665 and frame["valid"].isna().tolist() == [False, False, True]
+
+
+def test_shipped_base_model_card_has_metrics():
+    """data/models/base/meta.json records validation metrics: the Models page must not say "none recorded"."""
+    from rft.registry import MODELS_DIR
+
+    if not (MODELS_DIR / "base" / "meta.json").is_file():
+        pytest.skip("no shipped base model in this checkout")
+    card = read_model_card(MODELS_DIR / "base")
+    assert {"valid", "valid_hybrid"} <= set(card.metrics) and 0 < card.metrics["valid"]["top1"] < 1
 
 
 @pytest.mark.parametrize("content, message", [(None, "no meta.json"), ("{oops", "not valid JSON"), ("[1]", "JSON object")])

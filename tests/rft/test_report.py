@@ -6,7 +6,7 @@ import pytest
 
 from rft.evaluate import CaseResult, compare
 from rft.rankers.base import RankedGene, Ranking
-from rft.report import rank_pairs, ranking_frame, rankings_long_frame, results_frame, topk_curves_frame
+from rft.report import download_name, rank_pairs, ranking_frame, rankings_long_frame, results_frame, topk_curves_frame
 
 RANKINGS = [
     Ranking("c1", [RankedGene("STXBP1", 0.9), RankedGene("SCN1A", 0.8)]),
@@ -54,3 +54,19 @@ def test_ranking_frame_marks_ties_with_the_rank_they_share():
     frame = ranking_frame(ranking)
     assert frame["rank"].tolist() == [1, 2, 3, 4]  # list position: the grader's convention
     assert frame["tie"].tolist() == ["", "=2", "=2", ""]  # B and C share rank 2
+
+
+@pytest.mark.parametrize(
+    "ranker, expected",
+    [
+        ("default", "rankings_default_2026-11-30.csv"),  # the shipped model, by its spec
+        ("similarity", "rankings_similarity_2026-11-30.csv"),
+        ("model:/data/runs/rft lr=3e-5/merged", "rankings_merged_2026-11-30.csv"),  # a model folder: its own name
+        ("model:C:/runs/my model", "rankings_my-model_2026-11-30.csv"),  # spaces would break a shell command
+        ("", "rankings_ranker_2026-11-30.csv"),  # no ranker recorded
+    ],
+)
+def test_download_name_holds_ranker_and_date(ranker, expected):
+    import datetime
+
+    assert download_name("rankings", ranker, "csv", datetime.date(2026, 11, 30)) == expected
