@@ -206,11 +206,11 @@ def case_to_record(case: Case) -> dict:
     return record
 
 
-def write_jsonl(cases: Iterable[Case], path: str | Path) -> int:
-    """Write cases as canonical JSONL; returns how many were written."""
-    n = 0
-    with open(path, "w", encoding="utf-8") as f:
-        for case in cases:
-            f.write(json.dumps(case_to_record(case)) + "\n")
-            n += 1
-    return n
+def write_jsonl(cases: Iterable[Case], path: str | Path, force: bool = False, inputs: Iterable[str | Path] = ()) -> int:
+    """Write cases as canonical JSONL, atomically, never over an existing file without `force` nor over one of
+    `inputs` (`rft.writes.write_atomic`); returns how many were written."""
+    from rft.writes import write_atomic
+
+    lines = [json.dumps(case_to_record(case)) + "\n" for case in cases]
+    write_atomic(path, "".join(lines), force=force, inputs=inputs, what="OUT")
+    return len(lines)
