@@ -21,7 +21,7 @@ __all__ = [
 
 MAX_UPLOAD_MB = 50  # one uploaded file on the app (also .streamlit/config.toml server.maxUploadSize)
 MAX_MEMBER_MB = 50  # one zip member, decompressed (read in chunks, refused as soon as it is passed)
-MAX_ARCHIVE_MB = 1024  # all members of one zip, decompressed (the phenopacket-store release is ~0.3 GB)
+MAX_ARCHIVE_MB = 500  # all members of one zip, decompressed (the 7,487-case phenopacket-store dev zip: 50 MB)
 MAX_ARCHIVE_MEMBERS = 20_000  # case files in one zip (phenopacket-store: ~8,000 phenopackets)
 MAX_JSON_MB = 20  # one JSON document (a phenopacket, a list or a Cohort): parsed whole, so kept smaller
 MAX_CASES = 20_000  # records read from one source (file, folder or zip); later records are not read
