@@ -58,6 +58,7 @@ class TermSearchIndex:
                 ids.append(term.id)
                 is_label.append(j == 0)
         self._texts, self._ids, self._is_label = texts, ids, is_label
+        self._longest = max((len(t) for t in texts), default=0)  # no query word longer than this can match
         self._popularity = popularity
         self._id_digits = sorted((t.split(":", 1)[1], t) for t in terms)
         # Short queries match thousands of texts by substring; answer them from word-prefix lists instead.
@@ -94,7 +95,12 @@ class TermSearchIndex:
             return self._search_id(m.group(1), limit)
         if len(q) <= _SHORT_PREFIX and (q, limit) in self._short_cache:
             return self._short_cache[(q, limit)]
-        words = q.split(" ")
+        # Every word must lie inside one indexed text: a longer word, or more distinct words than a text has
+        # characters, matches nothing. This bounds the work for pasted paragraphs (else texts x words).
+        words = list(dict.fromkeys(q.split(" ")))
+        if max(map(len, words)) > self._longest or len(words) > self._longest // 2:
+            return []
+        words.sort(key=len, reverse=True)  # the longest (rarest) word first: most texts fail at once
         if len(q) <= _SHORT_PREFIX:
             candidates = self._prefix.get(q, [])
         else:

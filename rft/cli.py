@@ -200,6 +200,8 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     from rft.cases import Case
     from rft.registry import load_ranker
 
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
     hpo = _load_hpo(args)
     terms: dict[str, list[str]] = {"present": [], "excluded": []}
     for kind, values in (("present", args.terms), ("excluded", args.exclude or [])):

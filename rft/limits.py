@@ -16,6 +16,7 @@ __all__ = [
     "MAX_GENES_KEPT",
     "MAX_JSON_MB",
     "MAX_MEMBER_MB",
+    "MAX_RANKED_GENES",
     "MAX_UPLOAD_MB",
 ]
 
@@ -28,3 +29,4 @@ MAX_CASES = 20_000  # records read from one source (file, folder or zip); later 
 MAX_CELL_CHARS = 100_000  # one CSV cell; a longer cell loses its row, never the rows after it
 DEFAULT_GENES_KEPT = 100  # genes kept per case on the Batch page, by default
 MAX_GENES_KEPT = 1_000  # the most the Batch page keeps per case (a full ranking is what `rft eval` is for)
+MAX_RANKED_GENES = 1_000_000  # genes kept over all cases of one Batch-page run (~100 MB): fewer per case for big batches

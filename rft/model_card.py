@@ -82,16 +82,21 @@ def _train_size(meta: dict[str, Any]) -> str | None:
     return None
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Points of the curves; a value that is not a number (`"reward": null`) is left out, never an exception."""
     points = []
     for r in rows:
         step = r.get("step")
-        if step is None:
+        if not _number(step):
             continue
-        if r.get("kind", "train") == "train" and "reward" in r:
+        if r.get("kind", "train") == "train" and _number(r.get("reward")):
             points.append((step, "train reward", float(r["reward"])))
         elif r.get("kind") == "valid":
-            points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if key in r)
+            points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if _number(r.get(key)))
     return pd.DataFrame(points, columns=["step", "series", "value"])
 
 

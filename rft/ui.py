@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
-MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
+from rft.limits import MAX_UPLOAD_MB  # noqa: E402  (one place: rft.limits; also .streamlit/config.toml)
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
