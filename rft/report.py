@@ -215,8 +215,9 @@ def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV without the index, for download buttons; text cells (and headers) neutralised against
     spreadsheet formulas (`rft.writes.csv_cell`)."""
     safe = frame.rename(columns=csv_cell)
-    for column in safe.columns[safe.dtypes == object]:
-        safe[column] = safe[column].map(csv_cell)
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
     return safe.to_csv(index=False).encode("utf-8")
 
 

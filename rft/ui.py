@@ -17,6 +17,7 @@ import streamlit as st
 from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
+from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
 from rft.registry import load_ranker
 
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
-from rft.limits import MAX_UPLOAD_MB  # noqa: E402  (one place: rft.limits; also .streamlit/config.toml)
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
