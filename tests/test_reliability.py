@@ -178,7 +178,7 @@ def test_item09_csv_cells_are_neutralised(tmp_path):
     evil = "=cmd|' /C calc'!A0"
     assert csv_cell(evil).startswith("'=") and csv_cell("\tx").startswith("'") and csv_cell("SCN1A") == "SCN1A"
     assert b"\n'=cmd" in frame_to_csv_bytes(pd.DataFrame({"case_id": [evil], "rank": [1]}))
-    result = CaseResult(evil, "r", ("SCN1A",), 1, 1.0, ("SCN1A",), 1, 0, 0.1)
+    result = CaseResult(evil, ("SCN1A",), 1, 1.0, ("SCN1A",), "r", 1, 0, 0.1)
     assert "\n'=cmd" in results_text([result], csv_format=True)
     write_results([result], tmp_path / "r.csv")
     assert read_results(tmp_path / "r.csv")[0].case_id == evil  # read back as written
