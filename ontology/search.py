@@ -35,6 +35,7 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 _SHORT_PREFIX = 2  # queries up to this length are answered from a precomputed prefix table
 _MIN_CORRECTED = 4  # shorter words are not corrected: too many words lie one edit away
+_MAX_CORRECTED_WORDS = 6  # longer queries are not spelling-corrected (bounds the work for pasted text)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class TermSearchIndex:
                 ids.append(tid)
                 is_label.append(False)
         self._texts, self._ids, self._is_label = texts, ids, is_label
+        self._longest = max((len(t) for t in texts), default=0)  # no query word longer than this can match
         self._popularity = popularity
         self._word_counts = Counter(w for text in texts for w in _WORD.findall(text))
         self._words = sorted(self._word_counts)
@@ -130,6 +132,8 @@ class TermSearchIndex:
         the closest); None when a word has nothing close. A last word that starts an indexed word is kept:
         it is still being typed."""
         words = _WORD.findall(normalize_query(query))
+        if len(words) > _MAX_CORRECTED_WORDS:
+            return None  # a pasted sentence, not a mistyped term: correcting it would cost a fuzzy scan per word
         out = []
         for n, word in enumerate(words):
             if word in self._word_counts or len(word) < _MIN_CORRECTED or (n == len(words) - 1 and self._starts_a_word(word)):
@@ -149,7 +153,12 @@ class TermSearchIndex:
     def _search_text(self, q: str, limit: int) -> list[SearchHit]:
         if len(q) <= _SHORT_PREFIX and (q, limit) in self._short_cache:
             return self._short_cache[(q, limit)]
-        words = q.split(" ")
+        # Every word must lie inside one indexed text: a longer word, or more distinct words than a text has
+        # characters, matches nothing. This bounds the work for pasted paragraphs (else texts x words).
+        words = list(dict.fromkeys(q.split(" ")))
+        if max(map(len, words)) > self._longest or len(words) > self._longest // 2:
+            return []
+        words.sort(key=len, reverse=True)  # the longest (rarest) word first: most texts fail at once
         if len(q) <= _SHORT_PREFIX:
             candidates = self._prefix.get(q, [])
         else:

@@ -9,6 +9,7 @@ from rft import report
 from rft.cases import load_cases_from_bytes
 from rft.evaluate import grade_rankings, results_metrics, results_text
 from rft.grader import DEFAULT_K
+from rft.limits import DEFAULT_GENES_KEPT, MAX_GENES_KEPT, MAX_RANKED_GENES
 from rft.registry import ranker_choices
 from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_ranker, case_upload, current_hpo, rank_with_progress
 
@@ -41,7 +42,7 @@ name, data = source
 digest = hashlib.sha1(data).hexdigest()
 if st.session_state.get("batch_digest") != digest:  # a new file: forget the previous batch's results
     st.session_state.batch_digest = digest
-    st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None}
+    st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None, "csv": None}
 done = st.session_state.batch_done
 
 try:
@@ -75,14 +76,17 @@ st.subheader("Rank")
 choices = {c.label: c for c in ranker_choices()}
 c1, c2 = st.columns([3, 1])
 ranker_label = c1.selectbox("Ranker", list(choices), key="batch_ranker")
-top = c2.number_input("Genes kept per case", min_value=10, max_value=5000, value=100, step=10, key="batch_top")
+# Memory is bounded: at most MAX_RANKED_GENES genes kept over the whole batch (README "Limits").
+most = max(10, min(MAX_GENES_KEPT, MAX_RANKED_GENES // len(batch.cases)))
+top = c2.number_input("Genes kept per case", min_value=10, max_value=most, value=min(DEFAULT_GENES_KEPT, most), step=10, key="batch_top",
+                      help=f"At most {most:,} for {len(batch.cases):,} cases ({MAX_RANKED_GENES:,} genes per batch, {MAX_GENES_KEPT:,} per case)")
 if done["ranker"] not in (None, ranker_label):
-    done.update(rankings=[], ranker=None, error=None)  # another ranker: start over
+    done.update(rankings=[], ranker=None, error=None, csv=None)  # another ranker: start over
 
 n_done = len(done["rankings"])
 label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(batch.cases)} cases"
 if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batch.cases)):
-    done.update(ranker=ranker_label, error=None)
+    done.update(ranker=ranker_label, error=None, csv=None)
     try:
         ranker = cached_ranker(choices[ranker_label].spec, release)
         # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
@@ -117,7 +121,13 @@ spec = choices[done["ranker"]].spec if done["ranker"] in choices else done["rank
 d1, d2, d3, _ = st.columns([1, 1, 1, 3])
 d1.download_button("Results (CSV)", results_text(results, csv_format=True), report.download_name("results", spec, "csv"), "text/csv",
                    key="batch_dl_results", on_click="ignore")
-d2.download_button("All rankings (CSV)", report.frame_to_csv_bytes(report.rankings_long_frame(rankings)), report.download_name("rankings", spec, "csv"),
-                   "text/csv", key="batch_dl_rankings", on_click="ignore")
+# The long table of every kept gene is built once, when asked for, and kept until the rankings change.
+if done["csv"] is None or done["csv"][0] != len(rankings):
+    if d2.button("Prepare all rankings (CSV)", key="batch_prepare_rankings"):
+        done["csv"] = (len(rankings), report.frame_to_csv_bytes(report.rankings_long_frame(rankings)))
+        st.rerun()
+else:
+    d2.download_button("All rankings (CSV)", done["csv"][1], report.download_name("rankings", spec, "csv"), "text/csv",
+                       key="batch_dl_rankings", on_click="ignore")
 d3.download_button("Metrics (JSON)", json.dumps(metrics | {"ranker": done["ranker"], "hpo_version": hpo.version}, indent=2),
                    report.download_name("metrics", spec, "json"), "application/json", key="batch_dl_metrics", on_click="ignore")

@@ -32,6 +32,7 @@ __all__ = ["main", "build_parser"]
 from ontology.cli import add_hpo, add_kb
 from ontology.cli import emit as _emit
 from ontology.cli import load_hpo_arg as _load_hpo
+from rft.writes import check_target
 
 
 # -- rft cases -----------------------------------------------------------------------------------------
@@ -55,7 +56,9 @@ def _cmd_cases_convert(args: argparse.Namespace) -> int:
 
     hpo = _load_hpo(args)
     batch = load_cases(args.path, hpo, require_gene=args.require_gene)
-    n = write_jsonl(batch.cases, args.out)
+    if not batch.cases:  # checked before writing: OUT is never truncated to nothing
+        raise ValueError(f"no usable case in {args.path} ({len(batch.problems)} problems); {args.out} not written")
+    n = write_jsonl(batch.cases, args.out, force=args.force, inputs=[args.path])
     data = {"written": n, "out": args.out, "problems": len(batch.problems), "skipped": batch.n_read - n}
     _emit(args, data, f"wrote {n} cases to {args.out} ({data['skipped']} skipped, {len(batch.problems)} problems)")
     return 0
@@ -73,6 +76,7 @@ def _add_cases(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     c.add_argument("path")
     c.add_argument("out")
     c.add_argument("--require-gene", action="store_true")
+    c.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     c.set_defaults(func=_cmd_cases_convert)
 
 
@@ -106,6 +110,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     if bool(args.ranker) == bool(args.model):
         raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
+    if args.out:  # refused before any ranking, not after
+        check_target(args.out, force=args.force, inputs=[args.cases, args.split])
     hpo = _load_hpo(args)
     batch = load_cases(args.cases, hpo, require_gene=True)
     if args.split:
@@ -118,7 +124,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     ranker = load_ranker(spec, hpo, model_only=args.model_only)
     results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
-        write_results(results, args.out)
+        write_results(results, args.out, force=args.force, inputs=[args.cases, args.split])
     skipped = [p for p in batch.problems if p.dropped]
     data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "metrics": metrics, "out": args.out,
             "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
@@ -139,7 +145,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     names = unique_names([result_name(r, Path(p).stem) for r, p in zip(runs, args.results)])
     comparison = compare(dict(zip(names, runs)), k=args.k)
     png = Path(args.plot) if args.plot else Path(args.results[0]).with_name("compare_topk.png")
-    plot_topk(comparison, png)
+    plot_topk(comparison, png, force=args.force or not args.plot, inputs=args.results)  # the default plot is ours to redraw
     data = {"names": comparison.names, "n_common": comparison.n_common, "dropped": comparison.dropped,
             "metrics": comparison.metrics, "pairwise": comparison.pairwise, "plot": str(png)}
     _emit(args, data, format_comparison(comparison) + f"\ntop-k curve: {png}")
@@ -153,7 +159,8 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("--ranker", help="classical ranker: likelihood or similarity")
     p.add_argument("--model", help="model folder, or 'default'")
     p.add_argument("--cases", required=True, help="phenopacket zip/folder/file, JSONL or CSV")
-    p.add_argument("--out", help="write per-case results (JSONL) here")
+    p.add_argument("--out", help="write per-case results (JSONL, or CSV when it ends in .csv) here")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.add_argument("--split", help="a split file (e.g. data/splits/dev_split.json): evaluate only its --part ids")
     p.add_argument("--part", choices=("valid", "train", "tune"), default="valid")
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a fusion")
@@ -163,7 +170,8 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     c = sub.add_parser("compare", parents=[common], help="compare results files (`rft eval --out` JSONL, or the Batch page's CSV)")
     c.add_argument("results", nargs="+")
     c.add_argument("--k", type=int, default=DEFAULT_K)
-    c.add_argument("--plot", help="top-k curve PNG (default: compare_topk.png next to the first file)")
+    c.add_argument("--plot", help="top-k curve PNG (default: compare_topk.png next to the first file, redrawn each time)")
+    c.add_argument("--force", action="store_true", help="overwrite --plot if it exists")
     c.set_defaults(func=_cmd_compare)
 
 
@@ -192,6 +200,8 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     from rft.cases import Case
     from rft.registry import load_ranker
 
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1, got {args.top}")
     hpo = _load_hpo(args)
     terms: dict[str, list[str]] = {"present": [], "excluded": []}
     for kind, values in (("present", args.terms), ("excluded", args.exclude or [])):
@@ -244,7 +254,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     hpo = _load_hpo(args)
     given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}  # noqa: E731
     spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init", "head"]), seed=args.seed)
-    cfg = PretrainConfig(out=args.out, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
+    cfg = PretrainConfig(out=args.out, force=args.force, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
     evaluate_model = None
     if args.valid_cases:
         cases = select(load_cases(args.valid_cases, hpo, require_gene=True).cases, args.split, "valid")
@@ -270,6 +280,7 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     # for every rft command.
     p = sub.add_parser("pretrain", parents=[common], help="warm-start the base model on synthetic patients from HPO annotations")
     p.add_argument("--out", required=True, help="model folder to write, e.g. data/models/base")
+    p.add_argument("--force", action="store_true", help="replace --out if it holds a model folder rft-genes wrote")
     p.add_argument("--steps", type=int, help="optimiser steps (default 400)")
     p.add_argument("--batch-size", type=int, help="synthetic patients per step (default 256)")
     p.add_argument("--lr", type=float, help="peak learning rate (default 5e-4)")

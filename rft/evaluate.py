@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import summarize
+from rft.writes import csv_cell, uncsv_cell, write_atomic
 
 if TYPE_CHECKING:
     from rft.cases import Case
@@ -154,21 +155,21 @@ def results_rows(results: Sequence[CaseResult], joined: bool = True) -> list[dic
 
 
 def results_text(results: Sequence[CaseResult], csv_format: bool = False) -> str:
-    """Results as JSONL (one object per case, gene lists as lists), or as CSV with the same columns."""
+    """Results as JSONL (one object per case, gene lists as lists), or as CSV with the same columns (cells
+    neutralised against spreadsheet formulas, `rft.writes.csv_cell`)."""
     if not csv_format:
         return "".join(json.dumps(row) + "\n" for row in results_rows(results, joined=False))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(_COLUMNS), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(results_rows(results))
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in results_rows(results))
     return buffer.getvalue()
 
 
-def write_results(results: Sequence[CaseResult], path: str | Path) -> None:
-    """Write results as JSONL, or as CSV when `path` ends in .csv."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(results_text(results, path.suffix.lower() == ".csv"), encoding="utf-8")
+def write_results(results: Sequence[CaseResult], path: str | Path, force: bool = False, inputs: Sequence[str | Path] = ()) -> None:
+    """Write results as JSONL, or as CSV when `path` ends in .csv; atomically, never over an existing file
+    without `force` nor over one of `inputs` (`rft.writes.write_atomic`)."""
+    write_atomic(path, results_text(results, Path(path).suffix.lower() == ".csv"), force=force, inputs=inputs)
 
 
 def _genes(value: Any) -> tuple[str, ...]:
@@ -227,7 +228,7 @@ def read_results(name: str | Path, data: bytes | None = None) -> list[CaseResult
         missing = [c for c in ("case_id", "rank") if c not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"{name}: lacks column(s) {', '.join(missing)}; use a results file from `rft eval --out` or the Batch page")
-        results = [_result(row, f"{name}:{reader.line_num}") for row in reader]
+        results = [_result({k: uncsv_cell(v) for k, v in row.items()}, f"{name}:{reader.line_num}") for row in reader]
     else:
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -241,6 +242,12 @@ def read_results(name: str | Path, data: bytes | None = None) -> list[CaseResult
             results.append(_result(record, f"{name}:{n}"))
     if not results:
         raise ValueError(f"results file {name} holds no case")
+    seen: dict[str, int] = {}
+    for i, r in enumerate(results):  # keyed by case id downstream (compare, the Compare page): a repeat would collapse
+        if r.case_id in seen:
+            raise ValueError(f"results file {name}: case id {r.case_id!r} appears twice (results {seen[r.case_id] + 1} and {i + 1}); "
+                             "a results file holds each case once")
+        seen[r.case_id] = i
     return results
 
 

@@ -111,15 +111,16 @@ def _metric_sets(value: dict[str, Any], name: str, sets: dict[str, dict[str, flo
 
 
 def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Points of the curves; a value that is not a number (`"reward": null`) is left out, never an exception."""
     points = []
     for r in rows:
         step = r.get("step")
-        if step is None:
+        if not _is_number(step):
             continue
-        if r.get("kind", "train") == "train" and "reward" in r:
+        if r.get("kind", "train") == "train" and _is_number(r.get("reward")):
             points.append((step, "train reward", float(r["reward"])))
         elif r.get("kind") == "valid":
-            points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if key in r)
+            points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if _is_number(r.get(key)))
     return pd.DataFrame(points, columns=["step", "series", "value"])
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import json
 import re
 from datetime import date
@@ -28,6 +29,7 @@ from rft.evidence import Evidence, TermMatch
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
 from rft.rankers.base import tied_ranks
+from rft.writes import csv_cell, write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -122,8 +124,9 @@ def rank_pairs(comparison: Comparison, name_a: str, name_b: str, k: int = DEFAUL
     return frame.assign(winner=winner)
 
 
-def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50) -> None:
-    """Top-k accuracy for k = 1..max_k on the compared cases, one line per ranker, as a PNG."""
+def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50, force: bool = False, inputs: Sequence[str | Path] = ()) -> None:
+    """Top-k accuracy for k = 1..max_k on the compared cases, one line per ranker, as a PNG (written atomically;
+    an existing file only with `force`, never over one of `inputs`)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -143,8 +146,10 @@ def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50) -> None:
     ax.set_title(f"top-k accuracy on {comparison.n_common} common cases")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(png, dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
+    write_atomic(png, buffer.getvalue(), force=force, inputs=inputs, what="--plot")
 
 
 def format_comparison(c: Comparison) -> str:
@@ -230,8 +235,13 @@ def download_name(kind: str, ranker: str, suffix: str, day: date | None = None) 
 
 
 def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV without the index, for download buttons."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV without the index, for download buttons; text cells (and headers) neutralised against
+    spreadsheet formulas (`rft.writes.csv_cell`)."""
+    safe = frame.rename(columns=csv_cell)
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def records_to_jsonl_bytes(records: Sequence[dict[str, Any]], default: Callable[[Any], Any] | None = str) -> bytes:

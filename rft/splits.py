@@ -129,9 +129,11 @@ def carve_tuning(split: dict, n_cases: int = 800, seed: int = 0) -> dict:
     return split | {"n_train": len(train), "n_tune": len(tune), "train": sorted(train), "tune": sorted(tune)}
 
 
-def save_split(split: dict, path: str | Path, source: str = "") -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps({"source": source} | split, indent=0) + "\n")
+def save_split(split: dict, path: str | Path, source: str = "", force: bool = False) -> None:
+    """Write a split file atomically; an existing one is replaced only with `force` (`rft.writes`)."""
+    from rft.writes import write_atomic
+
+    write_atomic(path, json.dumps({"source": source} | split, indent=0) + "\n", force=force)
 
 
 def load_split(path: str | Path = DEV_SPLIT) -> dict:

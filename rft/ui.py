@@ -27,6 +27,7 @@ import streamlit as st
 from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
+from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
 from rft.registry import load_ranker
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
-MAX_UPLOAD_MB = 50  # also .streamlit/config.toml server.maxUploadSize
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 

@@ -32,7 +32,7 @@ def main() -> None:
     split = split_by_publication(cases, args.valid_fraction, args.seed)
     if args.tune_cases:
         split = carve_tuning(split, args.tune_cases, args.seed)
-    save_split(split, args.out, source="phenopacket-store-dev.zip (7,487 phenopackets, snapshot b694d17)")
+    save_split(split, args.out, force=args.force, source="phenopacket-store-dev.zip (7,487 phenopackets, snapshot b694d17)")
     print(f"train {split['n_train']} cases, tune {split.get('n_tune', 0)}, valid {split['n_valid']} cases -> {args.out}")
 
 

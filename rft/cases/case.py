@@ -43,7 +43,7 @@ class Problem:
     """Something wrong in the input. `dropped` tells whether the whole case was lost or only one value."""
 
     where: str  # file, file:line or zip member
-    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term
+    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, not_phenotype, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term, duplicate_id, limit
     value: str
     message: str
     dropped: bool = False
@@ -88,6 +88,9 @@ def _resolve_all(hpo: Hpo, values: Iterable[str], where: str, problems: list[Pro
         if r.id is None:
             if r.kind != "empty":
                 problems.append(Problem(where, r.kind, str(v), r.note))
+            continue
+        if not hpo.is_phenotype(r.id):  # HP:0000001 (All), HP:0000005 (Mode of inheritance), onset, ...
+            problems.append(Problem(where, "not_phenotype", str(v), f"{r.id} ({hpo.label(r.id)}) is not under Phenotypic abnormality (HP:0000118): not a sign; ignored"))
             continue
         if r.kind == "replaced":
             problems.append(Problem(where, "replaced_term", str(v), r.note))
@@ -157,9 +160,36 @@ def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
                 continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
             symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")
-            if isinstance(symbol, str) and symbol and symbol not in genes:
-                genes.append(symbol)
+            for s in symbol if isinstance(symbol, list) else [symbol]:  # a list of symbols: each one
+                if s is None:
+                    continue
+                if not isinstance(s, str):  # kept as text: build_case reports it as not a gene symbol
+                    s = json.dumps(s)
+                if s and s not in genes:
+                    genes.append(s)
     return genes
+
+
+_TRUE, _FALSE = (True, "true", "yes", "1", 1), (False, None, "false", "no", "0", 0)
+
+
+def _feature_term(feat: Any, where: str, problems: list[Problem]) -> tuple[str | None, bool]:
+    """A phenotypicFeature's term (an id, else its label) and whether it is excluded; (None, _) with a Problem
+    when it names no usable term or its "excluded" is neither true nor false."""
+    if isinstance(feat, str):  # a bare "HP:0001250" in place of the object
+        return feat, False
+    feat = _obj(feat)
+    kind = feat.get("type")
+    term = kind if isinstance(kind, str) else _obj(kind).get("id") or _obj(kind).get("label")
+    if not isinstance(term, str) or not term.strip():
+        problems.append(Problem(where, "malformed", json.dumps(feat)[:80], "phenotypicFeature without a term id or label (type.id / type.label); ignored"))
+        return None, False
+    flag = feat.get("excluded")
+    flag = flag.strip().lower() if isinstance(flag, str) else flag
+    if flag not in _TRUE and flag not in _FALSE:
+        problems.append(Problem(where, "malformed", repr(feat.get("excluded")), f"'excluded' of {term} is {feat.get('excluded')!r}, neither true nor false; ignored"))
+        return None, False
+    return term, flag in _TRUE
 
 
 def case_from_phenopacket(
@@ -169,13 +199,13 @@ def case_from_phenopacket(
     if not isinstance(packet, dict) or not ("phenotypicFeatures" in packet or "subject" in packet or "id" in packet):
         return None, [Problem(where, "malformed", type(packet).__name__, "not a phenopacket object", True)]
     case_id = packet.get("id") or _obj(packet.get("subject")).get("id") or where
-    present, excluded = [], []
+    present, excluded, problems = [], [], []
     for feat in _arr(packet.get("phenotypicFeatures")):
-        term = _obj(_obj(feat).get("type")).get("id")
-        if not isinstance(term, str) or not term:
-            continue
-        (excluded if feat.get("excluded") is True else present).append(term)
-    return build_case(hpo, str(case_id), present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
+        term, is_excluded = _feature_term(feat, where, problems)
+        if term is not None:
+            (excluded if is_excluded else present).append(term)
+    case, more = build_case(hpo, str(case_id), present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
+    return case, problems + more
 
 
 def split_values(value: Any) -> list[str]:
@@ -211,11 +241,11 @@ def case_to_record(case: Case) -> dict:
     return record
 
 
-def write_jsonl(cases: Iterable[Case], path: str | Path) -> int:
-    """Write cases as canonical JSONL; returns how many were written."""
-    n = 0
-    with open(path, "w", encoding="utf-8") as f:
-        for case in cases:
-            f.write(json.dumps(case_to_record(case)) + "\n")
-            n += 1
-    return n
+def write_jsonl(cases: Iterable[Case], path: str | Path, force: bool = False, inputs: Iterable[str | Path] = ()) -> int:
+    """Write cases as canonical JSONL, atomically, never over an existing file without `force` nor over one of
+    `inputs` (`rft.writes.write_atomic`); returns how many were written."""
+    from rft.writes import write_atomic
+
+    lines = [json.dumps(case_to_record(case)) + "\n" for case in cases]
+    write_atomic(path, "".join(lines), force=force, inputs=inputs, what="OUT")
+    return len(lines)

@@ -17,11 +17,12 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 
 from rft.model.tokenizer import gene_token_ids
+from rft.writes import PROJECT_MARKER, check_target, folder_writer, written_by_project
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
 __all__ = ["PROJECT_MARKER", "RankingModel", "load_model", "save_model", "switch_knowledge", "written_by_project"]
-
-PROJECT_MARKER = "rft-genes"  # meta.json "written_by": what this project wrote, and so may replace with --force
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "adapter_model.safetensors")
@@ -98,6 +97,31 @@ def _check_folder(folder: Path) -> None:
         raise ValueError(f"model folder {folder} lacks config.json: it is not a transformers model folder")
     if not any((folder / f).is_file() for f in _WEIGHT_FILES):
         raise ValueError(f"model folder {folder} has no weights ({' or '.join(_WEIGHT_FILES)})")
+    for name in ("config.json", *_TOKENIZER_FILES):
+        _read_json_object(folder / name)
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from `path`, or a one-line ValueError naming the file and what is wrong with it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path} is not valid JSON ({e}): the model folder is broken; re-save or re-install it") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _from_pretrained(folder: Path, load: Callable[[], Any]) -> Any:
+    """Run a transformers/PEFT loader; a truncated or corrupt file becomes one line naming the folder's files."""
+    from safetensors import SafetensorError
+
+    try:
+        return load()
+    except (OSError, ValueError, RuntimeError, SafetensorError) as e:
+        weights = [f for f in (*_WEIGHT_FILES, "adapter_model.bin") if (folder / f).is_file()]
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"model folder {folder}: cannot load {', '.join(weights) or 'its files'} ({first}): the file is truncated or corrupt; re-save or re-install it") from None
 
 
 def load_model(path: str | Path, hpo: Hpo | None = None, dtype: torch.dtype = torch.float32) -> RankingModel:
@@ -122,8 +146,8 @@ def load_model(path: str | Path, hpo: Hpo | None = None, dtype: torch.dtype = to
         model, tokenizer = _load_adapter(folder, dtype)
     else:
         _check_folder(folder)
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+        tokenizer = _from_pretrained(folder, lambda: AutoTokenizer.from_pretrained(folder))
+        model = _from_pretrained(folder, lambda: AutoModelForCausalLM.from_pretrained(folder, dtype=dtype))
     model.eval()
     _attach_knowledge(model, tokenizer, hpo, folder)
     return RankingModel(model, tokenizer, folder, _read_meta(folder))
@@ -160,13 +184,15 @@ def _load_adapter(folder: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, Pr
 
     if not (folder / "tokenizer.json").is_file():
         raise ValueError(f"adapter folder {folder} lacks tokenizer.json: save the tokenizer next to the adapter")
-    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=dtype).merge_and_unload()
-    return model, AutoTokenizer.from_pretrained(folder)
+    for name in ("adapter_config.json", "tokenizer.json"):
+        _read_json_object(folder / name)
+    model = _from_pretrained(folder, lambda: AutoPeftModelForCausalLM.from_pretrained(folder, dtype=dtype).merge_and_unload())
+    return model, _from_pretrained(folder, lambda: AutoTokenizer.from_pretrained(folder))
 
 
 def _read_meta(folder: Path) -> dict[str, Any]:
     meta = folder / "meta.json"
-    return json.loads(meta.read_text()) if meta.is_file() else {}
+    return _read_json_object(meta) if meta.is_file() else {}
 
 
 def save_model(
@@ -175,34 +201,25 @@ def save_model(
     folder: str | Path,
     meta: dict[str, Any],
     dtype: torch.dtype | None = torch.bfloat16,
+    force: bool = False,
 ) -> Path:
-    """Save model, tokenizer and `meta.json` (the command line is added) into `folder`.
+    """Save model, tokenizer and `meta.json` (the command line is added) into `folder`, atomically: written into
+    a staging folder that then replaces `folder` (`rft.writes.folder_writer`).
 
     Args:
         dtype: the dtype of the saved weights; bfloat16 halves the folder at a cost of 0.1 point of validation
             MRR (0.4823 in float32 before saving, 0.4814 after loading), None keeps the model's own.
+        force: replace an existing folder, only one this project wrote (`rft.writes.check_target`).
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = check_target(folder, force=force, folder=True)
     to_save = model
     if dtype is not None and next(model.parameters()).dtype != dtype:
         import copy
 
         to_save = copy.deepcopy(model).to(dtype)
-    to_save.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
     meta = {"written_by": PROJECT_MARKER, "command": " ".join(["rft", *sys.argv[1:]]) if Path(sys.argv[0]).name == "rft" else " ".join(sys.argv)} | meta
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    with folder_writer(folder) as staging:
+        to_save.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return folder
-
-
-def written_by_project(folder: str | Path) -> bool:
-    """True when `folder`'s meta.json says this project wrote it (its marker, or the keys the first releases
-    wrote before the marker existed): only such a folder may be replaced by `--force`."""
-    try:
-        meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(meta, dict):
-        return False
-    return meta.get("written_by") == PROJECT_MARKER or meta.get("kind") in ("rft-run", "rft-merged") or "pretrain" in meta

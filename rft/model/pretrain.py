@@ -30,6 +30,7 @@ from rft.model.checkpoint import RankingModel, save_model
 from rft.model.knowledge import KB_TOKENS
 from rft.model.synthetic import SyntheticPatients, SyntheticRecipe
 from rft.model.tokenizer import build_tokenizer, format_prompt, gene_token_ids
+from rft.writes import check_target
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
@@ -44,6 +45,7 @@ class PretrainConfig:
     """One pretraining run. `spec` sizes the model, `recipe` draws the data."""
 
     out: str | None = field(default=None, metadata={"help": "model folder to write (None: do not save)"})
+    force: bool = False  # replace `out` if it is a model folder this project wrote
     steps: int = 400
     batch_size: int = 256
     lr: float = 5e-4
@@ -159,6 +161,8 @@ def pretrain(
     Returns:
         The trained model bundle and its meta dict.
     """
+    if cfg.out:  # refused now, not after the training it would throw away
+        check_target(cfg.out, force=cfg.force, folder=True)
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
@@ -221,6 +225,6 @@ def pretrain(
         "ranking": {"generate": 10, "hybrid": cfg.hybrid},
     }
     if cfg.out:
-        save_model(model, tokenizer, cfg.out, meta, dtype=getattr(torch, cfg.save_dtype))
+        save_model(model, tokenizer, cfg.out, meta, dtype=getattr(torch, cfg.save_dtype), force=cfg.force)
         log(f"pretrain: saved {cfg.out}")
     return bundle, meta

@@ -16,6 +16,7 @@ app (its fusion with a classical ranker) is read from its meta.json by `rft.regi
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,7 +150,9 @@ def _greedy_generate(bundle: RankingModel, input_ids, attention_mask, steps: int
     logits = out.last_hidden_state[:, -1] @ gene_weight.T
     if steps == 0:
         return torch.zeros((len(input_ids), 0), dtype=torch.long), logits
-    first, mask, past = logits, attention_mask, out.past_key_values
+    # transformers 5 calls the KV cache `cache` (`past_key_values` goes in 5.40); 4.x only knows `past_key_values`.
+    kw = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+    first, mask, past = logits, attention_mask, getattr(out, kw)
     next_pos = positions[:, -1:] + 1
     emitted = torch.zeros_like(logits, dtype=torch.bool)
     generated = []
@@ -161,8 +164,8 @@ def _greedy_generate(bundle: RankingModel, input_ids, attention_mask, steps: int
         emitted[torch.arange(len(index)), index] = True
         token = bundle.gene_id_tensor[index].unsqueeze(1)
         mask = torch.cat([mask, torch.ones_like(token)], dim=1)
-        out = decoder(input_ids=token, attention_mask=mask, position_ids=next_pos, past_key_values=past, use_cache=True)
-        logits, past, next_pos = out.last_hidden_state[:, -1] @ gene_weight.T, out.past_key_values, next_pos + 1
+        out = decoder(input_ids=token, attention_mask=mask, position_ids=next_pos, use_cache=True, **{kw: past})
+        logits, past, next_pos = out.last_hidden_state[:, -1] @ gene_weight.T, getattr(out, kw), next_pos + 1
     return torch.stack(generated, dim=1), first
 
 

@@ -118,10 +118,13 @@ def _resolve(values: Iterable[str], hpo: Hpo, vocab: dict[str, int] | None, what
     return ids
 
 
-def _most_specific(terms: list[str], hpo: Hpo, cap: int) -> list[str]:
+def _most_specific(terms: list[str], hpo: Hpo, cap: int, what: str = "present", case_id: str = "") -> list[str]:
+    """At most `cap` terms, the most informative; a warning names the terms cut (the model's positions are few)."""
     if len(terms) <= cap:
         return terms
     keep = set(sorted(terms, key=lambda t: -hpo.ic.get(t, 0.0))[:cap])
+    cut = [t for t in terms if t not in keep]
+    warnings.warn(f"case {case_id}: the prompt holds at most {cap} {what} terms; cut the {len(cut)} least specific: {', '.join(cut)}", stacklevel=3)
     return [t for t in terms if t in keep]  # keep the given order
 
 
@@ -140,7 +143,7 @@ def prompt_terms(
         vocab = tokenizer.get_vocab()
     present = _resolve(case.present, hpo, vocab, "present", case.id)
     excluded = [t for t in _resolve(case.excluded, hpo, vocab, "excluded", case.id) if t not in present]
-    return _most_specific(present, hpo, MAX_PRESENT), _most_specific(excluded, hpo, MAX_EXCLUDED)
+    return _most_specific(present, hpo, MAX_PRESENT, "present", case.id), _most_specific(excluded, hpo, MAX_EXCLUDED, "excluded", case.id)
 
 
 def case_to_prompt(case: Case, hpo: Hpo, tokenizer: PreTrainedTokenizerBase | None = None, vocab: dict[str, int] | None = None) -> str:

@@ -76,6 +76,7 @@ class RftConfig:
     def __post_init__(self):
         from rft.grader import GRADERS
 
+        _check_types(self)
         if not self.train:
             raise ValueError("RftConfig.train is required: pass --train PATH (a phenopacket zip/folder, JSONL or CSV)")
         if not Path(self.train).exists():
@@ -100,6 +101,9 @@ class RftConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.resume and self.force:
             raise ValueError("--resume continues a run and --force starts it over: pass one of them")
+        max_steps = self.grpo_args().get("max_steps", -1)
+        if max_steps == 0 or max_steps < -1:
+            raise ValueError(f"--max-steps must be at least 1 (or -1: as many as --epochs take), got {max_steps}")
         if self.grpo_args().get("num_generations", 2) < 2:
             raise ValueError("--num-generations must be at least 2: GRPO compares samples within a group")
         self.grpo_config()  # unknown or invalid GRPO/LoRA settings fail now, not after loading data
@@ -112,10 +116,14 @@ class RftConfig:
         from trl import GRPOConfig
 
         args = self.grpo_args()
-        allowed = {f.name for f in fields(GRPOConfig)}
-        unknown = sorted(set(args) - allowed)
+        allowed = {f.name: f for f in fields(GRPOConfig)}
+        unknown = sorted(set(args) - set(allowed))
         if unknown:
             raise ValueError(f"unknown GRPOConfig field(s) {unknown} under 'grpo:'")
+        for key, value in args.items():  # TrainingArguments takes learning_rate="fast" and fails mid-run
+            default = allowed[key].default
+            if _is_number(default) and not _is_number(value):
+                raise ValueError(f"grpo.{key} must be a number, got {value!r}")
         n_gen = args["num_generations"]
         args = args | {
             "output_dir": self.out,
@@ -145,6 +153,29 @@ class RftConfig:
             raise ValueError(f"invalid LoRA setting: {e}") from e
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_INT_FIELDS = ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases", "leave_publication_out")
+
+
+def _check_types(cfg: RftConfig) -> None:
+    """A setting of the wrong type (from a config file: `k: "ten"`, `grpo: [1, 2]`) fails with its name."""
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if f.name in ("grpo", "lora"):
+            ok, want = isinstance(value, dict), "a mapping of settings"
+        elif f.name in _INT_FIELDS:
+            ok, want = (value is None and f.default is None) or (isinstance(value, int) and not isinstance(value, bool)), "a whole number"
+        elif isinstance(f.default, bool):
+            ok, want = isinstance(value, bool), "true or false"
+        else:
+            ok, want = value is None or isinstance(value, str), "a path or name (text)"
+        if not ok:
+            raise ValueError(f"setting {f.name} must be {want}, got {value!r}")
+
+
 def _cuda_available() -> bool:
     import torch
 
@@ -172,7 +203,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         if f.type == "bool" or isinstance(f.default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f.metadata.get("help"))
         else:
-            kind = int if f.name in ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases", "leave_publication_out") else str
+            kind = int if f.name in _INT_FIELDS else str
             p.add_argument(flag, type=kind, default=None, help=f.metadata.get("help"))
     for flag, (name, kind) in _SHORT_GRPO_FLAGS.items():
         p.add_argument("--" + flag.replace("_", "-"), dest=f"grpo_{flag}", type=kind, default=None, help=f"GRPOConfig.{name}")
@@ -185,13 +216,19 @@ def config_from_args(args: argparse.Namespace) -> RftConfig:
         path = Path(args.config)
         if not path.is_file():
             raise ValueError(f"--config {path} does not exist")
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix in (".yaml", ".yml"):
             import yaml
 
-            values = yaml.safe_load(text) or {}
+            try:
+                values = yaml.safe_load(text) or {}
+            except yaml.YAMLError as e:
+                raise ValueError(f"--config {path}: not valid YAML ({' '.join(str(e).split())})") from None
         else:
-            values = json.loads(text)
+            try:
+                values = json.loads(text)
+            except ValueError as e:
+                raise ValueError(f"--config {path}: not valid JSON ({e})") from None
         if not isinstance(values, dict):
             raise ValueError(f"--config {path} must hold a mapping of settings")
         known = {f.name for f in fields(RftConfig)}

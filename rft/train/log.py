@@ -10,6 +10,7 @@ Validation ranks with `rft.model.ModelRanker` and grades with `rft.evaluate.eval
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -17,13 +18,14 @@ from typing import TYPE_CHECKING, Sequence
 from rft.evaluate import evaluate
 from rft.model.checkpoint import RankingModel
 from rft.model.ranking import ModelRanker
+from rft.writes import write_atomic
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
     from rft.train.config import RftConfig
 
-__all__ = ["last_checkpoint_step", "make_callback", "plot_curves", "truncate_metrics"]
+__all__ = ["last_checkpoint_step", "make_callback", "plot_curves", "read_metrics", "truncate_metrics"]
 
 
 def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Case], metrics_path: Path):
@@ -73,16 +75,36 @@ def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Cas
     return RftLogCallback()
 
 
+def read_metrics(path: Path) -> list[dict]:
+    """The records of a metrics.jsonl. A line a crash cut short (not JSON, or no "kind"/"step") is skipped with
+    a warning naming the file and line: the records before and after it are kept."""
+    records = []
+    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("step"), int) or "kind" not in record:
+            print(f"rft: warning: {path}:{n}: not a complete metrics record (cut short by a crash?); skipped", file=sys.stderr)
+            continue
+        records.append(record)
+    return records
+
+
 def truncate_metrics(path: Path, after_step: int) -> None:
     """On resume, drop log lines written after the checkpoint so the curve has no duplicate steps."""
     if not path.exists():
         return
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= after_step]
-    path.write_text("".join(ln + "\n" for ln in lines))
+    kept = [r for r in read_metrics(path) if r["step"] <= after_step]
+    write_atomic(path, "".join(json.dumps(r) + "\n" for r in kept), force=True)
 
 
 def last_checkpoint_step(out: Path) -> int | None:
-    steps = [int(p.name.split("-")[1]) for p in out.glob("checkpoint-*") if p.name.split("-")[1].isdigit()]
+    """The step of the last complete checkpoint in `out`: one a crash cut short lacks trainer_state.json."""
+    steps = [int(p.name.split("-")[1]) for p in out.glob("checkpoint-*")
+             if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
     return max(steps) if steps else None
 
 
@@ -93,7 +115,7 @@ def plot_curves(metrics_path: Path, png: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [json.loads(ln) for ln in metrics_path.read_text().splitlines() if ln.strip()]
+    records = read_metrics(metrics_path)
     train = [r for r in records if r["kind"] == "train"]
     valid = [r for r in records if r["kind"] == "valid"]
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING
 from ontology import load_hpo
 from rft.grader import TopKRankGrader
 from rft.model.checkpoint import load_model, save_model
+from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 from rft.model.policy import GeneListPolicy, list_policy_trainer
 from rft.train.config import DEFAULT_LORA, RftConfig
 from rft.train.data import fold_knowledge, prepare_data, publication_folds, to_dataset
-from rft.train.log import last_checkpoint_step, make_callback, plot_curves, truncate_metrics
+from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
@@ -41,18 +42,28 @@ if TYPE_CHECKING:
 __all__ = ["check_run_folder", "train"]
 
 
+_RUN_KIND = "rft-run"  # meta.json "kind" of a run folder: the only kind of folder `rft train --force` replaces
+
+
 def check_run_folder(cfg: RftConfig) -> None:
-    """Refuse to start over a run folder that holds a finished or interrupted run (unless --force / --resume)."""
+    """Refuse to start over a run folder that holds a finished or interrupted run (unless --force / --resume),
+    to continue a finished run, and to write over anything that is not a run folder or that holds an input."""
     out = Path(cfg.out)
-    meta = out / "meta.json"
+    inputs = [cfg.train, cfg.valid, cfg.split, cfg.base]
+    meta = _read_json(out / "meta.json") if (out / "meta.json").is_file() else None
+    finished = isinstance(meta, dict) and meta.get("status") == "finished"
     if cfg.resume:
+        check_target(out, force=True, inputs=inputs, folder=True, kinds=[_RUN_KIND])
+        if finished:
+            raise ValueError(f"--resume: {out} holds a finished run ({meta.get('steps')} steps); pass --force to start it over or choose another --out")
         if last_checkpoint_step(out) is None:
-            raise ValueError(f"--resume: {out} holds no checkpoint to continue from")
+            raise ValueError(f"--resume: {out} holds no complete checkpoint to continue from")
         return
-    if meta.exists() and json.loads(meta.read_text()).get("status") == "finished" and not cfg.force:
+    if finished and not cfg.force:
         raise ValueError(f"{out} holds a finished run; pass --force to overwrite it or choose another --out")
     if last_checkpoint_step(out) is not None and not cfg.force:
         raise ValueError(f"{out} holds an interrupted run; pass --resume to continue it or --force to start over")
+    check_target(out, force=cfg.force, inputs=inputs, folder=True, kinds=[_RUN_KIND])
 
 
 def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
@@ -66,6 +77,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     data = prepare_data(cfg, hpo)
     out = Path(cfg.out)
     if cfg.force and out.exists():
+        check_run_folder(cfg)  # checked again just before: only a run folder holding no input is removed
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed)
@@ -90,7 +102,8 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     grader = TopKRankGrader(k=cfg.k, kind=cfg.grader, known_genes=hpo.genes)
 
     meta = {
-        "kind": "rft-run",
+        "written_by": PROJECT_MARKER,
+        "kind": _RUN_KIND,
         "status": "running",
         "base": str(cfg.base),
         "base_meta": _read_json(Path(cfg.base) / "meta.json"),
@@ -110,7 +123,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         "lora": _jsonable(DEFAULT_LORA | cfg.lora),
         "command": command or " ".join(shlex.quote(a) for a in sys.argv),
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
+    write_atomic(out / "meta.json", json.dumps(meta, indent=2), force=True)
     metrics_path = out / "metrics.jsonl"
     resume_step = last_checkpoint_step(out) if cfg.resume else None
     if resume_step is not None:
@@ -128,14 +141,13 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path)],
     )
     t0 = time.perf_counter()
-    trainer.train(resume_from_checkpoint=True if resume_step is not None else None)
+    # The last *complete* checkpoint (one a crash cut short lacks trainer_state.json), not merely the newest folder.
+    trainer.train(resume_from_checkpoint=str(out / f"checkpoint-{resume_step}") if resume_step is not None else None)
     seconds = time.perf_counter() - t0
     if not trainer.is_world_process_zero():
         return out
 
-    trainer.model.save_pretrained(out / "adapter")
-    tokenizer.save_pretrained(out / "adapter")
-    records = [json.loads(ln) for ln in metrics_path.read_text().splitlines() if ln.strip()]
+    records = read_metrics(metrics_path)
     valid = [r for r in records if r["kind"] == "valid"]
     meta |= {
         "status": "finished",
@@ -144,14 +156,17 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         "device": "cuda" if torch.cuda.is_available() and not grpo_config.use_cpu else f"cpu ({torch.get_num_threads()} threads)",
         "metrics": {"valid_before": valid[0] if valid else None, "valid_after": valid[-1] if valid else None},
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2))
-    (out / "adapter" / "meta.json").write_text(json.dumps(meta, indent=2))
+    with folder_writer(out / "adapter") as staging:  # our own run folder: replaced whole, never half-written
+        trainer.model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2))
+    write_atomic(out / "meta.json", json.dumps(meta, indent=2), force=True)
     if cfg.merge:
         merged = trainer.model.merge_and_unload()
         # The merged model ranks as its base did (its fusion with a classical ranker, rft.registry.load_ranker)
         # until scripts/choose_ranking.py picks its own; bfloat16, like the shipped base (half the size).
         ranking = (meta.get("base_meta") or {}).get("ranking")
-        save_model(merged, tokenizer, out / "merged", meta | {"kind": "rft-merged"} | ({"ranking": ranking} if ranking else {}))
+        save_model(merged, tokenizer, out / "merged", meta | {"kind": "rft-merged"} | ({"ranking": ranking} if ranking else {}), force=True)
         shutil.copy(metrics_path, out / "merged" / "metrics.jsonl")  # the Models page draws its curves
     plot_curves(metrics_path, out / "curves.png")
     return out
