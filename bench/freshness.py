@@ -64,12 +64,13 @@ def main() -> None:
 
     meta = json.loads((Path(args.model) / "meta.json").read_text())
     t0 = time.perf_counter()
-    switched = load_model(args.model, new)
+    load_model(args.model, new)  # the switch itself, timed (rows below load it again per view)
     t_switch = time.perf_counter() - t0
     log(f"switch: HPO {new.version} loaded in {t_kb:.1f} s, the model loaded onto it in {t_switch:.1f} s, no training")
 
     # The rebuilt model: the same recipe at the newer release, trained on the same cases (up to the old horizon).
     work = Path(args.work) / new.version
+    work.mkdir(parents=True, exist_ok=True)
     base = Path(args.rebuilt_base) if args.rebuilt_base else work / "base"
     if not (base / "meta.json").is_file():
         log(f"pretraining a base at HPO {new.version} -> {base}")

@@ -19,7 +19,8 @@ RFT alone, RFT as shipped. Columns: all cases, cases whose gene the KB knows, ge
 case, and how well a case's terms match its gene's annotations (`rft.prospective`); standard errors over cases
 and clustered by publication. Models and runs are cached under --work (a finished step is reused; delete its
 folder to redo it); the table and every per-case rank go to <work>/prospective.json, and what ships (the RFT
-settings as an `rft train --config` file, the ranking, the figures that chose them) to <work>/chosen.json.
+model (the base, or RFT: its steps are chosen like any setting, 0 included), its RFT settings as an `rft train
+--config` file, its ranking, the figures that chose them) to <work>/chosen.json.
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def main() -> None:
         chosen_file.write_text(json.dumps({"name": best, "settings": RFT_SETTINGS[best]}, indent=2) + "\n")
         names = [best]
     rft_name = names[0]
+    # Which model ships: RFT's steps are a setting like any other, and 0 (the base) is one of its values.
+    tune_mrr = {model: next(m for lbl, _, m in rows if lbl == chosen[model][0])["mrr"] for model, rows in tune_rows.items()}
+    ship_model = "base" if tune_mrr["base"] > tune_mrr[f"rft {rft_name}"] else "rft"
     print(f"\n## Tune window: KB {hpo_a.version}, {len(tune)} cases published after its horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}\n")
     print("| model | ranking | n | top-1 | top-10 | MRR |\n|---|---|---|---|---|---|")
     for model, rows in tune_rows.items():
@@ -133,8 +137,10 @@ def main() -> None:
             mark = " **(chosen)**" if label == chosen[model][0] else ""
             print(f"| {model} | {label}{mark} | {m['n']} | {m['top1']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} |")
     print(f"\nRFT setting used from here on: {rft_name} {RFT_SETTINGS[rft_name]}")
+    print(f"Model that ships (best MRR of its chosen ranking on the tune window): {ship_model} "
+          f"(base {tune_mrr['base']:.3f}, RFT {tune_mrr[f'rft {rft_name}']:.3f})")
     report["tune"] = {"n": len(tune), "rows": {model: [[lbl, cfg, m] for lbl, cfg, m in rows] for model, rows in tune_rows.items()},
-                      "chosen": chosen, "rft_setting": rft_name}
+                      "chosen": chosen, "rft_setting": rft_name, "ship_model": ship_model}
 
     # -- 2. ship at KB B: the final fit on every case up to B's horizon, the chosen settings, the eval window ----
     ship = work / hpo_b.version
@@ -179,12 +185,15 @@ def main() -> None:
     print(format_breakdown(table))
     report["eval"] = {"n": len(evaluation), "table": table, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
     (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
-    # What ships (scripts/ship.sh): the RFT settings as an `rft train --config` file, and the RFT model's ranking.
-    shipped_name = next(n for n in results if n.startswith("RFT as shipped"))
+    # What ships (scripts/ship.sh): the model chosen on the tune window (base, or RFT with its settings as an
+    # `rft train --config` file) and its ranking.
+    shipped_name = next(n for n in results if n.startswith("RFT as shipped" if ship_model == "rft" else "base as shipped"))
     choice = {
+        "model": ship_model,
         "base": str(base_b),
         "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]},
-        "ranking": {"generate": 0} | chosen[f"rft {rft_name}"][1],
+        "ranking": {"generate": 0} | chosen[f"rft {rft_name}" if ship_model == "rft" else "base"][1],
+        "chosen_tune_mrr": tune_mrr,
         "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
         "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",
                              "head": args.head, "lpo": args.lpo, "rows": {name: table[name]["all"] | {"gene in KB": table[name]["gene in KB"]} for name in table},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild every shipped artefact in data/, in order:
-#   split -> prospective benchmark (chooses the RFT settings and the ranking) -> pretrain -> RFT -> ranking -> model folders.
+#   split -> prospective benchmark (chooses the model, its RFT settings and ranking) -> RFT -> ranking -> model folders.
 #
 #   bash scripts/ship.sh ../shared/data/phenopacket-store-dev.zip            # work in runs/ship, then install
 #   FORCE=--force bash scripts/ship.sh CASES                                # replace what the project shipped
@@ -35,14 +35,23 @@ if [ "${PRETRAIN:-0}" = 1 ]; then
     rft pretrain --out "$WORK/base" --head "$HEAD" --valid-cases "$CASES" --split "$WORK/dev_split.json"
     BASE="$WORK/base"
 fi
-# 4. RFT with the chosen settings on every case, at the bundled release (the final fit; leave-publication-out as chosen).
-rft train --config "$WORK/rft_config.json" --base "$BASE" --train "$CASES" --out "$WORK/rft" --eval-every 100000 --merge $FORCE
-# 5. How the tuned model ranks: the benchmark's choice, with the prospective figures that chose it.
-python scripts/choose_ranking.py --from-benchmark "$CHOSEN" --model "$WORK/rft/merged" --write
+# 4. The model that won on the tune window: RFT with the chosen settings on every case, at the bundled release
+#    (the final fit; leave-publication-out as chosen), or the base itself when RFT lost there (steps = 0).
+MODEL=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$CHOSEN")
+if [ "$MODEL" = rft ]; then
+    rft train --config "$WORK/rft_config.json" --base "$BASE" --train "$CASES" --out "$WORK/rft" --eval-every 100000 --merge $FORCE
+    SHIP_MODEL="$WORK/rft/merged"
+else
+    echo "ship: RFT lost to its base on the prospective tune window; the base ships (see $CHOSEN)"
+    SHIP_MODEL="$BASE"
+fi
+# 5. How it ranks: the benchmark's choice, with the prospective figures that chose it, written into a copy.
+rm -rf "$WORK/default" && cp -r "$SHIP_MODEL" "$WORK/default"    # a work copy: the benchmark's cached folders stay as they are
+python scripts/choose_ranking.py --from-benchmark "$CHOSEN" --model "$WORK/default" --write
 # 6. Ship: the split, the base and the tuned model.
 if [ -e data/splits/dev_split.json ] && ! cmp -s "$WORK/dev_split.json" data/splits/dev_split.json && [ -z "$FORCE" ]; then
     echo "ship: data/splits/dev_split.json differs from $WORK/dev_split.json; FORCE=--force to replace it" >&2; exit 2
 fi
 cp "$WORK/dev_split.json" data/splits/dev_split.json
 python scripts/install_model.py "$BASE" base $FORCE
-python scripts/install_model.py "$WORK/rft/merged" default $FORCE
+python scripts/install_model.py "$WORK/default" default $FORCE

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rft.cases import load_cases, load_cases_from_bytes
+from rft.cases import load_cases_from_bytes
 from rft.cli import main
 from rft.limits import MAX_ARCHIVE_MEMBERS, MAX_CELL_CHARS, MAX_MEMBER_MB, MAX_RANKED_GENES
 from rft.writes import csv_cell, write_atomic

@@ -25,7 +25,6 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ontology import load_hpo
 from rft.grader import TopKRankGrader
@@ -36,8 +35,6 @@ from rft.train.config import DEFAULT_LORA, RftConfig
 from rft.train.data import fold_knowledge, prepare_data, publication_folds, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 
-if TYPE_CHECKING:
-    from ontology.hpo import Hpo
 
 __all__ = ["check_run_folder", "train"]
 

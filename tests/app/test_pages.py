@@ -233,6 +233,7 @@ def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
     at.file_uploader(key="batch_upload").upload("cases.jsonl", GOOD_JSONL).run()
     at.selectbox(key="batch_ranker").select("similarity").run()
     _button(at, "batch_run").click().run()
+    _button(at, "batch_prepare_rankings").click().run()  # the all-rankings file is built when asked for
     assert not at.exception
     today = datetime.date.today().isoformat()
     assert names == {"batch_dl_results": f"results_similarity_{today}.csv", "batch_dl_rankings": f"rankings_similarity_{today}.csv",

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from rft.cases import Case, load_cases
+from rft.cases import Case
 from rft.cli import main
 from rft.evaluate import CaseResult, compare, evaluate, grade_rankings, read_results, write_results
 from rft.rankers import RankedGene, Ranking, SimilarityRanker

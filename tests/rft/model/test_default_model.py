@@ -1,4 +1,5 @@
-"""The RFT-tuned model shipped in data/models/default: what `--model default` and the app use."""
+"""The model shipped in data/models/default (what `--model default` and the app use): the one the prospective
+benchmark chose, an RFT-tuned model or, where RFT lost on its tune window, the base."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ DEFAULT = MODELS_DIR / "default"
 pytestmark = pytest.mark.skipif(not (DEFAULT / "config.json").is_file(), reason="no RFT-tuned model shipped in data/models/default")
 
 
-def test_default_is_the_tuned_model_and_fits_the_budget():
+def test_default_is_the_prospectively_chosen_model_and_fits_the_budget():
     assert default_model_dir() == DEFAULT
     size = sum(f.stat().st_size for f in DEFAULT.iterdir() if f.is_file())
     assert size <= 25 * 1024 * 1024, f"{size / 2**20:.1f} MiB"
     meta = json.loads((DEFAULT / "meta.json").read_text())
-    assert meta["kind"] == "rft-merged" and meta["grader"]["kind"] == "topk"
-    assert {"ranking", "metrics", "validation", "command", "base", "hpo_version"} <= set(meta)
-    assert (DEFAULT / "metrics.jsonl").is_file()  # the Models page draws its training curve
+    assert {"ranking", "metrics", "command", "hpo_version", "prospective"} <= set(meta)
+    # The figures that chose it: the prospective benchmark's evaluation window, and the row that ships.
+    prospective = meta["prospective"]
+    assert prospective["shipped_row"] in prospective["rows"] and "chosen_on" in prospective
+    if meta.get("kind") == "rft-merged":
+        assert meta["grader"]["kind"] == "topk" and (DEFAULT / "metrics.jsonl").is_file()  # the Models page draws its curve
 
 
 def test_default_ranks_a_fixture_case_with_its_shipped_ranking(hpo):
@@ -34,4 +38,4 @@ def test_default_ranks_a_fixture_case_with_its_shipped_ranking(hpo):
     [ranking] = ranker.rank([Case("fixture", ("HP:0001250", "HP:0001263"))], top=10)
     assert len(set(ranking.symbols)) == 10 and set(ranking.symbols) <= set(hpo.genes)
     assert isinstance(load_ranker("default", hpo, model_only=True), ModelRanker)
-    assert load_model(default_model_dir()).path == DEFAULT
+    assert load_model(default_model_dir(), hpo).path == DEFAULT

@@ -23,8 +23,8 @@ def test_shipped_model_is_small_and_documented():
     assert {"spec", "pretrain", "hpo_version", "steps", "metrics", "command"} <= set(meta)
 
 
-def test_shipped_model_ranks_a_fixture_case():
-    bundle = load_model(BASE_MODEL_DIR)
+def test_shipped_model_ranks_a_fixture_case(hpo):
+    bundle = load_model(BASE_MODEL_DIR, hpo)
     # HP:0001250 Seizure, HP:0001263 Global developmental delay
     [r] = rank_genes(bundle, Case("fixture", ("HP:0001250", "HP:0001263")), top=10)
     assert len(set(r.generated)) == 10 and all(is_gene_token(g) for g in r.generated)
