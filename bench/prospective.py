@@ -193,6 +193,7 @@ def main() -> None:
         "base": str(base_b),
         "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]},
         "ranking": {"generate": 0} | chosen[f"rft {rft_name}" if ship_model == "rft" else "base"][1],
+        "rankings": {"base": {"generate": 0} | chosen["base"][1], "rft": {"generate": 0} | chosen[f"rft {rft_name}"][1]},
         "chosen_tune_mrr": tune_mrr,
         "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
         "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",

@@ -33,6 +33,8 @@ def main() -> None:
     ap.add_argument("--cases", help="cases to choose on (with --split)")
     ap.add_argument("--split", help="a split file")
     ap.add_argument("--from-benchmark", help="a chosen.json written by bench/prospective.py: ship its ranking as it is")
+    ap.add_argument("--as", dest="kind", choices=("base", "rft"), default=None,
+                    help="with --from-benchmark: take the ranking chosen for this model (default: the model the benchmark chose)")
     ap.add_argument("--part", default="tune", help="the split's part to choose on")
     ap.add_argument("--model", required=True, help="model folder (or 'default')")
     ap.add_argument("--hpo-dir", default=None, help="the HPO release the model was built on (default: the bundled one)")
@@ -42,9 +44,17 @@ def main() -> None:
     folder = model_folder(args.model) or Path(args.model)
     if args.from_benchmark:
         choice = json.loads(Path(args.from_benchmark).read_text())
-        print(f"ranking chosen by the prospective benchmark ({choice['chosen_on']}): {json.dumps(choice['ranking'])}")
+        kind = args.kind or choice["model"]
+        ranking = choice["rankings"][kind]
+        rows = choice["prospective_eval"]["rows"]
+        shipped_row = next(n for n in rows if n.startswith("RFT as shipped" if kind == "rft" else "base as shipped"))
+        alone_row = "RFT alone" if kind == "rft" else "base alone"
+        print(f"ranking chosen for the {kind} model by the prospective benchmark ({choice['chosen_on']}): {json.dumps(ranking)}")
         if args.write:
-            _write(folder, {"ranking": choice["ranking"], "prospective": choice["prospective_eval"] | {"chosen_on": choice["chosen_on"]}})
+            _write(folder, {"ranking": ranking, "prospective": choice["prospective_eval"] | {"chosen_on": choice["chosen_on"], "shipped_row": shipped_row,
+                                                                                            "benchmark_chose": choice["model"], "shipped": kind},
+                            # what the Models page shows: this recipe's figures on the prospective evaluation window
+                            "metrics_prospective": {"alone": rows[alone_row], "as shipped": rows[shipped_row]}})
         return
     if not (args.cases and args.split):
         ap.error("pass --cases and --split (and --part), or --from-benchmark")

@@ -37,7 +37,8 @@ if [ "${PRETRAIN:-0}" = 1 ]; then
 fi
 # 4. The model that won on the tune window: RFT with the chosen settings on every case, at the bundled release
 #    (the final fit; leave-publication-out as chosen), or the base itself when RFT lost there (steps = 0).
-MODEL=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$CHOSEN")
+# MODEL=rft or MODEL=base overrides the benchmark's choice (say why in the README: see "What ships").
+MODEL=${MODEL:-$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$CHOSEN")}
 if [ "$MODEL" = rft ]; then
     rft train --config "$WORK/rft_config.json" --base "$BASE" --train "$CASES" --out "$WORK/rft" --eval-every 100000 --merge $FORCE
     SHIP_MODEL="$WORK/rft/merged"
@@ -47,11 +48,13 @@ else
 fi
 # 5. How it ranks: the benchmark's choice, with the prospective figures that chose it, written into a copy.
 rm -rf "$WORK/default" && cp -r "$SHIP_MODEL" "$WORK/default"    # a work copy: the benchmark's cached folders stay as they are
-python scripts/choose_ranking.py --from-benchmark "$CHOSEN" --model "$WORK/default" --write
+python scripts/choose_ranking.py --from-benchmark "$CHOSEN" --as "$MODEL" --model "$WORK/default" --write
+rm -rf "$WORK/base_shipped" && cp -r "$BASE" "$WORK/base_shipped"
+python scripts/choose_ranking.py --from-benchmark "$CHOSEN" --as base --model "$WORK/base_shipped" --write
 # 6. Ship: the split, the base and the tuned model.
 if [ -e data/splits/dev_split.json ] && ! cmp -s "$WORK/dev_split.json" data/splits/dev_split.json && [ -z "$FORCE" ]; then
     echo "ship: data/splits/dev_split.json differs from $WORK/dev_split.json; FORCE=--force to replace it" >&2; exit 2
 fi
 cp "$WORK/dev_split.json" data/splits/dev_split.json
-python scripts/install_model.py "$BASE" base $FORCE
+python scripts/install_model.py "$WORK/base_shipped" base $FORCE
 python scripts/install_model.py "$WORK/default" default $FORCE

@@ -45,13 +45,13 @@ def test_nested_metrics_of_a_base_are_every_set_with_full_values(tmp_path):
 
 
 def test_shipped_base_model_card_has_metrics():
-    """data/models/base/meta.json records validation metrics: the Models page must not say "none recorded"."""
+    """data/models/base/meta.json records its prospective figures: the Models page must not say "none recorded"."""
     from rft.registry import MODELS_DIR
 
     if not (MODELS_DIR / "base" / "meta.json").is_file():
         pytest.skip("no shipped base model in this checkout")
     card = read_model_card(MODELS_DIR / "base")
-    assert {"valid", "valid_hybrid"} <= set(card.metrics) and 0 < card.metrics["valid"]["top1"] < 1
+    assert {"prospective alone", "prospective as shipped"} <= set(card.metrics) and 0 < card.metrics["prospective alone"]["top1"] < 1
 
 
 @pytest.mark.parametrize("content, message", [(None, "no meta.json"), ("{oops", "not valid JSON"), ("[1]", "JSON object")])
