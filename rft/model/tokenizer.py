@@ -124,7 +124,8 @@ def _most_specific(terms: list[str], hpo: Hpo, cap: int, what: str = "present", 
         return terms
     keep = set(sorted(terms, key=lambda t: -hpo.ic.get(t, 0.0))[:cap])
     cut = [t for t in terms if t not in keep]
-    warnings.warn(f"case {case_id}: the prompt holds at most {cap} {what} terms; cut the {len(cut)} least specific: {', '.join(cut)}", stacklevel=3)
+    named = ", ".join(cut[:8]) + (f" and {len(cut) - 8} more" if len(cut) > 8 else "")  # a readable line, not hundreds of ids
+    warnings.warn(f"case {case_id}: the prompt holds at most {cap} {what} terms; cut the {len(cut)} least specific: {named}", stacklevel=3)
     return [t for t in terms if t in keep]  # keep the given order
 
 

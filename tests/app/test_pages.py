@@ -376,8 +376,9 @@ def test_models_page_shows_every_metric_a_base_meta_holds(tmp_path, monkeypatch)
     assert table["valid_hybrid"].tolist()[:2] == [1492, 0.6105898123324397]
     assert any(c.value == "valid_split: data/splits/dev_split.json" for c in at.caption)
     facts = [dict(zip(f.value["field"], f.value["value"])) for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
+    # the card of this folder (the shipped models are listed too): its base class and its synthetic data
     assert {"Base": "LlamaForCausalLM", "Training data": "102,400 synthetic patients"}.items() <= next(
-        f for f in facts if f["Training data"] == "102,400 synthetic patients").items()
+        f for f in facts if f.get("Base") == "LlamaForCausalLM").items()
 
 
 @pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])
