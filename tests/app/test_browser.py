@@ -26,6 +26,32 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+class _Page:
+    """What both browser walks do with the page: wait for a rerun to end, find a keyed widget, wait for a text."""
+
+    def __init__(self, wait):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait, self.by, self.ec = wait, By, ec
+
+    def idle(self) -> None:
+        # A click that lands while the script is still rerunning can be lost: wait for the run to end.
+        for _ in range(2):  # twice: the state reads notRunning for a moment before the first run starts
+            time.sleep(0.3)
+            self.wait.until(self.ec.presence_of_element_located((self.by.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
+
+    def widget(self, key: str, tag: str):
+        # Streamlit gives every keyed widget's container the CSS class st-key-<key>.
+        self.idle()
+        return self.wait.until(self.ec.element_to_be_clickable((self.by.CSS_SELECTOR, f".st-key-{key} {tag}")))
+
+    def shows(self, key: str, text: str) -> None:
+        # textContent plus input values: the selectbox holds its choice in an <input>, not in text.
+        script = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).join(' ')"
+        self.wait.until(lambda d: text in d.execute_script(script, f".st-key-{key}"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -87,21 +113,8 @@ def test_search_add_rank_and_screenshot(app_url, browser, tmp_path):
     wait = WebDriverWait(browser, 60)  # the first page load also loads the ontology
     browser.get(app_url)
 
-    def idle() -> None:
-        # A click that lands while the script is still rerunning can be lost: wait for the run to end.
-        for _ in range(2):  # twice: the state reads notRunning for a moment before the first run starts
-            time.sleep(0.3)
-            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
-
-    def widget(key: str, tag: str):
-        # Streamlit gives every keyed widget's container the CSS class st-key-<key>.
-        idle()
-        return wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f".st-key-{key} {tag}")))
-
-    def shows(key: str, text: str) -> None:
-        # textContent plus input values: the selectbox holds its choice in an <input>, not in text.
-        script = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).join(' ')"
-        wait.until(lambda d: text in d.execute_script(script, f".st-key-{key}"))
+    page = _Page(wait)
+    widget, shows = page.widget, page.shows
 
     def add_present(query: str, expected: str) -> None:
         box = widget("dx_query", "input")  # empty: adding a term clears the search box
@@ -151,18 +164,8 @@ def test_note_rank_far_evidence_export_and_reimport(app_url, browser, tmp_path):
     wait = WebDriverWait(browser, 120)
     browser.get(app_url)
 
-    def idle() -> None:
-        for _ in range(2):
-            time.sleep(0.3)
-            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
-
-    def widget(key: str, tag: str):
-        idle()
-        return wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f".st-key-{key} {tag}")))
-
-    def shows(key: str, text: str) -> None:
-        script = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent + [...e.querySelectorAll('input')].map(i => i.value).join(' ')).join(' ')"
-        wait.until(lambda d: text in d.execute_script(script, f".st-key-{key}"))
+    page = _Page(wait)
+    idle, widget, shows = page.idle, page.widget, page.shows
 
     def tab(title: str) -> None:
         idle()
