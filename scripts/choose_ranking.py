@@ -24,6 +24,7 @@ from rft.choose import best_ranking, fusion_grid
 from rft.model import ModelRanker
 from rft.registry import model_folder
 from rft.splits import select
+from rft.writes import write_atomic
 
 COLUMNS = ("n", "top1", "top3", "top10", "mrr", "mean_score")
 
@@ -75,11 +76,9 @@ def main() -> None:
 
 
 def _write(folder: Path, fields: dict) -> None:
-    """Merge `fields` into the folder's meta.json, atomically."""
+    """Merge `fields` into the folder's meta.json, atomically (`rft.writes.write_atomic`)."""
     meta = json.loads((folder / "meta.json").read_text()) | fields
-    tmp = folder / "meta.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n")
-    tmp.replace(folder / "meta.json")
+    write_atomic(folder / "meta.json", json.dumps(meta, indent=2, default=str) + "\n", force=True, what="meta.json")
     print(f"wrote {', '.join(fields)} into {folder / 'meta.json'}")
 
 
