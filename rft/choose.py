@@ -2,11 +2,17 @@
 
     from rft.choose import fusion_grid, best_ranking
     rows = fusion_grid(model_ranker, hpo, tune_cases)     # [(label, ranking config, metrics), ...]
-    label, ranking = best_ranking(rows)                   # the highest MRR; ranking goes into meta.json
+    label, ranking = best_ranking(rows)                   # the highest publication MRR; ranking goes into meta.json
 
 Every candidate is graded by `rft.evaluate.evaluate` on the cases given. Choose on cases the knowledge base has
 not seen (a prospective tune window, `bench/prospective.py`), never on leaked ones: what fuses best on leaked
 cases is what repeats the annotations best. `scripts/choose_ranking.py` writes the choice into a model folder.
+
+The choice is made on the *publication MRR*: each publication's mean reciprocal rank, averaged over
+publications. Case reports come in cohorts of 1 to 125 patients of one gene; a mean over cases lets the two or
+three largest cohorts of a window decide, and what helps on them (their gene, or a gene like it, ranked first)
+is what the next window's cohorts do not share. On the project's two prospective windows the case-mean choice
+reversed from one window to the next; the publication-mean choice held (README, "Prospective benchmark").
 """
 
 from __future__ import annotations
@@ -14,17 +20,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from rft.evaluate import evaluate
+from rft.prospective import publication_mean
 from rft.rankers.hybrid import HybridRanker, rank_arrays
+from rft.splits import publication_of
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_grid"]
+__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_grid", "graded"]
 
 FUSION_KS = (10, 60)
-FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)  # the model's weight; the classical partner's is 1
+CHOICE_METRIC = "publication_mrr"  # see the module docstring
 
 
 class _FixedRanks:
@@ -53,18 +62,27 @@ def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequen
 
     cases = [c for c in cases if c.genes]
     fixed_model = _FixedRanks(model, cases)
-    rows: list[tuple[str, dict[str, Any] | None, dict]] = [("model alone", {}, evaluate(fixed_model, cases)[1])]
+    rows: list[tuple[str, dict[str, Any] | None, dict]] = [("model alone", {}, graded(fixed_model, cases))]
     for name in partners:
         classical = _FixedRanks(CLASSICAL_RANKERS[name](hpo), cases)
-        rows.append((name, None, evaluate(classical, cases)[1]))
+        rows.append((name, None, graded(classical, cases)))
         for k in FUSION_KS:
             for w in FUSION_WEIGHTS:
                 config = {"hybrid": {"classical": name, "mode": "rrf", "k": k, "weight": w}}
-                rows.append((f"model + {name} k={k} w={w}", config, evaluate(HybridRanker(fixed_model, classical, "rrf", k, w), cases)[1]))
+                rows.append((f"model + {name} k={k} w={w}", config, graded(HybridRanker(fixed_model, classical, "rrf", k, w), cases)))
     return rows
 
 
-def best_ranking(rows: Sequence[tuple[str, dict[str, Any] | None, dict]], metric: str = "mrr") -> tuple[str, dict[str, Any]]:
+def graded(ranker: Ranker, cases: Sequence[Case]) -> dict:
+    """`rft.evaluate.evaluate`'s metrics plus the publication MRR (the mean over publications of each one's MRR)."""
+    results, metrics = evaluate(ranker, cases)
+    groups = [publication_of(r.case_id) for r in results]
+    metrics["publication_mrr"] = publication_mean([1.0 / r.rank if r.rank else 0.0 for r in results], groups)
+    metrics["publications"] = len(set(groups))
+    return metrics
+
+
+def best_ranking(rows: Sequence[tuple[str, dict[str, Any] | None, dict]], metric: str = CHOICE_METRIC) -> tuple[str, dict[str, Any]]:
     """The candidate a model folder can ship (the model alone or a fusion) with the best `metric`; the first on ties."""
     label, config, _ = max((r for r in rows if r[1] is not None), key=lambda r: r[2][metric])
     return label, dict(config)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.evaluate import CaseResult
 
-__all__ = ["SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se"]
+__all__ = ["SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se", "paired_difference", "publication_mean"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,15 @@ def mean_with_se(values: Sequence[float], groups: Sequence[str]) -> tuple[float,
     return mean, math.sqrt(var / n), cluster
 
 
+def publication_mean(values: Sequence[float], groups: Sequence[str]) -> float:
+    """The mean over groups (publications) of each group's mean: every paper weighs the same, whatever its
+    cohort's size (`rft.choose` chooses on it); NaN when empty."""
+    sums: dict[str, list[float]] = {}
+    for v, g in zip(values, groups):
+        sums.setdefault(g, []).append(v)
+    return sum(sum(v) / len(v) for v in sums.values()) / len(sums) if sums else math.nan
+
+
 def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, dict[str, float]]:
     """Per subset (`SUBSETS`): n, publications, top-1 / top-10 / MRR with their standard errors."""
     out = {}
@@ -94,8 +103,19 @@ def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dic
         for metric, value in (("top1", lambda r: float(r.rank == 1)), ("top10", lambda r: float(r.rank is not None and r.rank <= 10)),
                               ("mrr", lambda r: 1.0 / r.rank if r.rank else 0.0)):
             entry[metric], entry[f"{metric}_se"], entry[f"{metric}_cse"] = mean_with_se([value(r) for r in rows], groups)
+        entry["publication_mrr"] = publication_mean([1.0 / r.rank if r.rank else 0.0 for r in rows], groups)
         out[name] = entry
     return out
+
+
+def paired_difference(a: Sequence[CaseResult], b: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, float]:
+    """MRR of `a` minus MRR of `b` on the cases both graded, with the standard errors of that difference (over
+    cases, and clustered by publication). Paired: each case's difference is taken first, so what the two
+    rankers share (an easy cohort, a hard one) cancels, and the SE is that of the comparison, not of either MRR."""
+    rr = {r.case_id: 1.0 / r.rank if r.rank else 0.0 for r in b if r.genes}
+    pairs = [((1.0 / r.rank if r.rank else 0.0) - rr[r.case_id], facts[r.case_id].publication) for r in a if r.genes and r.case_id in rr]
+    diff, se, cse = mean_with_se([d for d, _ in pairs], [g for _, g in pairs])
+    return {"n": len(pairs), "publications": len({g for _, g in pairs}), "mrr_diff": diff, "se": se, "cse": cse}
 
 
 def format_breakdown(table: dict[str, dict[str, dict[str, float]]], metrics: Sequence[str] = ("top1", "mrr")) -> str:

@@ -4,7 +4,7 @@
     python scripts/choose_ranking.py --from-benchmark runs/prospective/knowledge_lpo5/chosen.json --model runs/ship/rft/merged --write
 
 Grades the model alone and every fusion of `rft.choose.fusion_grid` on the split's `--part` cases and prints the
-table; the best by MRR is what the folder should ship. With --write it goes into the model folder's meta.json
+table; the best by publication MRR (`rft.choose.CHOICE_METRIC`) is what the folder should ship. With --write it goes into the model folder's meta.json
 (`"ranking"`, and `"ranking_chosen_on"` with the table), which `rft.registry.load_ranker`, the CLI and the app
 read. Choose on prospective cases, never on cases the knowledge base was curated from: --from-benchmark takes
 the choice `bench/prospective.py` made on its prospective tune window (with the figures that chose it, which
@@ -20,13 +20,13 @@ from pathlib import Path
 
 from ontology import load_hpo
 from rft.cases import load_cases
-from rft.choose import best_ranking, fusion_grid
+from rft.choose import CHOICE_METRIC, best_ranking, fusion_grid
 from rft.model import ModelRanker
 from rft.registry import model_folder
 from rft.splits import select
 from rft.writes import write_atomic
 
-COLUMNS = ("n", "top1", "top3", "top10", "mrr", "mean_score")
+COLUMNS = ("n", "top1", "top3", "top10", "mrr", "publication_mrr", "mean_score")
 
 
 def main() -> None:
@@ -69,7 +69,7 @@ def main() -> None:
         print(f"| {label} | " + " | ".join(f"{m[c]:.3f}" if c != "n" else str(m[c]) for c in COLUMNS) + " |")
     label, ranking = best_ranking(rows)
     ranking = {"generate": args.generate} | ranking
-    print(f"\nbest: {label}\nmeta.json: \"ranking\": {json.dumps(ranking)}")
+    print(f"\nbest by {CHOICE_METRIC}: {label}\nmeta.json: \"ranking\": {json.dumps(ranking)}")
     if args.write:
         _write(folder, {"ranking": ranking, "ranking_chosen_on": {"cases": f"{len(cases)} {args.part} cases of {args.split}", "command": "python " + " ".join(sys.argv),
                                                                    "rows": {lbl: {c: m[c] for c in COLUMNS} for lbl, _, m in rows}}})

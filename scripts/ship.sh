@@ -23,7 +23,10 @@ mkdir -p "$WORK"
 # 1. The publication-grouped dev split (case ids only), for the dev-split tables (the KB has seen those papers).
 python scripts/make_split.py --cases "$CASES" --out "$WORK/dev_split.json"
 # 2. The prospective benchmark: RFT settings and ranking chosen on its tune window, figures on its evaluation window.
-python bench/prospective.py --cases "$CASES" --head "$HEAD" --lpo "$LPO" --work "$BENCH"
+#    SWEEP names the RFT settings it trains and chooses among (bench/prospective.py RFT_SETTINGS).
+SWEEP=${SWEEP:-lr1e-3_300 lr1e-3_300_gene}
+# shellcheck disable=SC2086  # SWEEP is a list of names
+python bench/prospective.py --cases "$CASES" --head "$HEAD" --lpo "$LPO" --work "$BENCH" --sweep $SWEEP
 CHOSEN="$BENCH/${HEAD}_lpo${LPO}/chosen.json"
 [ "$LPO" = 0 ] && CHOSEN="$BENCH/${HEAD}/chosen.json"
 python -c "import json,sys; json.dump(json.load(open(sys.argv[1]))['rft_config'], open(sys.argv[2], 'w'), indent=2)" "$CHOSEN" "$WORK/rft_config.json"

@@ -18,7 +18,7 @@ from typing import Any
 from rft.grader import DEFAULT_K
 from rft.registry import MODELS_DIR, model_folder
 
-__all__ = ["DEFAULT_GRPO", "DEFAULT_LORA", "RftConfig", "add_train_arguments", "config_from_args"]
+__all__ = ["BALANCES", "DEFAULT_GRPO", "DEFAULT_LORA", "RftConfig", "add_train_arguments", "config_from_args"]
 
 # Defaults chosen for a ~5 MB Llama on 2 CPU cores; every key is a GRPOConfig field.
 DEFAULT_GRPO: dict[str, Any] = {
@@ -37,6 +37,8 @@ DEFAULT_GRPO: dict[str, Any] = {
     "disable_tqdm": True,
 }
 # Every key is a LoraConfig field.
+BALANCES = ("case", "gene")  # RftConfig.balance: see rft.train.data.balance_by_gene
+
 DEFAULT_LORA: dict[str, Any] = {
     "r": 16,
     "lora_alpha": 32,
@@ -70,6 +72,10 @@ class RftConfig:
         default=0,
         metadata={"help": "score each training case against the knowledge base without its own paper's annotations, in N folds of publications (a knowledge-head model; 0: off)"},
     )
+    balance: str = field(
+        default="case",
+        metadata={"help": "how training prompts are drawn: 'case' (each case equally often) or 'gene' (each causal gene equally often, so RFT learns no prior for the genes that many case reports name)"},
+    )
     grpo: dict[str, Any] = field(default_factory=dict, metadata={"help": "GRPOConfig fields (override DEFAULT_GRPO)"})
     lora: dict[str, Any] = field(default_factory=dict, metadata={"help": "LoraConfig fields (override DEFAULT_LORA)"})
 
@@ -99,6 +105,8 @@ class RftConfig:
         for name in ("max_train_cases", "max_valid_cases"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.balance not in BALANCES:
+            raise ValueError(f"--balance {self.balance!r} is unknown; choose one of {', '.join(BALANCES)}")
         if self.resume and self.force:
             raise ValueError("--resume continues a run and --force starts it over: pass one of them")
         max_steps = self.grpo_args().get("max_steps", -1)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rft.cases import Case, Problem
     from rft.train.config import RftConfig
 
-__all__ = ["RftData", "fold_knowledge", "prepare_data", "publication_folds", "to_dataset"]
+__all__ = ["RftData", "balance_by_gene", "fold_knowledge", "prepare_data", "publication_folds", "to_dataset"]
 
 
 @dataclass
@@ -74,6 +74,31 @@ def prepare_data(cfg: RftConfig, hpo: Hpo) -> RftData:
             f"{hpo.version} ({len(problems)} problems, first: {problems[0] if problems else 'none'})"
         )
     return RftData(train_cases, valid_cases, problems, {"train": _hash_cases(train_cases), "valid": _hash_cases(valid_cases)})
+
+
+def balance_by_gene(cases: Sequence[Case], seed: int = 0) -> list[Case]:
+    """As many prompts as cases, drawn so that every causal gene comes up equally often (within one).
+
+    Case reports are not spread evenly over genes: a few genes have dozens of published patients and most have
+    one or two. Drawn case by case, RFT is rewarded most for the genes many training cases name and learns to
+    favour them on any similar patient, which is what hurts on a new patient whose gene no training case named
+    (the common case). Drawn gene by gene, every gene weighs the same: round after round, each gene (in a
+    seeded random order) contributes its next case (its cases in a seeded random order, cycled).
+    """
+    by_gene: dict[str, list[Case]] = {}
+    for c in cases:
+        by_gene.setdefault(sorted(c.genes)[0], []).append(c)
+    rng = random.Random(seed)
+    genes = sorted(by_gene)
+    for g in genes:
+        rng.shuffle(by_gene[g])
+    out: list[Case] = []
+    round_ = 0
+    while len(out) < len(cases):
+        rng.shuffle(genes)
+        out += [by_gene[g][round_ % len(by_gene[g])] for g in genes]
+        round_ += 1
+    return out[: len(cases)]
 
 
 def publication_folds(cases: Sequence[Case], n_folds: int) -> dict[str, int]:

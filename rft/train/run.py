@@ -32,7 +32,7 @@ from rft.model.checkpoint import load_model, save_model
 from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 from rft.model.policy import GeneListPolicy, list_policy_trainer
 from rft.train.config import DEFAULT_LORA, RftConfig
-from rft.train.data import fold_knowledge, prepare_data, publication_folds, to_dataset
+from rft.train.data import balance_by_gene, fold_knowledge, prepare_data, publication_folds, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 
 
@@ -132,7 +132,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         model=model,
         reward_funcs=grader,
         args=grpo_config,
-        train_dataset=to_dataset(data.train, hpo, tokenizer, folds),
+        train_dataset=to_dataset(balance_by_gene(data.train, cfg.seed) if cfg.balance == "gene" else data.train, hpo, tokenizer, folds),
         processing_class=tokenizer,
         peft_config=cfg.lora_config(),
         callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path)],

@@ -20,5 +20,23 @@ def test_grid_grades_every_candidate_and_ships_only_model_rankings(mini_hpo, tin
 
 
 def test_best_ranking_takes_the_first_of_equals():
-    rows = [("model alone", {}, {"mrr": 0.5}), ("similarity", None, {"mrr": 0.9}), ("fusion", {"hybrid": {"k": 10}}, {"mrr": 0.5})]
+    rows = [("model alone", {}, {"publication_mrr": 0.5}), ("similarity", None, {"publication_mrr": 0.9}), ("fusion", {"hybrid": {"k": 10}}, {"publication_mrr": 0.5})]
     assert best_ranking(rows) == ("model alone", {})
+    assert best_ranking([("a", {}, {"mrr": 0.1}), ("b", {"hybrid": {}}, {"mrr": 0.2})], metric="mrr")[0] == "b"
+
+
+def test_publication_mrr_weighs_each_paper_once(mini_hpo, tiny_bundle):
+    # Three cases of one paper and one case of another: the case MRR counts the big paper three times, the
+    # publication MRR once, so a ranker that is right only on the big paper does not win the choice by its size.
+    from rft.choose import graded
+    from rft.rankers.base import RankedGene, Ranking
+
+    class Fixed:
+        name, genes = "fixed", ["SCN1A", "GJB2"]
+
+        def rank(self, cases, top=None):
+            return [Ranking(c.id, [RankedGene("SCN1A", 1.0), RankedGene("GJB2", 0.0)]) for c in cases]
+
+    cases = [Case(f"PMID_1_{i}", ("HP:0002069",), genes=("SCN1A",)) for i in range(3)] + [Case("PMID_2_a", ("HP:0000407",), genes=("GJB2",))]
+    m = graded(Fixed(), cases)
+    assert m["mrr"] == (3 + 0.5) / 4 and m["publication_mrr"] == (1 + 0.5) / 2 and m["publications"] == 2

@@ -8,7 +8,7 @@ import pytest
 
 from rft.cases import Case
 from rft.evaluate import CaseResult
-from rft.prospective import breakdown, case_facts, format_breakdown, match_fraction, mean_with_se
+from rft.prospective import breakdown, case_facts, format_breakdown, match_fraction, mean_with_se, paired_difference
 from rft.splits import prospective_split, publication_pmid
 
 
@@ -61,3 +61,16 @@ def test_breakdown_by_subset(mini_hpo):
     assert table["match < 0.5"]["n"] == 1 and table["match < 0.5"]["mrr"] == 0.25
     text = format_breakdown({"r": table})
     assert "| r | 0.500 ± " in text and "unseen gene (n=1, 1 pubs)" in text
+
+
+def test_paired_difference_cancels_what_both_rankers_share(mini_hpo):
+    # Two rankers that agree on 9 cases (ranks 1..9) and differ on one (rank 1 vs rank 2): the MRRs' own SEs
+    # are large, the paired difference is exactly 0.05 with a small SE; cases only one ranker graded are left out.
+    cases = [Case(f"PMID_{i}_a", ("HP:0002069",), genes=("SCN1A",)) for i in range(10)]
+    facts = case_facts(cases, mini_hpo, train_genes=set())
+    a = [CaseResult(c.id, c.genes, i + 1) for i, c in enumerate(cases)]
+    b = [CaseResult(c.id, c.genes, i + 1 if i else 2) for i, c in enumerate(cases)]
+    d = paired_difference(a + [CaseResult("PMID_99_a", ("SCN1A",), 1)], b, facts)
+    assert d["n"] == 10 and d["publications"] == 10 and d["mrr_diff"] == pytest.approx(0.05)
+    assert d["se"] == pytest.approx(0.05) and d["se"] < breakdown(a, facts)["all"]["mrr_se"]
+    assert paired_difference(a, a, facts)["mrr_diff"] == 0.0

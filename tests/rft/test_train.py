@@ -15,6 +15,7 @@ from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
 from rft.cli import build_parser
 from rft.train import RftConfig, config_from_args, prepare_data, train
+from rft.train.data import balance_by_gene
 
 pytestmark = pytest.mark.slow
 
@@ -170,6 +171,7 @@ def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_fil
         ({"lora": {"rank": 4}}, "unknown LoraConfig field"),
         ({"base": "no/such/model"}, "is not a model folder"),
         ({"resume": True, "force": True}, "pass one of them"),
+        ({"balance": "patient"}, "--balance 'patient' is unknown"),
     ],
 )
 def test_bad_config_fails_before_training(tiny_base, cases_file, tmp_path, overrides, message):
@@ -238,3 +240,34 @@ def test_leave_publication_out_never_offers_a_case_its_own_papers_gene(knowledge
 def test_leave_publication_out_needs_a_knowledge_head(tiny_base, cases_file, tmp_path, mini_hpo):
     with pytest.raises(ValueError, match="needs a knowledge-head base model"):
         train(_config(tiny_base, cases_file, tmp_path / "run", leave_publication_out=2), hpo=mini_hpo)
+
+
+def test_gene_balance_draws_every_gene_equally_often():
+    # 12 cases of one gene, 1 of each of 3 others: drawn case by case ANKRD11 is 12 of 15 prompts; gene by gene
+    # each gene comes up 3 or 4 times (15 prompts over 4 genes), every case of a rare gene recurs, and the
+    # draw is seeded.
+    cases = [Case(f"PMID_1_{i}", ("HP:0001263",), (), ("ANKRD11",)) for i in range(12)]
+    cases += [Case(f"PMID_{2 + i}_1", ("HP:0001250",), (), (gene,)) for i, gene in enumerate(("EHMT1", "ZNF462", "GLUL"))]
+    drawn = balance_by_gene(cases, seed=0)
+    counts = {g: sum(1 for c in drawn if c.genes == (g,)) for g in ("ANKRD11", "EHMT1", "ZNF462", "GLUL")}
+    assert len(drawn) == len(cases) and set(counts.values()) <= {3, 4}, counts
+    assert len({c.id for c in drawn if c.genes == ("ANKRD11",)}) == counts["ANKRD11"]  # a common gene's cases do not repeat
+    assert [c.id for c in balance_by_gene(cases, seed=0)] == [c.id for c in drawn]
+    assert [c.id for c in balance_by_gene(cases, seed=1)] != [c.id for c in drawn]
+
+
+def test_train_with_gene_balance_hands_the_trainer_balanced_prompts(tiny_base, tmp_path, mini_hpo, monkeypatch):
+    import rft.train.run as run
+
+    cases = [Case(f"PMID_{i}_a", ("HP:0001250",), (), ("STXBP1",)) for i in range(10)] + [Case(f"PMID_{i}_b", ("HP:0000407",), (), ("GJB2",)) for i in (10, 11)]
+    path = tmp_path / "skewed.jsonl"
+    write_jsonl(cases, path)
+    handed: list[list[str]] = []
+    original = run.to_dataset
+    monkeypatch.setattr(run, "to_dataset", lambda cs, *a, **kw: handed.append([c.genes[0] for c in cs]) or original(cs, *a, **kw))
+    for balance in ("case", "gene"):
+        grpo = {"num_generations": 2, "max_steps": 1, "logging_steps": 1}
+        train(RftConfig(base=str(tiny_base), train=str(path), out=str(tmp_path / balance), k=2, batch_size=2, grpo=grpo, lora={"r": 2, "lora_alpha": 4},
+                        balance=balance), hpo=mini_hpo)
+    assert [genes.count("GJB2") for genes in handed] == [2, 6]
+    assert json.loads((tmp_path / "gene" / "meta.json").read_text())["config"]["balance"] == "gene"
