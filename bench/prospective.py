@@ -216,9 +216,8 @@ def main() -> None:
         verdict = "better" if d["mrr_diff"] >= 0 else "yes" if -d["mrr_diff"] <= d["se"] else "yes, clustered only" if -d["mrr_diff"] <= d["cse"] else "no"
         print(f"| {name} | {d['mrr_diff']:+.3f} ± {d['se']:.3f} [{d['cse']:.3f}] | {verdict} |")
     # Hindsight: every ranking the shipped model could have had, on the evaluation window, against the one chosen.
-    shipped_folder = rft_b if ship_model == "rft" else base_b
     hindsight = {}
-    for label, _, ranker in fusion_candidates(ModelRanker(shipped_folder, hpo_b, generate=0), hpo_b, evaluation):
+    for label, _, ranker in fusion_candidates(rankers["RFT alone" if ship_model == "rft" else "base alone"], hpo_b, evaluation):
         rs = evaluate(ranker, evaluation)[0]
         hindsight[label] = paired_difference(rs, results[shipped_row], facts) | {"mrr": summarize([r.rank for r in rs])["mrr"]}
     best = max(hindsight, key=lambda lbl: hindsight[lbl]["mrr_diff"])
@@ -231,7 +230,6 @@ def main() -> None:
     (work / "prospective.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     # What ships (scripts/ship.sh): the model chosen on the tune window (base, or RFT with its settings as an
     # `rft train --config` file) and its ranking.
-    shipped_name = shipped_row
     choice = {
         "model": ship_model,
         "base": str(base_b),
@@ -242,7 +240,7 @@ def main() -> None:
         "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
         "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",
                              "head": args.head, "lpo": args.lpo, "rows": {name: table[name]["all"] | {"gene in KB": table[name]["gene in KB"]} for name in table},
-                             "shipped_row": shipped_name, "command": "python bench/prospective.py " + " ".join(sys.argv[1:])},
+                             "shipped_row": shipped_row, "command": "python bench/prospective.py " + " ".join(sys.argv[1:])},
     }
     (work / "chosen.json").write_text(json.dumps(choice, indent=2, default=str) + "\n")
     log(f"wrote {work / 'prospective.json'} and {work / 'chosen.json'}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from rft.evaluate import evaluate
+from rft.metrics import reciprocal_rank
 from rft.prospective import publication_mean
 from rft.rankers.hybrid import HybridRanker, rank_arrays
 from rft.splits import publication_of
@@ -84,7 +85,7 @@ def graded(ranker: Ranker, cases: Sequence[Case]) -> dict:
     """`rft.evaluate.evaluate`'s metrics plus the publication MRR (the mean over publications of each one's MRR)."""
     results, metrics = evaluate(ranker, cases)
     groups = [publication_of(r.case_id) for r in results]
-    metrics["publication_mrr"] = publication_mean([1.0 / r.rank if r.rank else 0.0 for r in results], groups)
+    metrics["publication_mrr"] = publication_mean([reciprocal_rank(r.rank) for r in results], groups)
     metrics["publications"] = len(set(groups))
     return metrics
 

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from rft.grader import DEFAULT_K, score_rank
 
-__all__ = ["TOP_KS", "summarize", "topk_curve"]
+__all__ = ["TOP_KS", "reciprocal_rank", "summarize", "topk_curve"]
 
 TOP_KS = (1, 3, 5, 10, 50)
 
@@ -31,10 +31,19 @@ def summarize(ranks: Sequence[int | None], k: int = DEFAULT_K, kind: str = "topk
         return out | {f"top{t}": 0.0 for t in top_ks} | {"mrr": 0.0, "mean_score": 0.0, "top_max": 0.0}
     for t in top_ks:
         out[f"top{t}"] = sum(1 for r in ranks if r is not None and r <= t) / n
-    out["mrr"] = sum(1.0 / r for r in ranks if r is not None) / n
+    out["mrr"] = sum(reciprocal_rank(r) for r in ranks) / n
     out["mean_score"] = sum(score_rank(r, k, kind) for r in ranks) / n
     out["top_max"] = sum(1 for r in ranks if r is not None) / n
     return out
+
+
+def reciprocal_rank(rank: int | None) -> float:
+    """One case's term of the MRR: 1 / rank, 0 when the causal gene was not found (None).
+
+    >>> reciprocal_rank(4), reciprocal_rank(None)
+    (0.25, 0.0)
+    """
+    return 1.0 / rank if rank else 0.0
 
 
 def topk_curve(ranks: Sequence[int | None], max_k: int = 50) -> list[float]:

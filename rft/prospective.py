@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from rft.metrics import reciprocal_rank
 from rft.splits import publication_of
 
 if TYPE_CHECKING:
@@ -101,9 +102,9 @@ def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dic
         groups = [facts[r.case_id].publication for r in rows]
         entry: dict[str, float] = {"n": len(rows), "publications": len(set(groups))}
         for metric, value in (("top1", lambda r: float(r.rank == 1)), ("top10", lambda r: float(r.rank is not None and r.rank <= 10)),
-                              ("mrr", lambda r: 1.0 / r.rank if r.rank else 0.0)):
+                              ("mrr", lambda r: reciprocal_rank(r.rank))):
             entry[metric], entry[f"{metric}_se"], entry[f"{metric}_cse"] = mean_with_se([value(r) for r in rows], groups)
-        entry["publication_mrr"] = publication_mean([1.0 / r.rank if r.rank else 0.0 for r in rows], groups)
+        entry["publication_mrr"] = publication_mean([reciprocal_rank(r.rank) for r in rows], groups)
         out[name] = entry
     return out
 
@@ -112,8 +113,8 @@ def paired_difference(a: Sequence[CaseResult], b: Sequence[CaseResult], facts: d
     """MRR of `a` minus MRR of `b` on the cases both graded, with the standard errors of that difference (over
     cases, and clustered by publication). Paired: each case's difference is taken first, so what the two
     rankers share (an easy cohort, a hard one) cancels, and the SE is that of the comparison, not of either MRR."""
-    rr = {r.case_id: 1.0 / r.rank if r.rank else 0.0 for r in b if r.genes}
-    pairs = [((1.0 / r.rank if r.rank else 0.0) - rr[r.case_id], facts[r.case_id].publication) for r in a if r.genes and r.case_id in rr]
+    rr = {r.case_id: reciprocal_rank(r.rank) for r in b if r.genes}
+    pairs = [(reciprocal_rank(r.rank) - rr[r.case_id], facts[r.case_id].publication) for r in a if r.genes and r.case_id in rr]
     diff, se, cse = mean_with_se([d for d, _ in pairs], [g for _, g in pairs])
     return {"n": len(pairs), "publications": len({g for _, g in pairs}), "mrr_diff": diff, "se": se, "cse": cse}
 
