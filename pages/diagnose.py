@@ -12,7 +12,7 @@ from ontology.notes import terms_from_note
 from rft import report
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
-from rft.evidence import explain
+from rft.evidence import explain, explaining_ranker
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
@@ -201,7 +201,9 @@ if do_rank:
         st.error(str(e))
     else:
         st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
-                                      "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {}}
+                                      "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
+                                      # the evidence is the computation of the classical ranker in the list (a fusion's partner)
+                                      "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
 
 result = st.session_state.get("dx_result")
 if result:
@@ -209,7 +211,7 @@ if result:
 
     def _evidence(gene: str):
         if gene not in evidence:  # computed once per result and gene; the export reuses them
-            evidence[gene] = explain(hpo, case, gene)
+            evidence[gene] = explain(hpo, case, gene, ranker=result.get("explainer"))
         return evidence[gene]
 
     st.divider()
@@ -248,10 +250,15 @@ if result:
             else:
                 present_ev, excluded_ev = report.evidence_frames(ev)
                 disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
-                st.markdown(f"Scored{disease}: similarity score {ev.score:.2f}, the mean information content of the matches below")
+                if ev.method == "likelihood":
+                    st.markdown(f"Scored{disease} by the likelihood ranker: {ev.score:.2f}, the sum of the log likelihood ratios "
+                                "below (above 0, a term favours the gene; an imprecise or related match is penalised)")
+                else:
+                    st.markdown(f"Scored{disease} by the similarity ranker: {ev.score:.2f}, the mean information content of the matches below")
                 st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
                 if len(excluded_ev):
-                    st.markdown("Absent terms that disease is annotated with" + ("" if ev.excluded_counted else " (shown for review; the similarity ranker does not count them)"))
+                    st.markdown("Absent terms that disease is annotated with"
+                                + ("" if ev.excluded_counted else f" (shown for review; the {ev.method} ranker does not count them)"))
                     st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
                 if ev.diseases:
                     with st.expander(f"Associated diseases ({len(ev.diseases)})"):

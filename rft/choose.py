@@ -30,11 +30,12 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
+__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "PARTNERS", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
 
 FUSION_KS = (10, 60)
 FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)  # the model's weight; the classical partner's is 1
 CHOICE_METRIC = "publication_mrr"  # see the module docstring
+PARTNERS = ("similarity", "likelihood")  # the classical rankers a model is fused with (rft.registry.CLASSICAL_RANKERS)
 
 
 class _FixedRanks:
@@ -52,7 +53,7 @@ class _FixedRanks:
         return self._ranker.rank(cases, top)
 
 
-def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, Ranker]]:
+def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = PARTNERS) -> list[tuple[str, dict[str, Any] | None, Ranker]]:
     """The model alone, each classical partner alone, and every (partner, k, weight) fusion, as rankers of
     `cases` (each ranker ranks once; the fusions reuse its ranks).
 
@@ -75,7 +76,7 @@ def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: 
     return out
 
 
-def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = ("similarity", "likelihood")) -> list[tuple[str, dict[str, Any] | None, dict]]:
+def fusion_grid(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = PARTNERS) -> list[tuple[str, dict[str, Any] | None, dict]]:
     """Every candidate of `fusion_candidates`, graded on `cases`: (label, ranking config or None, metrics)."""
     cases = [c for c in cases if c.genes]
     return [(label, config, graded(ranker, cases)) for label, config, ranker in fusion_candidates(model, hpo, cases, partners)]

@@ -1,17 +1,23 @@
-"""Why a gene ranks where it does: the similarity ranker's own computation, term by term.
+"""Why a gene ranks where it does: a classical ranker's own computation, term by term.
 
-    from rft.evidence import explain
-    ev = explain(hpo, case, "SCN1A")          # or explain(hpo, case, gene, ranker=SimilarityRanker(hpo, ...))
+    from rft.evidence import explain, explaining_ranker
+    ev = explain(hpo, case, "SCN1A")          # the similarity ranker's view; or ranker=LikelihoodRatioRanker(hpo)
+    ev = explain(hpo, case, gene, ranker=explaining_ranker(ranker, hpo))   # the view of what ranked the list
     ev.best_disease                           # (id, name): the gene's disease the ranker scored it by
     for m in ev.present:                      # one per present term
-        print(m.patient_term, m.gene_term, m.common_ancestor, round(m.ic, 2), m.exact)
-    ev.score                                  # mean of the matches' IC: the ranker's score for the gene
+        print(m.patient_term, m.gene_term, m.common_ancestor, round(m.ic, 2), m.exact, m.log_lr)
+    ev.score                                  # the ranker's score for the gene (see `Evidence.method`)
     ev.excluded                               # absent terms the best disease is annotated with
 
-`explain` reads the very matrices the `SimilarityRanker` scores with (`rft.rankers.matrices`): the same
-annotation closure, the same information content (computed over the scored diseases), the same most
-informative common ancestor (MICA) per term, and the same best disease (the highest-scoring of the gene's
-diseases, as `score_matrix` takes it). So `ev.score` equals the ranker's one-sided score of the gene.
+`explain` reads the very matrices the ranker scores with (`rft.rankers.matrices`): the same annotation
+closure, the same information content (computed over the scored diseases), the same most informative common
+ancestor (MICA) per term, and the same best disease (the highest-scoring of the gene's diseases, as
+`score_matrix` takes it). So `ev.score` equals the ranker's score of the gene: for the `SimilarityRanker` its
+one-sided score, the mean IC of the matches; for the `LikelihoodRatioRanker` the sum of each term's log
+likelihood ratio (`TermMatch.log_lr`).
+
+A fused ranking (a model folder's `"hybrid"`) is explained by its classical partner: the model's own scores
+have no term-by-term reading, and the partner is half of the ranking (`explaining_ranker`).
 """
 
 from __future__ import annotations
@@ -21,14 +27,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.rankers.similarity import SimilarityRanker
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
+    from rft.rankers.base import Ranker
     from rft.rankers.matrices import OntologyMatrices
 
-__all__ = ["TermMatch", "Evidence", "explain"]
+__all__ = ["TermMatch", "Evidence", "explain", "explaining_ranker"]
+
+ExplainableRanker = SimilarityRanker | LikelihoodRatioRanker
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class TermMatch:
     ic: float  # information content of the common ancestor, as the ranker computes it
     exact: bool  # annotated with the patient term itself or a more specific one
     frequency: float | None = None  # annotated frequency of `gene_term`, when given
+    log_lr: float | None = None  # the likelihood ranker's log likelihood ratio for this term (None: not counted)
 
 
 @dataclass
@@ -53,12 +64,23 @@ class Evidence:
     excluded: list[TermMatch] = field(default_factory=list)
     diseases: list[tuple[str, str]] = field(default_factory=list)
     best_disease: tuple[str, str] | None = None  # the disease the gene was scored by (level="disease")
-    score: float = 0.0  # mean IC over the present terms the ranker knows: its one-sided score
+    score: float = 0.0  # the ranker's score of the gene: similarity, mean IC of the matches; likelihood, sum of log LR
     excluded_counted: bool = False  # does the ranker count excluded terms against the gene?
+    method: str = "similarity"  # the ranker explained: "similarity" or "likelihood"
 
 
-def explain(hpo: Hpo, case: Case, gene: str, ranker: SimilarityRanker | None = None, level: str = "disease") -> Evidence:
-    """Term-by-term evidence for `gene` in `case`, as `ranker` (default: `SimilarityRanker(hpo, level=level)`) scores it.
+def explaining_ranker(ranker: Ranker, hpo: Hpo) -> ExplainableRanker:
+    """The classical ranker whose computation explains `ranker`'s list: the ranker itself when it is one, a
+    fusion's classical partner, else (a model alone: its scores have no term-by-term reading) the similarity ranker."""
+    for candidate in (ranker, getattr(ranker, "classical", None)):
+        if isinstance(candidate, (SimilarityRanker, LikelihoodRatioRanker)):
+            return candidate
+    return SimilarityRanker(hpo)
+
+
+def explain(hpo: Hpo, case: Case, gene: str, ranker: ExplainableRanker | None = None, level: str = "disease") -> Evidence:
+    """Term-by-term evidence for `gene` in `case`, as `ranker` (default: `SimilarityRanker(hpo, level=level)`;
+    or a `LikelihoodRatioRanker`) scores it.
 
     Raises:
         ValueError: the gene has no phenotype annotation in this HPO release, or `level` is unknown.
@@ -72,10 +94,14 @@ def explain(hpo: Hpo, case: Case, gene: str, ranker: SimilarityRanker | None = N
     scores = ranker.entity_score_matrix([case])[0][entities]
     best = int(entities[int(np.argmax(scores))])  # the first of equals, as np.maximum.reduceat keeps the value
     name = m.entities[best]
-    annotated = m.entity_terms[name]
-    ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=bool(ranker.excluded_weight))
+    likelihood = isinstance(ranker, LikelihoodRatioRanker)
+    counted = ranker.use_excluded if likelihood else bool(ranker.excluded_weight)
+    ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=counted, method="likelihood" if likelihood else "similarity")
     if ranker.level == "disease":
         ev.best_disease = (name, hpo.disease_names.get(name, name))
+    if likelihood:
+        return _likelihood_evidence(hpo, case, ranker, best, ev)
+    annotated = m.entity_terms[name]
     closure = {m.terms[int(a)] for a in m.closure[best].nonzero()[1]}  # the best entity's annotation closure
     ics = []
     for q in case.present:
@@ -102,6 +128,42 @@ def explain(hpo: Hpo, case: Case, gene: str, ranker: SimilarityRanker | None = N
                           annotated.get(via) if via else None)
             )
     ev.present.sort(key=lambda t: -t.ic)
+    return ev
+
+
+def _likelihood_evidence(hpo: Hpo, case: Case, ranker: LikelihoodRatioRanker, best: int, ev: Evidence) -> Evidence:
+    """The likelihood ranker's terms for entity `best`: each present term's log LR (exact: f(q|g)/b(q); else via
+    the MICA, penalised), and each excluded term the entity's closure holds (counted only with `use_excluded`)."""
+    m = ranker.m
+    annotated = m.entity_terms[m.entities[best]]
+    closure = {m.terms[int(a)] for a in m.closure[best].nonzero()[1]}
+    total = 0.0
+    for q in case.present:
+        if q not in m.term_index:
+            continue
+        qi = m.term_index[q]
+        log_lr = float(ranker.term_log_lr(qi)[best])
+        total += log_lr
+        mica = int(m.mica(qi)[0][best])
+        shared = m.terms[mica] if mica >= 0 and float(m.ic[mica]) > 0 else None  # a root every entity shares is no match
+        via = _most_specific_under(hpo, m, annotated, shared) if shared else None
+        ev.present.append(
+            TermMatch(q, hpo.label(q), via, hpo.label(via) if via else None, shared, hpo.label(shared) if shared else None,
+                      float(m.ic[mica]) if shared else 0.0, mica == qi, annotated.get(via) if via else None, log_lr)
+        )
+    for e in case.excluded:
+        if e in closure:
+            ei = m.term_index[e]
+            via = _most_specific_under(hpo, m, annotated, e)
+            log_lr = float(ranker.excluded_log_lr(ei)[best])
+            ev.excluded.append(
+                TermMatch(e, hpo.label(e), via, hpo.label(via) if via else None, e, hpo.label(e), float(m.ic[ei]), True,
+                          annotated.get(via) if via else None, log_lr if ranker.use_excluded else None)
+            )
+    if ranker.use_excluded:  # every excluded term counts then, annotated or not (1 / (1 - b(e)) when not)
+        total += sum(float(ranker.excluded_log_lr(m.term_index[e])[best]) for e in case.excluded if e in m.term_index)
+    ev.score = total
+    ev.present.sort(key=lambda t: -(t.log_lr or 0.0))
     return ev
 
 

@@ -43,11 +43,12 @@ def software_version() -> str:
 
 def _evidence_text(ev: Evidence) -> str:
     matches = "; ".join(
-        f"{m.patient_label} ~ {m.gene_label} via {m.common_label} (IC {m.ic:.2f})" if m.gene_label else f"{m.patient_label}: no shared annotation"
+        (f"{m.patient_label} ~ {m.gene_label} via {m.common_label} (IC {m.ic:.2f}" + (f", log LR {m.log_lr:+.2f})" if m.log_lr is not None else ")"))
+        if m.gene_label else f"{m.patient_label}: no shared annotation"
         for m in ev.present
     )
     against = "; ".join(m.patient_label for m in ev.excluded)
-    return f"evidence: {matches}" + (f"; annotated but absent in the patient: {against}" if against else "")
+    return f"{ev.method} evidence: {matches}" + (f"; annotated but absent in the patient: {against}" if against else "")
 
 
 def diagnosis_phenopacket(

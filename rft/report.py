@@ -261,9 +261,11 @@ def evidence_frames(ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
         "exact": "exact or more specific",
         "frequency": "annotated frequency",
     }
+    if ev.method == "likelihood":
+        columns["log_lr"] = "log likelihood ratio"
     fields = [f.name for f in dataclasses.fields(TermMatch)]
     frames = []
     for matches in (ev.present, ev.excluded):
         frame = pd.DataFrame([dataclasses.asdict(m) for m in matches], columns=fields)
-        frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2}))
+        frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2, "log likelihood ratio": 2}))
     return frames[0], frames[1]

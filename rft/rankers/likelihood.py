@@ -82,7 +82,7 @@ class LikelihoodRatioRanker:
     def genes(self) -> list[str]:
         return self.m.genes
 
-    def _term_log_lr(self, q: int) -> np.ndarray:
+    def term_log_lr(self, q: int) -> np.ndarray:
         """log LR of present term index q for every entity (a function of q alone, so a batch computes it once)."""
         mica, pos = self.m.mica(q)
         found = mica >= 0
@@ -91,7 +91,8 @@ class LikelihoodRatioRanker:
         lr = np.where(mica == q, lr, self.partial_penalty * lr)
         return np.log(np.where(found, np.maximum(lr, self.floor), self.floor))
 
-    def _excluded_log_lr(self, e: int) -> np.ndarray:
+    def excluded_log_lr(self, e: int) -> np.ndarray:
+        """log LR of excluded term index e for every entity."""
         f = self.freq[:, e].toarray().ravel()
         return np.log(np.where(f > 0, np.maximum(1.0 - f, self.floor), 1.0) / (1.0 - self.background[e]))
 
@@ -101,20 +102,23 @@ class LikelihoodRatioRanker:
 
     def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
         """Scores of every gene for a batch of cases, [n_cases, n_genes]; each distinct term is scored once."""
+        return self.m.to_genes(self.entity_score_matrix(cases))
+
+    def entity_score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
+        """Scores of every scored entity (disease, or gene at level="gene") for a batch, [n_cases, n_entities]:
+        what `score_matrix` reduces to genes, and what `rft.evidence.explain` picks a gene's best disease from."""
         m = self.m
         idx = m.term_index
         present = [[idx[t] for t in c.present if t in idx] for c in cases]
         excluded = [[idx[t] for t in c.excluded if t in idx] if self.use_excluded else [] for c in cases]
         cache: dict[tuple[str, int], np.ndarray] = {}
-        out = np.zeros((len(cases), len(m.genes)), dtype=np.float64)
+        out = np.zeros((len(cases), len(m.entities)), dtype=np.float64)
         for row, (p, x) in enumerate(zip(present, excluded)):
-            score = np.zeros(len(m.entities), dtype=np.float64)
-            for kind, terms, fn in (("p", p, self._term_log_lr), ("x", x, self._excluded_log_lr)):
+            for kind, terms, fn in (("p", p, self.term_log_lr), ("x", x, self.excluded_log_lr)):
                 for t in terms:
                     if (kind, t) not in cache:
                         cache[kind, t] = fn(t)
-                    score += cache[kind, t]
-            out[row] = m.to_genes(score)
+                    out[row] += cache[kind, t]
         return out
 
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:

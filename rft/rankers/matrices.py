@@ -85,7 +85,7 @@ class OntologyMatrices:
 
     def mica(self, q: int) -> tuple[np.ndarray, np.ndarray]:
         """Per entity, the most informative ancestor of term index q (q included) in its annotation closure
-        (the first in `anc_lists` order among equally informative ones; -1 when none), and the position of that
+        (q itself, else the first in `anc_lists` order, among equally informative ones; -1 when none), and the position of that
         (entity, ancestor) entry in `closure.indices` (-1 when none). A function of q alone.
 
         Walks q's ancestors from the most informative down, each entity keeping its first hit: the columns of
@@ -95,7 +95,9 @@ class OntologyMatrices:
         mica = np.full(len(self.entities), -1, dtype=np.int64)
         pos = np.full(len(self.entities), -1, dtype=np.int64)
         left = len(self.entities)
-        for a in anc[np.argsort(-self.ic[anc], kind="stable")]:
+        # Most informative first; among equally informative ancestors q itself first (an entity annotated at or
+        # under q has q as its MICA: the likelihood ranker reads `mica == q` as an exact match), then term order.
+        for a in anc[np.lexsort((anc != q, -self.ic[anc]))]:
             lo, hi = self.closure.indptr[a], self.closure.indptr[a + 1]
             rows = self.closure.indices[lo:hi]
             new = np.flatnonzero(mica[rows] < 0)

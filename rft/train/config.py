@@ -76,6 +76,10 @@ class RftConfig:
         default="case",
         metadata={"help": "how training prompts are drawn: 'case' (each case equally often) or 'gene' (each causal gene equally often, so RFT learns no prior for the genes that many case reports name)"},
     )
+    synthetic: float = field(
+        default=0.0,
+        metadata={"help": "also train on this many synthetic patients per training case, drawn from the knowledge base's annotations with every gene equally likely (rft.model.synthetic, the warm start's data): a replay meant to keep what the base knows about genes no case report names; measured in the README, not shipped (0: off)"},
+    )
     grpo: dict[str, Any] = field(default_factory=dict, metadata={"help": "GRPOConfig fields (override DEFAULT_GRPO)"})
     lora: dict[str, Any] = field(default_factory=dict, metadata={"help": "LoraConfig fields (override DEFAULT_LORA)"})
 
@@ -107,6 +111,8 @@ class RftConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.balance not in BALANCES:
             raise ValueError(f"--balance {self.balance!r} is unknown; choose one of {', '.join(BALANCES)}")
+        if not 0 <= self.synthetic <= 10:
+            raise ValueError(f"--synthetic must be between 0 (off) and 10 synthetic patients per training case, got {self.synthetic}")
         if self.resume and self.force:
             raise ValueError("--resume continues a run and --force starts it over: pass one of them")
         max_steps = self.grpo_args().get("max_steps", -1)
@@ -166,6 +172,7 @@ def _is_number(value: Any) -> bool:
 
 
 _INT_FIELDS = ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases", "leave_publication_out")
+_FLOAT_FIELDS = ("synthetic",)
 
 
 def _check_types(cfg: RftConfig) -> None:
@@ -176,6 +183,8 @@ def _check_types(cfg: RftConfig) -> None:
             ok, want = isinstance(value, dict), "a mapping of settings"
         elif f.name in _INT_FIELDS:
             ok, want = (value is None and f.default is None) or (isinstance(value, int) and not isinstance(value, bool)), "a whole number"
+        elif f.name in _FLOAT_FIELDS:
+            ok, want = _is_number(value), "a number"
         elif isinstance(f.default, bool):
             ok, want = isinstance(value, bool), "true or false"
         else:
@@ -211,7 +220,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         if f.type == "bool" or isinstance(f.default, bool):
             p.add_argument(flag, action="store_true", default=None, help=f.metadata.get("help"))
         else:
-            kind = int if f.name in _INT_FIELDS else str
+            kind = int if f.name in _INT_FIELDS else float if f.name in _FLOAT_FIELDS else str
             p.add_argument(flag, type=kind, default=None, help=f.metadata.get("help"))
     for flag, (name, kind) in _SHORT_GRPO_FLAGS.items():
         p.add_argument("--" + flag.replace("_", "-"), dest=f"grpo_{flag}", type=kind, default=None, help=f"GRPOConfig.{name}")

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from rft.cases import load_cases
+from rft.cases import Case, load_cases
 from rft.model.tokenizer import case_to_prompt, format_prompt, prompt_terms
 from rft.splits import publication_of, publication_pmid, select
 
@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from datasets import Dataset
 
     from ontology.hpo import Hpo
-    from rft.cases import Case, Problem
+    from rft.cases import Problem
     from rft.train.config import RftConfig
 
-__all__ = ["RftData", "balance_by_gene", "fold_knowledge", "prepare_data", "publication_folds", "to_dataset"]
+__all__ = ["SYNTHETIC_PREFIX", "RftData", "balance_by_gene", "fold_knowledge", "prepare_data", "publication_folds", "synthetic_cases", "to_dataset"]
+
+SYNTHETIC_PREFIX = "synthetic_"  # the case ids of synthetic patients (rft train --synthetic)
 
 
 @dataclass
@@ -101,6 +103,25 @@ def balance_by_gene(cases: Sequence[Case], seed: int = 0) -> list[Case]:
     return out[: len(cases)]
 
 
+def synthetic_cases(hpo: Hpo, n: int, seed: int = 0) -> list[Case]:
+    """`n` synthetic patients drawn from `hpo`'s annotations, every annotated gene equally likely (the warm start's
+    recipe, rft.model.synthetic), as cases `synthetic_<i>`.
+
+    Mixed into RFT's prompts (`rft train --synthetic`), they reward the policy on every gene of the knowledge base,
+    not only on the few hundred that training case reports name: a replay of the warm start's data, as PPO-ptx
+    mixes pretraining data into RLHF, meant to keep what the base knows about the genes no case named. (On the
+    prospective benchmark it did not: README, "Prospective benchmark".)
+    """
+    from rft.model.synthetic import SyntheticPatients
+
+    sampler = SyntheticPatients(hpo, seed=seed)
+    out = []
+    for i in range(n):
+        p = sampler.sample()
+        out.append(Case(id=f"{SYNTHETIC_PREFIX}{i}", present=p.present, excluded=p.excluded, genes=(p.gene,), source="synthetic"))
+    return out
+
+
 def publication_folds(cases: Sequence[Case], n_folds: int) -> dict[str, int]:
     """Case id -> fold 1..n_folds, whole publications together (a seeded hash of the publication id)."""
     return {c.id: 1 + zlib.crc32(publication_of(c.id).encode()) % n_folds for c in cases}
@@ -108,7 +129,8 @@ def publication_folds(cases: Sequence[Case], n_folds: int) -> dict[str, int]:
 
 def to_dataset(cases: Sequence[Case], hpo: Hpo, tokenizer, folds: dict[str, int] | None = None) -> Dataset:
     """The TRL dataset: a prompt per case, and its causal genes in the column the grader reads. With `folds`,
-    each prompt names its case's fold (`<kb f>`: rft.model.knowledge scores it against that fold's KB)."""
+    each prompt names its case's fold (`<kb f>`: rft.model.knowledge scores it against that fold's KB); a case
+    without a fold (a synthetic patient) is scored against the full release (`<kb0>`)."""
     from datasets import Dataset
 
     vocab = tokenizer.get_vocab()
@@ -117,7 +139,7 @@ def to_dataset(cases: Sequence[Case], hpo: Hpo, tokenizer, folds: dict[str, int]
         if folds is None:
             prompt = case_to_prompt(c, hpo, tokenizer, vocab)
         else:
-            prompt = format_prompt(*prompt_terms(c, hpo, tokenizer, vocab), kb=folds[c.id])
+            prompt = format_prompt(*prompt_terms(c, hpo, tokenizer, vocab), kb=folds.get(c.id, 0))
         rows.append({"prompt": prompt, "genes": list(c.genes), "case_id": c.id})
     return Dataset.from_list(rows)
 

@@ -19,6 +19,7 @@ The run folder holds `adapter/` (LoRA), `merged/` (with `--merge`: a plain model
 from __future__ import annotations
 
 import json
+import random
 import shlex
 import shutil
 import sys
@@ -32,7 +33,7 @@ from rft.model.checkpoint import load_model, save_model
 from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 from rft.model.policy import GeneListPolicy, list_policy_trainer
 from rft.train.config import DEFAULT_LORA, RftConfig
-from rft.train.data import balance_by_gene, fold_knowledge, prepare_data, publication_folds, to_dataset
+from rft.train.data import balance_by_gene, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 
 
@@ -97,6 +98,11 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     grpo_config = cfg.grpo_config()
     grpo_config.generation_kwargs = (grpo_config.generation_kwargs or {}) | {"suppress_tokens": suppress, "no_repeat_ngram_size": 1}
     grader = TopKRankGrader(k=cfg.k, kind=cfg.grader, known_genes=hpo.genes)
+    prompts = balance_by_gene(data.train, cfg.seed) if cfg.balance == "gene" else list(data.train)
+    synthetic = synthetic_cases(hpo, round(cfg.synthetic * len(data.train)), cfg.seed) if cfg.synthetic else []
+    if synthetic:  # interleaved at random, so every batch mixes case reports and synthetic patients alike
+        prompts = prompts + synthetic
+        random.Random(cfg.seed).shuffle(prompts)
 
     meta = {
         "written_by": PROJECT_MARKER,
@@ -112,6 +118,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
             "split": cfg.split,
             "n_train": len(data.train),
             "n_valid": len(data.valid),
+            "n_synthetic": len(synthetic),
             "hashes": data.hashes,
             "n_problems": len(data.problems),
         },
@@ -132,7 +139,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         model=model,
         reward_funcs=grader,
         args=grpo_config,
-        train_dataset=to_dataset(balance_by_gene(data.train, cfg.seed) if cfg.balance == "gene" else data.train, hpo, tokenizer, folds),
+        train_dataset=to_dataset(prompts, hpo, tokenizer, folds),
         processing_class=tokenizer,
         peft_config=cfg.lora_config(),
         callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path)],

@@ -84,6 +84,20 @@ def test_example_case_with_known_gene_shows_its_rank_and_score():
     assert bool(_table(at, "rank", "gene", "score")["causal"].any()) == (int(rank) <= 20)
 
 
+@pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("RFT-tuned (default model)", "likelihood")])
+def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained_by):
+    # A classical ranker explains itself; the shipped model is fused with likelihood (its meta.json), so its
+    # list is explained by the likelihood ranker, term by term, with each term's log likelihood ratio.
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.selectbox(key="dx_ranker").select(ranker).run()
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    assert any(f"by the {explained_by} ranker" in m.value for m in at.markdown)
+    evidence = _table(at, "patient term", "shared ancestor")
+    assert ("log likelihood ratio" in evidence.columns) == (explained_by == "likelihood")
+
+
 def test_unknown_term_typed_warns_and_adds_nothing():
     at = _app()
     at.text_input(key="dx_query").input("xyzzy-not-a-phenotype").run()

@@ -103,6 +103,52 @@ def test_evidence_score_is_what_the_ranker_scored(mini_hpo, present):
         assert explain(mini_hpo, case, gene, ranker=ranker).score == pytest.approx(scores[gene])
 
 
+@pytest.mark.parametrize("use_excluded", [False, True])
+@pytest.mark.parametrize(
+    "present, excluded",
+    [
+        (("HP:0002069", "HP:0000365"), ("HP:0001263",)),  # an imprecise match, a term with nothing below the root
+        (("HP:0001263", "HP:0001250", "HP:0000407"), ()),
+        (("HP:0000707",), ("HP:0001250", "HP:0000365")),
+    ],
+)
+def test_likelihood_evidence_sums_to_what_the_ranker_scored(mini_hpo, present, excluded, use_excluded):
+    # The likelihood view: each present term's log likelihood ratio, summed (with excluded terms when the ranker
+    # counts them), is the gene's score, for every gene.
+    ranker = LikelihoodRatioRanker(mini_hpo, use_excluded=use_excluded)
+    case = Case("c", present, excluded)
+    scores = dict(zip(ranker.genes, ranker.scores(case)))
+    for gene in mini_hpo.genes:
+        ev = explain(mini_hpo, case, gene, ranker=ranker)
+        assert ev.method == "likelihood" and ev.excluded_counted == use_excluded and ev.score == pytest.approx(scores[gene])
+        assert all(m.log_lr is not None for m in ev.present) and all((m.log_lr is not None) == use_excluded for m in ev.excluded)
+        if not use_excluded:
+            assert sum(m.log_lr for m in ev.present) == pytest.approx(scores[gene])
+
+
+def test_likelihood_evidence_reads_each_term(mini_hpo):
+    ranker = LikelihoodRatioRanker(mini_hpo)
+    ev = explain(mini_hpo, Case("c", ("HP:0002069", "HP:0001250")), "STXBP1", ranker=ranker)
+    by_term = {m.patient_term: m for m in ev.present}
+    exact, imprecise = by_term["HP:0001250"], by_term["HP:0002069"]  # STXBP1 is annotated with Seizure itself
+    # Seizure ties in IC with its parent (both annotated to the same diseases): an exact match still, f(q|g) / b(q).
+    assert exact.exact and exact.gene_term == exact.common_ancestor == "HP:0001250"
+    assert exact.log_lr == pytest.approx(math.log(exact.frequency / ranker.background[ranker.m.term_index["HP:0001250"]]))
+    assert not imprecise.exact and imprecise.log_lr < exact.log_lr  # a child of an annotated term: penalised
+    assert [m.patient_term for m in ev.present] == ["HP:0001250", "HP:0002069"]  # strongest evidence first
+
+
+def test_a_ranking_is_explained_by_its_classical_partner(mini_hpo):
+    from rft.evidence import explaining_ranker
+    from rft.rankers.hybrid import HybridRanker
+
+    likelihood, similarity = LikelihoodRatioRanker(mini_hpo), SimilarityRanker(mini_hpo)
+    assert explaining_ranker(likelihood, mini_hpo) is likelihood and explaining_ranker(similarity, mini_hpo) is similarity
+    assert explaining_ranker(HybridRanker(similarity, likelihood, "rrf", 10, 2.0), mini_hpo) is likelihood
+    model_alone = type("ModelAlone", (), {"name": "model", "genes": mini_hpo.genes})()
+    assert isinstance(explaining_ranker(model_alone, mini_hpo), SimilarityRanker)
+
+
 @pytest.fixture(scope="module")
 def two_disease_hpo(fixtures_dir) -> Hpo:
     """MULTI has two diseases, one per organ; SYND one syndrome with both; LEAN and BROAD share GDD."""

@@ -15,7 +15,7 @@ from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
 from rft.cli import build_parser
 from rft.train import RftConfig, config_from_args, prepare_data, train
-from rft.train.data import balance_by_gene
+from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, synthetic_cases, to_dataset
 
 pytestmark = pytest.mark.slow
 
@@ -172,6 +172,8 @@ def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_fil
         ({"base": "no/such/model"}, "is not a model folder"),
         ({"resume": True, "force": True}, "pass one of them"),
         ({"balance": "patient"}, "--balance 'patient' is unknown"),
+        ({"synthetic": -1.0}, "--synthetic must be between 0"),
+        ({"synthetic": "many"}, "setting synthetic must be a number"),
     ],
 )
 def test_bad_config_fails_before_training(tiny_base, cases_file, tmp_path, overrides, message):
@@ -271,3 +273,34 @@ def test_train_with_gene_balance_hands_the_trainer_balanced_prompts(tiny_base, t
                         balance=balance), hpo=mini_hpo)
     assert [genes.count("GJB2") for genes in handed] == [2, 6]
     assert json.loads((tmp_path / "gene" / "meta.json").read_text())["config"]["balance"] == "gene"
+
+
+def test_synthetic_cases_cover_the_knowledge_base_reproducibly(mini_hpo):
+    cases = synthetic_cases(mini_hpo, 60, seed=0)
+    assert len(cases) == 60 and all(c.id.startswith(SYNTHETIC_PREFIX) for c in cases) and len({c.id for c in cases}) == 60
+    assert all(len(c.genes) == 1 and c.genes[0] in mini_hpo.gene_terms and c.present for c in cases)
+    assert len({c.genes[0] for c in cases}) >= min(len(mini_hpo.genes), 5)  # every gene equally likely, not one
+    assert all(t in mini_hpo.terms for c in cases for t in c.present + c.excluded)
+    assert synthetic_cases(mini_hpo, 60, seed=0) == cases and synthetic_cases(mini_hpo, 60, seed=1) != cases
+
+
+def test_synthetic_prompts_are_scored_against_the_full_release(mini_hpo):
+    # With leave-publication-out folds, a case report's prompt names its fold; a synthetic patient has none: <kb0>.
+    tokenizer = build_tokenizer(mini_hpo)
+    real = Case("PMID_5_a", ("HP:0001250",), (), ("STXBP1",))
+    rows = to_dataset([real, *synthetic_cases(mini_hpo, 2)], mini_hpo, tokenizer, folds={real.id: 3})
+    assert rows[0]["prompt"].startswith("<case> <kb3> ") and all(r["prompt"].startswith("<case> <kb0> ") for r in rows.select([1, 2]))
+
+
+def test_train_with_synthetic_patients_mixes_them_into_the_prompts(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
+    import rft.train.run as run
+
+    handed: list[list[str]] = []
+    original = run.to_dataset
+    monkeypatch.setattr(run, "to_dataset", lambda cs, *a, **kw: handed.append([c.id for c in cs]) or original(cs, *a, **kw))
+    train(_config(tiny_base, cases_file, tmp_path / "run", synthetic=0.5, grpo={"num_generations": 2, "max_steps": 1, "logging_steps": 1}), hpo=mini_hpo)
+    (ids,) = handed
+    assert len(ids) == 18 and sum(i.startswith(SYNTHETIC_PREFIX) for i in ids) == 6  # 12 training cases + 0.5 per case
+    assert any(i.startswith(SYNTHETIC_PREFIX) for i in ids[:12])  # interleaved, not appended
+    meta = json.loads((tmp_path / "run" / "meta.json").read_text())
+    assert meta["config"]["synthetic"] == 0.5 and meta["data"]["n_synthetic"] == 6
