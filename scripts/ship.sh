@@ -24,7 +24,7 @@ mkdir -p "$WORK"
 python scripts/make_split.py --cases "$CASES" --out "$WORK/dev_split.json"
 # 2. The prospective benchmark: RFT settings and ranking chosen on its tune window, figures on its evaluation window.
 #    SWEEP names the RFT settings it trains and chooses among (bench/prospective.py RFT_SETTINGS).
-SWEEP=${SWEEP:-lr1e-3_300 lr1e-3_300_gene lr1e-3_300_kl}
+SWEEP=${SWEEP:-lr1e-3_300 lr1e-3_300_gene lr1e-3_300_kl lr1e-3_300_syn}
 # shellcheck disable=SC2086  # SWEEP is a list of names
 python bench/prospective.py --cases "$CASES" --head "$HEAD" --lpo "$LPO" --work "$BENCH" --sweep $SWEEP
 CHOSEN="$BENCH/${HEAD}_lpo${LPO}/chosen.json"
