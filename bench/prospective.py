@@ -189,24 +189,26 @@ def main() -> None:
     train_genes = {g for c in cases_b if c.id in set(split_b["train"]) for g in c.genes}
     facts = case_facts(evaluation, hpo_b, train_genes)
 
-    def shipped(folder: Path, model: str):
-        config = chosen[model][1].get("hybrid")
-        ranker = ModelRanker(folder, hpo_b, generate=0)
-        return hybrid_ranker(ranker, config, hpo_b) if config else ranker
+    rft_key = f"rft {rft_name}"
+    alone = {"base": ModelRanker(base_b, hpo_b, generate=0), rft_key: ModelRanker(rft_b, hpo_b, generate=0)}  # each model loads once
+
+    def fused(model: str, config: dict):
+        """`model` ranked as `config` (a ranking chosen on the tune window) says: alone, or fused with a partner."""
+        hybrid = config.get("hybrid")
+        return hybrid_ranker(alone[model], hybrid, hpo_b) if hybrid else alone[model]
 
     rankers = {
         "similarity": SimilarityRanker(hpo_b),
         "likelihood": LikelihoodRatioRanker(hpo_b),
-        "base alone": ModelRanker(base_b, hpo_b, generate=0),
-        f"base as shipped ({chosen['base'][0]})": shipped(base_b, "base"),
-        "RFT alone": ModelRanker(rft_b, hpo_b, generate=0),
-        f"RFT as shipped ({chosen[f'rft {rft_name}'][0]})": shipped(rft_b, f"rft {rft_name}"),
+        "base alone": alone["base"],
+        f"base as shipped ({chosen['base'][0]})": fused("base", chosen["base"][1]),
+        "RFT alone": alone[rft_key],
+        f"RFT as shipped ({chosen[rft_key][0]})": fused(rft_key, chosen[rft_key][1]),
     }
-    ship_key = "base" if ship_model == "base" else f"rft {rft_name}"
+    ship_key, ship_name = ("base", "base") if ship_model == "base" else (rft_key, "RFT")
     for partner, (label, config) in partner_best[ship_key].items():  # the other partners' fusions, as the tune window set them
         if label != chosen[ship_key][0]:
-            model_ranker = rankers["base alone" if ship_model == "base" else "RFT alone"]
-            rankers[f"{'base' if ship_model == 'base' else 'RFT'} + {partner}, the tune window's best ({label})"] = hybrid_ranker(model_ranker, config["hybrid"], hpo_b)
+            rankers[f"{ship_name} + {partner}, the tune window's best ({label})"] = fused(ship_key, config)
     for name in args.also:  # research rows: other RFT settings, trained at KB B, nothing chosen on them
         if name != rft_name:
             folder = rft_model(ship / f"rft_{name}", base_b, args.cases, split_file_b, hpo_b, RFT_SETTINGS[name], validate=False, lpo=args.lpo)
@@ -234,7 +236,7 @@ def main() -> None:
         print(f"| {name} | {d['mrr_diff']:+.3f} ± {d['se']:.3f} [{d['cse']:.3f}] | {verdict} |")
     # Hindsight: every ranking the shipped model could have had, on the evaluation window, against the one chosen.
     hindsight = {}
-    for label, _, ranker in fusion_candidates(rankers["RFT alone" if ship_model == "rft" else "base alone"], hpo_b, evaluation):
+    for label, _, ranker in fusion_candidates(alone[ship_key], hpo_b, evaluation):
         rs = evaluate(ranker, evaluation)[0]
         hindsight[label] = paired_difference(rs, results[shipped_row], facts) | {"mrr": summarize([r.rank for r in rs])["mrr"]}
     best = max(hindsight, key=lambda lbl: hindsight[lbl]["mrr_diff"])
@@ -252,8 +254,8 @@ def main() -> None:
         "base": str(base_b),
         "rft_config": {"batch_size": 4, "leave_publication_out": args.lpo, "balance": RFT_SETTINGS[rft_name]["balance"],
                        "synthetic": RFT_SETTINGS[rft_name].get("synthetic", 0.0), "grpo": RFT_FIXED | RFT_SETTINGS[rft_name]["grpo"]},
-        "ranking": {"generate": 0} | chosen[f"rft {rft_name}" if ship_model == "rft" else "base"][1],
-        "rankings": {"base": {"generate": 0} | chosen["base"][1], "rft": {"generate": 0} | chosen[f"rft {rft_name}"][1]},
+        "ranking": {"generate": 0} | chosen[ship_key][1],
+        "rankings": {"base": {"generate": 0} | chosen["base"][1], "rft": {"generate": 0} | chosen[rft_key][1]},
         "chosen_tune_score": {"metric": CHOICE_METRIC} | tune_score,
         "chosen_on": f"tune window: {len(tune)} cases published after HPO {hpo_a.version}'s horizon (PMID {hpo_a.horizon}) up to PMID {hpo_b.horizon}",
         "prospective_eval": {"window": f"{len(evaluation)} cases published after HPO {hpo_b.version}'s horizon (PMID {hpo_b.horizon})",

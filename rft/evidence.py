@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from rft.rankers.base import Ranker
     from rft.rankers.matrices import OntologyMatrices
 
-__all__ = ["TermMatch", "Evidence", "explain", "explaining_ranker"]
+__all__ = ["Evidence", "TermMatch", "explain", "explaining_ranker"]
 
 ExplainableRanker = SimilarityRanker | LikelihoodRatioRanker
 
@@ -99,71 +99,41 @@ def explain(hpo: Hpo, case: Case, gene: str, ranker: ExplainableRanker | None = 
     ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=counted, method="likelihood" if likelihood else "similarity")
     if ranker.level == "disease":
         ev.best_disease = (name, hpo.disease_names.get(name, name))
-    if likelihood:
-        return _likelihood_evidence(hpo, case, ranker, best, ev)
     annotated = m.entity_terms[name]
     closure = {m.terms[int(a)] for a in m.closure[best].nonzero()[1]}  # the best entity's annotation closure
-    ics = []
-    for q in case.present:
-        if q not in m.term_index:
-            continue
-        mica = int(m.mica(m.term_index[q])[0][best])
-        ic = float(m.ic[mica]) if mica >= 0 else 0.0
-        ics.append(ic)
-        shared = None  # a root every entity shares (IC 0) is no match
-        if ic > 0:  # of the ancestors as informative as the ranker's MICA, show the deepest (the score is the same)
-            tied = [a for a in hpo.ancestors(q, include_self=True) if a in closure and float(m.ic[m.term_index[a]]) == ic]
-            shared = max(tied, key=lambda a: (len(hpo.ancestors(a)), a))
+
+    def match(term: str, shared: str | None, exact: bool, log_lr: float | None) -> TermMatch:
         via = _most_specific_under(hpo, m, annotated, shared) if shared else None
-        ev.present.append(
-            TermMatch(q, hpo.label(q), via, hpo.label(via) if via else None, shared, hpo.label(shared) if shared else None,
-                      ic if shared else 0.0, shared == q, annotated.get(via) if via else None)
-        )
-    ev.score = float(np.mean(ics)) if ics else 0.0
-    for e in case.excluded:
-        if e in closure:
-            via = _most_specific_under(hpo, m, annotated, e)
-            ev.excluded.append(
-                TermMatch(e, hpo.label(e), via, hpo.label(via) if via else None, e, hpo.label(e), float(m.ic[m.term_index[e]]), True,
-                          annotated.get(via) if via else None)
-            )
-    ev.present.sort(key=lambda t: -t.ic)
-    return ev
+        return TermMatch(term, hpo.label(term), via, hpo.label(via) if via else None, shared, hpo.label(shared) if shared else None,
+                         float(m.ic[m.term_index[shared]]) if shared else 0.0, exact, annotated.get(via) if via else None, log_lr)
 
-
-def _likelihood_evidence(hpo: Hpo, case: Case, ranker: LikelihoodRatioRanker, best: int, ev: Evidence) -> Evidence:
-    """The likelihood ranker's terms for entity `best`: each present term's log LR (exact: f(q|g)/b(q); else via
-    the MICA, penalised), and each excluded term the entity's closure holds (counted only with `use_excluded`)."""
-    m = ranker.m
-    annotated = m.entity_terms[m.entities[best]]
-    closure = {m.terms[int(a)] for a in m.closure[best].nonzero()[1]}
-    total = 0.0
     for q in case.present:
         if q not in m.term_index:
             continue
         qi = m.term_index[q]
-        log_lr = float(ranker.term_log_lr(qi)[best])
-        total += log_lr
         mica = int(m.mica(qi)[0][best])
-        shared = m.terms[mica] if mica >= 0 and float(m.ic[mica]) > 0 else None  # a root every entity shares is no match
-        via = _most_specific_under(hpo, m, annotated, shared) if shared else None
-        ev.present.append(
-            TermMatch(q, hpo.label(q), via, hpo.label(via) if via else None, shared, hpo.label(shared) if shared else None,
-                      float(m.ic[mica]) if shared else 0.0, mica == qi, annotated.get(via) if via else None, log_lr)
-        )
+        ic = float(m.ic[mica]) if mica >= 0 else 0.0
+        shared = None  # a root every entity shares (IC 0) is no match
+        if likelihood:  # f(q|g) / b(q) when q is in the closure, else via the MICA, penalised
+            shared = m.terms[mica] if ic > 0 else None
+            ev.present.append(match(q, shared, mica == qi, float(ranker.term_log_lr(qi)[best])))
+            continue
+        if ic > 0:  # of the ancestors as informative as the ranker's MICA, show the deepest (the score is the same)
+            tied = [a for a in hpo.ancestors(q, include_self=True) if a in closure and float(m.ic[m.term_index[a]]) == ic]
+            shared = max(tied, key=lambda a: (len(hpo.ancestors(a)), a))
+        ev.present.append(match(q, shared, shared == q, None))
+    counts_excluded = likelihood and ranker.use_excluded
     for e in case.excluded:
         if e in closure:
-            ei = m.term_index[e]
-            via = _most_specific_under(hpo, m, annotated, e)
-            log_lr = float(ranker.excluded_log_lr(ei)[best])
-            ev.excluded.append(
-                TermMatch(e, hpo.label(e), via, hpo.label(via) if via else None, e, hpo.label(e), float(m.ic[ei]), True,
-                          annotated.get(via) if via else None, log_lr if ranker.use_excluded else None)
-            )
-    if ranker.use_excluded:  # every excluded term counts then, annotated or not (1 / (1 - b(e)) when not)
-        total += sum(float(ranker.excluded_log_lr(m.term_index[e])[best]) for e in case.excluded if e in m.term_index)
-    ev.score = total
-    ev.present.sort(key=lambda t: -(t.log_lr or 0.0))
+            ev.excluded.append(match(e, e, True, float(ranker.excluded_log_lr(m.term_index[e])[best]) if counts_excluded else None))
+    if likelihood:
+        ev.score = sum((t.log_lr for t in ev.present), 0.0)
+        if counts_excluded:  # every excluded term counts then, annotated or not (1 / (1 - b(e)) when not)
+            ev.score += sum(float(ranker.excluded_log_lr(m.term_index[e])[best]) for e in case.excluded if e in m.term_index)
+        ev.present.sort(key=lambda t: -t.log_lr)
+    else:
+        ev.score = float(np.mean([t.ic for t in ev.present])) if ev.present else 0.0  # the mean IC of the matches
+        ev.present.sort(key=lambda t: -t.ic)
     return ev
 
 

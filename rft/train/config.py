@@ -36,9 +36,8 @@ DEFAULT_GRPO: dict[str, Any] = {
     "report_to": "none",
     "disable_tqdm": True,
 }
-# Every key is a LoraConfig field.
 BALANCES = ("case", "gene")  # RftConfig.balance: see rft.train.data.balance_by_gene
-
+# Every key is a LoraConfig field.
 DEFAULT_LORA: dict[str, Any] = {
     "r": 16,
     "lora_alpha": 32,
