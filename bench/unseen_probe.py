@@ -17,8 +17,9 @@ its training cases named far better than its base and genes they did not name fa
 
 Each row ranks the window's cases by the corrected scores: MRR, publication MRR, top-1 on all cases and on
 cases whose gene the KB knows, seen / not seen in RFT training. A second table per window lists its largest
-cohorts (10 or more cases of one gene from one paper): who decides the subsets, and which gene each model
-puts first there.
+cohorts (10 or more cases of one gene from one paper): who decides the subsets, which gene each model puts
+first there, and where the likelihood ranker (a phenotype match with nothing learned) puts the cohort's gene:
+a cohort that it ranks far down has terms that do not single its gene out, which no matching can undo.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from rft.model import load_model
 from rft.model.ranking import rank_genes
 from rft.model.tokenizer import format_prompt
 from rft.prospective import case_facts, publication_mean
+from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.splits import prospective_split, publication_of
 
 
@@ -107,7 +109,9 @@ def main() -> None:
                               f"correlates with log closure size at {corr:.2f} (mean over cases, across genes)")
             first[model] = np.array(genes)[logprobs.argmax(1)]
         print(size_facts)
-        print("\n| cohort (gene in KB, 10+ cases) | n | seen | base top-1 | base's most common first gene | RFT top-1 | RFT's most common first gene |\n|---|---|---|---|---|---|---|")
+        likelihood = LikelihoodRatioRanker(hpo)
+        print("\n| cohort (gene in KB, 10+ cases) | n | seen | base top-1 | base's most common first gene | RFT top-1 | RFT's most common first gene "
+              "| likelihood: top-1 / median rank of the gene |\n|---|---|---|---|---|---|---|---|")
         cohorts: dict[tuple[str, str], list[int]] = {}
         for i, c in enumerate(part):
             if facts[c.id].gene_in_kb:
@@ -120,6 +124,10 @@ def main() -> None:
                 picks = first[model][rows].tolist()
                 common = max(set(picks), key=picks.count)
                 cells.append(f"{picks.count(gene)} | {common} ({picks.count(common)})")
+            lik = likelihood.score_matrix([part[i] for i in rows])
+            gi = likelihood.m.gene_index[gene]
+            ranks = 1 + (lik > lik[:, [gi]]).sum(axis=1)  # ties: the best rank
+            cells.append(f"{int((ranks == 1).sum())} / {np.median(ranks):.0f}")
             print(f"| {pub} {gene} | {len(rows)} | {'yes' if facts[part[rows[0]].id].seen else 'no'} | " + " | ".join(cells) + " |")
         unseen_first = first["RFT"][unseen].tolist()
         common = max(set(unseen_first), key=unseen_first.count)

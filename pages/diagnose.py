@@ -17,6 +17,7 @@ from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
 from rft.rankers.base import Ranking
+from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
@@ -266,8 +267,12 @@ if result:
                                      key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
     with disease_tab:
         best = evidence[gene].best_disease[0] if gene in evidence and evidence[gene].best_disease else None
-        diseases = rank_diseases(hpo, case, top=int(top_n))
-        st.caption("Diseases ranked by the similarity ranker (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
+        explainer = result.get("explainer")
+        scorer = explainer if explainer is not None and explainer.level == "disease" else None  # the computation behind the evidence
+        diseases = rank_diseases(hpo, case, top=int(top_n), ranker=scorer)
+        method = "likelihood" if isinstance(scorer, LikelihoodRatioRanker) else "similarity"
+        st.caption(f"Diseases ranked by the {method} ranker" + (", the one that explains the gene list" if scorer is not None else "")
+                   + " (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
                    + (f" ★ marks {gene}'s best-matching disease." if best else ""))
         st.dataframe(
             [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),

@@ -5,9 +5,11 @@
         print(d.ids, d.name, round(d.score, 2), d.genes)
     # ('OMIM:154700', 'ORPHA:558') Marfan syndrome 2.91 ('FBN1',)
 
-Diseases are scored by the similarity ranker at disease level, the very scores a gene's rank is taken from
-(a gene scores as its best disease; `rft.evidence.explain` names that disease). The same disease listed by
-OMIM and by Orphanet under one name is one row, with both ids and the better score.
+Diseases are scored by a classical ranker at disease level (the similarity ranker by default, or the
+likelihood ranker: `ranker=`), the very scores a gene's rank is taken from (a gene scores as its best disease;
+`rft.evidence.explain` names that disease). The Diagnose page passes the ranker that explains the gene list
+(`rft.evidence.explaining_ranker`), so both tabs read one computation. The same disease listed by OMIM and by
+Orphanet under one name is one row, with both ids and the better score.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rft.rankers.similarity import SimilarityRanker
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
+    from rft.evidence import ExplainableRanker
 
 __all__ = ["RankedDisease", "rank_diseases"]
 
@@ -33,18 +36,23 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 class RankedDisease:
     ids: tuple[str, ...]  # the OMIM / ORPHA ids that share this name, best-scoring first
     name: str
-    score: float  # the similarity ranker's score of the disease (mean IC of the patient terms' best matches)
+    score: float  # the ranker's score of the disease (similarity: mean IC of the terms' best matches; likelihood: sum of log LRs)
     genes: tuple[str, ...]  # genes associated with any of the ids, sorted
 
 
-def rank_diseases(hpo: Hpo, case: Case, top: int | None = 50, ranker: SimilarityRanker | None = None) -> list[RankedDisease]:
+def rank_diseases(hpo: Hpo, case: Case, top: int | None = 50, ranker: ExplainableRanker | None = None) -> list[RankedDisease]:
     """The best `top` diseases (None: all) for `case`, best first, duplicates by name merged.
 
     Args:
-        ranker: a disease-level `SimilarityRanker` to score with (default: `SimilarityRanker(hpo)`).
+        ranker: a disease-level `SimilarityRanker` or `LikelihoodRatioRanker` to score with (default:
+            `SimilarityRanker(hpo)`).
+
+    Raises:
+        ValueError: `ranker` scores genes, not diseases (level="gene").
     """
     ranker = ranker or SimilarityRanker(hpo, level="disease")
-    assert ranker.level == "disease", "rank_diseases needs a disease-level ranker"
+    if ranker.level != "disease":
+        raise ValueError(f"rank_diseases needs a disease-level ranker; {ranker.name!r} scores at level {ranker.level!r}")
     entities = ranker.m.entities
     scores = ranker.entity_score_matrix([case])[0]
     disease_genes: dict[str, set[str]] = {}

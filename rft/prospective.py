@@ -111,12 +111,19 @@ def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dic
 
 def paired_difference(a: Sequence[CaseResult], b: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, float]:
     """MRR of `a` minus MRR of `b` on the cases both graded, with the standard errors of that difference (over
-    cases, and clustered by publication). Paired: each case's difference is taken first, so what the two
+    cases, and clustered by publication); and publication MRR of `a` minus `b` (`pub_mrr_diff`) with its SE over
+    publications (`pub_se`). Paired: each case's difference is taken first, so what the two
     rankers share (an easy cohort, a hard one) cancels, and the SE is that of the comparison, not of either MRR."""
     rr = {r.case_id: reciprocal_rank(r.rank) for r in b if r.genes}
     pairs = [(reciprocal_rank(r.rank) - rr[r.case_id], facts[r.case_id].publication) for r in a if r.genes and r.case_id in rr]
     diff, se, cse = mean_with_se([d for d, _ in pairs], [g for _, g in pairs])
-    return {"n": len(pairs), "publications": len({g for _, g in pairs}), "mrr_diff": diff, "se": se, "cse": cse}
+    # The same by publication (the statistic rft.choose chooses by): each paper's mean difference, then the mean
+    # over papers, with its SE over papers.
+    per_pub: dict[str, list[float]] = {}
+    for d, g in pairs:
+        per_pub.setdefault(g, []).append(d)
+    pub_diff, pub_se, _ = mean_with_se([sum(v) / len(v) for v in per_pub.values()], list(per_pub))
+    return {"n": len(pairs), "publications": len(per_pub), "mrr_diff": diff, "se": se, "cse": cse, "pub_mrr_diff": pub_diff, "pub_se": pub_se}
 
 
 def format_breakdown(table: dict[str, dict[str, dict[str, float]]], metrics: Sequence[str] = ("top1", "mrr")) -> str:

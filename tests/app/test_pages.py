@@ -96,6 +96,7 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     assert any(f"by the {explained_by} ranker" in m.value for m in at.markdown)
     evidence = _table(at, "patient term", "shared ancestor")
     assert ("log likelihood ratio" in evidence.columns) == (explained_by == "likelihood")
+    assert any(f"Diseases ranked by the {explained_by} ranker, the one that explains the gene list" in c.value for c in at.caption)
 
 
 def test_unknown_term_typed_warns_and_adds_nothing():

@@ -12,6 +12,7 @@ from rft.diseases import rank_diseases
 from rft.evidence import explain
 from rft.links import GENE_RESOURCES, disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
+from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.rankers.similarity import SimilarityRanker
 
 MARFAN = Case("marfan-1", ("HP:0001166", "HP:0001083", "HP:0002616"), ("HP:0001250",), ("FBN1",))  # arachnodactyly, ectopia lentis, aortic root dilatation; no seizure
@@ -32,6 +33,17 @@ def test_gene_scores_are_their_best_disease_scores(hpo):
     ev = explain(hpo, MARFAN, "FBN1", ranker)
     best = next(d for d in rank_diseases(hpo, MARFAN, top=None, ranker=ranker) if ev.best_disease[0] in d.ids)
     assert best.score == pytest.approx(ev.score, abs=1e-3)
+
+
+def test_diseases_ranked_by_the_likelihood_ranker_score_as_its_genes_and_a_gene_level_ranker_is_refused(hpo):
+    ranker = LikelihoodRatioRanker(hpo)
+    ev = explain(hpo, MARFAN, "FBN1", ranker)
+    diseases = rank_diseases(hpo, MARFAN, top=None, ranker=ranker)
+    best = next(d for d in diseases if ev.best_disease[0] in d.ids)
+    assert best.score == pytest.approx(ev.score, abs=1e-6)  # the likelihood evidence's sum, not a similarity score
+    assert [d.score for d in diseases] == sorted((d.score for d in diseases), reverse=True)
+    with pytest.raises(ValueError, match="disease-level ranker"):
+        rank_diseases(hpo, MARFAN, ranker=SimilarityRanker(hpo, level="gene"))
 
 
 def test_links_are_plain_urls_for_every_resource():

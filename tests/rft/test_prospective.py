@@ -74,3 +74,16 @@ def test_paired_difference_cancels_what_both_rankers_share(mini_hpo):
     assert d["n"] == 10 and d["publications"] == 10 and d["mrr_diff"] == pytest.approx(0.05)
     assert d["se"] == pytest.approx(0.05) and d["se"] < breakdown(a, facts)["all"]["mrr_se"]
     assert paired_difference(a, a, facts)["mrr_diff"] == 0.0
+    assert d["pub_mrr_diff"] == pytest.approx(0.05) and d["pub_se"] == pytest.approx(0.05)  # one case per paper: the same
+
+
+def test_paired_difference_by_publication_weighs_each_paper_once(mini_hpo):
+    # Paper 1: 3 cases, a better by 0.5 on each; paper 2: 1 case, b better by 0.5. By case a leads by 0.25; by
+    # publication the two papers cancel, with the SE of two papers' differences (0.5).
+    cases = [Case(f"PMID_1_{i}", ("HP:0002069",), genes=("SCN1A",)) for i in range(3)] + [Case("PMID_2_a", ("HP:0002069",), genes=("SCN1A",))]
+    facts = case_facts(cases, mini_hpo, train_genes=set())
+    a = [CaseResult(c.id, c.genes, 1 if c.id.startswith("PMID_1") else 2) for c in cases]
+    b = [CaseResult(c.id, c.genes, 2 if c.id.startswith("PMID_1") else 1) for c in cases]
+    d = paired_difference(a, b, facts)
+    assert d["mrr_diff"] == pytest.approx(0.25) and d["publications"] == 2
+    assert d["pub_mrr_diff"] == pytest.approx(0.0) and d["pub_se"] == pytest.approx(0.5)
