@@ -22,9 +22,9 @@ Frequencies are turned into a number in (0, 1]: `15/15` → 1.0, `50%` → 0.5, 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
 
 __all__ = ["ReleaseAnnotations", "parse_frequency", "read_gene_diseases", "read_release_annotations"]
 

@@ -18,10 +18,10 @@ import copy
 import math
 import os
 import re
+from collections.abc import Iterable
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 import networkx as nx
 import obonet
@@ -29,7 +29,7 @@ import obonet
 from ontology.annotations import GENE_LINK_FILES, read_release_annotations
 from ontology.term import Term
 
-__all__ = ["Term", "Hpo", "load_hpo", "default_data_dir", "HPO_DIR_ENV", "PHENOTYPIC_ABNORMALITY"]
+__all__ = ["HPO_DIR_ENV", "PHENOTYPIC_ABNORMALITY", "Hpo", "Term", "default_data_dir", "load_hpo"]
 
 HPO_DIR_ENV = "RFT_HPO_DIR"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"

@@ -10,13 +10,14 @@ named: unknown ids, obsolete ids with no replacement, text that is no label or s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["TermResolution", "resolve_term", "normalize_terms"]
+__all__ = ["TermResolution", "normalize_terms", "resolve_term"]
 
 _ID = re.compile(r"^\s*hp[:_](\d{7})\s*$", re.IGNORECASE)
 

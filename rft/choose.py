@@ -17,7 +17,8 @@ reversed from one window to the next; the publication-mean choice held (README, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rft.evaluate import evaluate
 from rft.metrics import reciprocal_rank

@@ -23,10 +23,10 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 
 from ontology.cli import add_hpo, add_kb
@@ -252,7 +252,7 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     from rft.splits import select
 
     hpo = _load_hpo(args)
-    given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}  # noqa: E731
+    given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init", "head"]), seed=args.seed)
     cfg = PretrainConfig(out=args.out, force=args.force, spec=spec, **given(["steps", "batch_size", "lr", "p_decoys", "seed", "threads", "eval_every", "save_dtype"]))
     evaluate_model = None

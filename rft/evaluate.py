@@ -20,9 +20,10 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import summarize

@@ -23,19 +23,20 @@ or r > k):
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "DEFAULT_K",
     "GRADERS",
-    "ParsedGeneList",
     "Grade",
+    "ParsedGeneList",
+    "TopKRankGrader",
+    "grade",
     "parse_gene_list",
     "rank_of",
     "score_rank",
-    "grade",
-    "TopKRankGrader",
 ]
 
 GRADERS = ("topk", "reciprocal", "hit")

@@ -17,8 +17,9 @@ What it holds, so that a saved case can be reopened and audited:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rft.rankers.base import tied_ranks
 

@@ -14,8 +14,9 @@ when a few large cohorts dominate a window). `bench/prospective.py` runs the who
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from rft.metrics import reciprocal_rank
 from rft.splits import publication_of

@@ -17,9 +17,10 @@ are listed from data/models/ and from `$RFT_MODELS_DIR` (folders separated by th
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rft.rankers.hybrid import HybridRanker
 from rft.rankers.likelihood import LikelihoodRatioRanker

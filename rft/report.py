@@ -17,9 +17,10 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,9 +44,9 @@ __all__ = [
     "diagnosis_record",
     "diagnosis_summary_html",
     "download_name",
+    "evidence_frames",
     "format_comparison",
     "frame_to_csv_bytes",
-    "evidence_frames",
     "plot_topk",
     "rank_pairs",
     "ranking_frame",

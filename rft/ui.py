@@ -18,9 +18,10 @@ Nothing here writes files. The pages call these helpers and `rft.report`, nothin
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 __all__ = ["PROJECT_MARKER", "check_target", "csv_cell", "folder_writer", "uncsv_cell", "write_atomic", "written_by_project"]
 

@@ -10,11 +10,11 @@ import io
 import json
 import resource
 import time
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from rft.cases import load_cases_from_bytes
 from rft.cli import main

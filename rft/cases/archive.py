@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from rft.cases.case import Problem
 from rft.limits import MAX_ARCHIVE_MB, MAX_ARCHIVE_MEMBERS, MAX_MEMBER_MB

@@ -26,11 +26,12 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from rft.cases.archive import CASE_SUFFIXES, read_zip_members
-from rft.cases.case import Case, CaseBatch, Problem, split_values, build_case, case_from_phenopacket, case_from_record
+from rft.cases.case import Case, CaseBatch, Problem, build_case, case_from_phenopacket, case_from_record, split_values
 from rft.limits import MAX_CASES, MAX_CELL_CHARS, MAX_JSON_MB, MAX_MEMBER_MB, MAX_UPLOAD_MB
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def _read_csv_rows(reader: csv.DictReader, numbers: list[int], batch: CaseBatch,
             batch.n_read += 1
             batch.problems.append(Problem(loc, "malformed", str(row[None]), f"row has {len(header) + len(row[None])} cells, header has {len(header)}", True))
             continue
-        get = lambda k: (row.get(cols[k]) or "") if cols[k] else ""  # noqa: E731
+        get = lambda k: (row.get(cols[k]) or "") if cols[k] else ""
         case_id = get("case_id").strip() or f"row{n}"
         _add(batch, build_case(hpo, case_id, split_values(get("present")), split_values(get("excluded")), split_values(get("gene")), loc, require_gene))
 

@@ -21,8 +21,9 @@ initialisation (`ModelSpec.init="ontology"`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from ontology.hpo import Hpo
 
-__all__ = ["ModelSpec", "build_base_model", "ontology_embeddings", "add_genes", "gene_embedding"]
+__all__ = ["ModelSpec", "add_genes", "build_base_model", "gene_embedding", "ontology_embeddings"]
 
 INITS = ("ontology", "random")
 BODY_INITS = ("pooling", "random")

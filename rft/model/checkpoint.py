@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -138,8 +139,9 @@ def load_model(path: str | Path, hpo: Hpo | None = None, dtype: torch.dtype = to
         ValueError: the folder does not exist or lacks its tokenizer, config or weights, saying which; or a
             knowledge-head model is loaded without `hpo`.
     """
-    import rft.model.knowledge  # noqa: F401  (registers the knowledge head with AutoModelForCausalLM)
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import rft.model.knowledge  # noqa: F401  (registers the knowledge head with AutoModelForCausalLM)
 
     folder = Path(path)
     if (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file():

@@ -26,7 +26,8 @@ a case never sees annotations curated from its own paper. Prompts at inference c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch

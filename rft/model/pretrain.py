@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -173,7 +174,7 @@ def pretrain(
     held = _Batches(SyntheticPatients(hpo, cfg.recipe, seed=cfg.seed + 10_000), tokenizer, decoys, cfg, seed=cfg.seed + 10_000)
     held_out = [next(held) for _ in range(2)]  # fixed synthetic check set
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
-    schedule = lambda s: min(1.0, (s + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))  # noqa: E731
+    schedule = lambda s: min(1.0, (s + 1) / cfg.warmup) * 0.5 * (1 + math.cos(math.pi * min(s / cfg.steps, 1.0)))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
     log(f"pretrain: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, vocab {len(tokenizer)}, setup {time.perf_counter() - t0:.1f}s")
     initial = {}

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["ModelRankingResult", "rank_genes", "ModelRanker"]
+__all__ = ["ModelRanker", "ModelRankingResult", "rank_genes"]
 
 
 @dataclass

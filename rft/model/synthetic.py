@@ -32,7 +32,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["SyntheticRecipe", "Patient", "SyntheticPatients"]
+__all__ = ["Patient", "SyntheticPatients", "SyntheticRecipe"]
 
 
 @dataclass

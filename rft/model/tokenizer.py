@@ -17,7 +17,8 @@ read from its spelling (`is_gene_token`).
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ontology.normalize import resolve_term
 
@@ -28,22 +29,22 @@ if TYPE_CHECKING:
     from rft.cases import Case
 
 __all__ = [
-    "PAD",
-    "UNK",
-    "EOS",
     "CASE",
-    "NOT",
+    "EOS",
     "GENES",
-    "SPECIAL_TOKENS",
-    "MAX_PRESENT",
     "MAX_EXCLUDED",
+    "MAX_PRESENT",
+    "NOT",
+    "PAD",
+    "SPECIAL_TOKENS",
+    "UNK",
     "build_tokenizer",
     "case_to_prompt",
     "format_completion",
     "format_prompt",
-    "prompt_terms",
-    "is_gene_token",
     "gene_token_ids",
+    "is_gene_token",
+    "prompt_terms",
 ]
 
 PAD, UNK, EOS, CASE, NOT, GENES = "<pad>", "<unk>", "<eos>", "<case>", "<not>", "<genes>"

@@ -10,14 +10,15 @@ The CLI, the evaluator and the app only ever call `rank`; they never care which 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from rft.cases import Case
 
-__all__ = ["RankedGene", "Ranking", "Ranker", "rank_by_scores", "tied_ranks"]
+__all__ = ["RankedGene", "Ranker", "Ranking", "rank_by_scores", "tied_ranks"]
 
 
 @dataclass(frozen=True)

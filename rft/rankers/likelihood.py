@@ -20,7 +20,8 @@ level="gene" each gene's annotations are merged over its diseases. Annotations w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse

@@ -23,7 +23,8 @@ over a sparse entity x term closure matrix: all ~5,000 genes (~8,900 diseases) i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 

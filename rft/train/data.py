@@ -10,8 +10,9 @@ import hashlib
 import json
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from rft.cases import Case, load_cases
 from rft.model.tokenizer import case_to_prompt, format_prompt, prompt_terms

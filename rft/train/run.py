@@ -30,12 +30,11 @@ from pathlib import Path
 from ontology import load_hpo
 from rft.grader import TopKRankGrader
 from rft.model.checkpoint import load_model, save_model
-from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 from rft.model.policy import GeneListPolicy, list_policy_trainer
 from rft.train.config import DEFAULT_LORA, RftConfig
 from rft.train.data import balance_by_gene, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
-
+from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 
 __all__ = ["check_run_folder", "train"]
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-import pytest
-
 import obonet
+import pytest
 
 from ontology import Hpo
 from rft.cases import Case

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from rft.cases import Case, write_jsonl
+from rft.cli import build_parser
 from rft.grader import TopKRankGrader
 from rft.model.architecture import ModelSpec, build_base_model
 from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
-from rft.cli import build_parser
 from rft.train import RftConfig, config_from_args, prepare_data, train
 from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, synthetic_cases, to_dataset
 
@@ -259,7 +259,7 @@ def test_gene_balance_draws_every_gene_equally_often():
 
 
 def test_train_with_gene_balance_hands_the_trainer_balanced_prompts(tiny_base, tmp_path, mini_hpo, monkeypatch):
-    import rft.train.run as run
+    from rft.train import run
 
     cases = [Case(f"PMID_{i}_a", ("HP:0001250",), (), ("STXBP1",)) for i in range(10)] + [Case(f"PMID_{i}_b", ("HP:0000407",), (), ("GJB2",)) for i in (10, 11)]
     path = tmp_path / "skewed.jsonl"
@@ -293,7 +293,7 @@ def test_synthetic_prompts_are_scored_against_the_full_release(mini_hpo):
 
 
 def test_train_with_synthetic_patients_mixes_them_into_the_prompts(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
-    import rft.train.run as run
+    from rft.train import run
 
     handed: list[list[str]] = []
     original = run.to_dataset

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from rft.rankers.hybrid import HybridRanker, fuse_rankings
 from rft.rankers.base import RankedGene, Ranking
+from rft.rankers.hybrid import HybridRanker, fuse_rankings
 
 
 def _ranking(*genes: str) -> Ranking:
