@@ -54,6 +54,7 @@ RFT_SETTINGS = {
     "lr1e-3_300_gene": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "gene"},
     "lr1e-3_300_kl": {"grpo": {"learning_rate": 1e-3, "max_steps": 300, "beta": 0.04}, "balance": "case"},
     "lr1e-3_300_syn": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0},
+    "lr1e-3_300_pub": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "publication"},
     "lr5e-4_300": {"grpo": {"learning_rate": 5e-4, "max_steps": 300}, "balance": "case"},
     "lr1e-3_600": {"grpo": {"learning_rate": 1e-3, "max_steps": 600}, "balance": "case"},
 }

@@ -36,7 +36,7 @@ DEFAULT_GRPO: dict[str, Any] = {
     "report_to": "none",
     "disable_tqdm": True,
 }
-BALANCES = ("case", "gene")  # RftConfig.balance: see rft.train.data.balance_by_gene
+BALANCES = ("case", "gene", "publication")  # RftConfig.balance: see rft.train.data.balance_by_gene / balance_by_publication
 # Every key is a LoraConfig field.
 DEFAULT_LORA: dict[str, Any] = {
     "r": 16,
@@ -73,7 +73,7 @@ class RftConfig:
     )
     balance: str = field(
         default="case",
-        metadata={"help": "how training prompts are drawn: 'case' (each case equally often) or 'gene' (each causal gene equally often, so RFT learns no prior for the genes that many case reports name)"},
+        metadata={"help": "how training prompts are drawn: 'case' (each case equally often), 'gene' (each causal gene equally often, so RFT learns no prior for the genes that many case reports name) or 'publication' (each paper equally often, so one large cohort does not outweigh hundreds of case reports)"},
     )
     synthetic: float = field(
         default=0.0,

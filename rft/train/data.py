@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rft.cases import Problem
     from rft.train.config import RftConfig
 
-__all__ = ["SYNTHETIC_PREFIX", "RftData", "balance_by_gene", "fold_knowledge", "prepare_data", "publication_folds", "synthetic_cases", "to_dataset"]
+__all__ = ["SYNTHETIC_PREFIX", "RftData", "balance_by_gene", "balance_by_publication", "fold_knowledge", "prepare_data", "publication_folds", "synthetic_cases", "to_dataset"]
 
 SYNTHETIC_PREFIX = "synthetic_"  # the case ids of synthetic patients (rft train --synthetic)
 
@@ -88,18 +88,29 @@ def balance_by_gene(cases: Sequence[Case], seed: int = 0) -> list[Case]:
     (the common case). Drawn gene by gene, every gene weighs the same: round after round, each gene (in a
     seeded random order) contributes its next case (its cases in a seeded random order, cycled).
     """
-    by_gene: dict[str, list[Case]] = {}
+    return _balance(cases, lambda c: sorted(c.genes)[0], seed)
+
+
+def balance_by_publication(cases: Sequence[Case], seed: int = 0) -> list[Case]:
+    """As many prompts as cases, drawn so that every publication comes up equally often (within one), as
+    `balance_by_gene` does for genes: one paper's cohort of hundreds of patients of one gene weighs as much as a
+    single case report, as every paper does when `rft.choose` picks a setting by publication MRR."""
+    return _balance(cases, lambda c: publication_of(c.id), seed)
+
+
+def _balance(cases: Sequence[Case], key, seed: int) -> list[Case]:
+    groups: dict[str, list[Case]] = {}
     for c in cases:
-        by_gene.setdefault(sorted(c.genes)[0], []).append(c)
+        groups.setdefault(key(c), []).append(c)
     rng = random.Random(seed)
-    genes = sorted(by_gene)
-    for g in genes:
-        rng.shuffle(by_gene[g])
+    names = sorted(groups)
+    for g in names:
+        rng.shuffle(groups[g])
     out: list[Case] = []
     round_ = 0
     while len(out) < len(cases):
-        rng.shuffle(genes)
-        out += [by_gene[g][round_ % len(by_gene[g])] for g in genes]
+        rng.shuffle(names)
+        out += [groups[g][round_ % len(groups[g])] for g in names]
         round_ += 1
     return out[: len(cases)]
 

@@ -32,7 +32,7 @@ from rft.grader import TopKRankGrader
 from rft.model.checkpoint import load_model, save_model
 from rft.model.policy import GeneListPolicy, list_policy_trainer
 from rft.train.config import DEFAULT_LORA, RftConfig
-from rft.train.data import balance_by_gene, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
+from rft.train.data import balance_by_gene, balance_by_publication, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 
@@ -97,7 +97,8 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     grpo_config = cfg.grpo_config()
     grpo_config.generation_kwargs = (grpo_config.generation_kwargs or {}) | {"suppress_tokens": suppress, "no_repeat_ngram_size": 1}
     grader = TopKRankGrader(k=cfg.k, kind=cfg.grader, known_genes=hpo.genes)
-    prompts = balance_by_gene(data.train, cfg.seed) if cfg.balance == "gene" else list(data.train)
+    balanced = {"gene": balance_by_gene, "publication": balance_by_publication}.get(cfg.balance)
+    prompts = balanced(data.train, cfg.seed) if balanced else list(data.train)
     synthetic = synthetic_cases(hpo, round(cfg.synthetic * len(data.train)), cfg.seed) if cfg.synthetic else []
     if synthetic:  # interleaved at random, so every batch mixes case reports and synthetic patients alike
         prompts = prompts + synthetic

@@ -15,7 +15,7 @@ from rft.model.architecture import ModelSpec, build_base_model
 from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
 from rft.train import RftConfig, config_from_args, prepare_data, train
-from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, synthetic_cases, to_dataset
+from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, balance_by_publication, synthetic_cases, to_dataset
 
 pytestmark = pytest.mark.slow
 
@@ -258,6 +258,19 @@ def test_gene_balance_draws_every_gene_equally_often():
     assert [c.id for c in balance_by_gene(cases, seed=1)] != [c.id for c in drawn]
 
 
+def test_publication_balance_draws_every_paper_equally_often():
+    # One paper of 12 ANKRD11 cases and 3 single-case papers: paper by paper, each paper comes up 3 or 4 times
+    # in 15 prompts (the cohort's 12 cases do not repeat; a case report recurs), and the draw is seeded.
+    cases = [Case(f"PMID_1_{i}", ("HP:0001263",), (), ("ANKRD11",)) for i in range(12)]
+    cases += [Case(f"PMID_{2 + i}_1", ("HP:0001250",), (), ("ANKRD11",)) for i in range(3)]  # same gene, other papers
+    drawn = balance_by_publication(cases, seed=0)
+    counts = {p: sum(1 for c in drawn if c.id.startswith(f"PMID_{p}_")) for p in (1, 2, 3, 4)}
+    assert len(drawn) == len(cases) and set(counts.values()) <= {3, 4}, counts
+    assert len({c.id for c in drawn if c.id.startswith("PMID_1_")}) == counts[1]
+    assert balance_by_gene(cases, seed=0) != drawn  # by gene this is one group: every case once
+    assert [c.id for c in balance_by_publication(cases, seed=0)] == [c.id for c in drawn]
+
+
 def test_train_with_gene_balance_hands_the_trainer_balanced_prompts(tiny_base, tmp_path, mini_hpo, monkeypatch):
     from rft.train import run
 
@@ -267,11 +280,11 @@ def test_train_with_gene_balance_hands_the_trainer_balanced_prompts(tiny_base, t
     handed: list[list[str]] = []
     original = run.to_dataset
     monkeypatch.setattr(run, "to_dataset", lambda cs, *a, **kw: handed.append([c.genes[0] for c in cs]) or original(cs, *a, **kw))
-    for balance in ("case", "gene"):
+    for balance in ("case", "gene", "publication"):
         grpo = {"num_generations": 2, "max_steps": 1, "logging_steps": 1}
         train(RftConfig(base=str(tiny_base), train=str(path), out=str(tmp_path / balance), k=2, batch_size=2, grpo=grpo, lora={"r": 2, "lora_alpha": 4},
                         balance=balance), hpo=mini_hpo)
-    assert [genes.count("GJB2") for genes in handed] == [2, 6]
+    assert [genes.count("GJB2") for genes in handed] == [2, 6, 2]  # 12 papers of one case each: publication = case counts
     assert json.loads((tmp_path / "gene" / "meta.json").read_text())["config"]["balance"] == "gene"
 
 
