@@ -51,15 +51,11 @@ class TermRows:
     def rows(self, q: int) -> tuple[torch.Tensor, ...]:
         """(log f, log b, imprecise, found) of term index q against every disease."""
         if q not in self.cache:
-            m, lr = self.m, self.lr
-            mica, pos = m.mica(q)
-            found = mica >= 0
-            f = np.where(found, lr.freq.data[pos], 1.0)
-            b = lr.background[np.where(found, mica, q)]
+            found, exact, f, b = self.lr.term_match(q)  # the likelihood ranker's own match
             self.cache[q] = (
-                torch.as_tensor(np.log(f), dtype=torch.float32),
+                torch.as_tensor(np.log(np.where(found, f, 1.0)), dtype=torch.float32),
                 torch.as_tensor(np.log(b), dtype=torch.float32),
-                torch.as_tensor(found & (mica != q)),
+                torch.as_tensor(found & ~exact),
                 torch.as_tensor(found),
             )
         return self.cache[q]

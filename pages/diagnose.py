@@ -12,12 +12,11 @@ from ontology.notes import terms_from_note
 from rft import report
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
-from rft.evidence import explain, explaining_ranker
+from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
 from rft.rankers.base import Ranking
-from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
@@ -270,8 +269,7 @@ if result:
         explainer = result.get("explainer")
         scorer = explainer if explainer is not None and explainer.level == "disease" else None  # the computation behind the evidence
         diseases = rank_diseases(hpo, case, top=int(top_n), ranker=scorer)
-        method = "likelihood" if isinstance(scorer, LikelihoodRatioRanker) else "similarity"
-        st.caption(f"Diseases ranked by the {method} ranker" + (", the one that explains the gene list" if scorer is not None else "")
+        st.caption(f"Diseases ranked by the {ranker_method(scorer) if scorer is not None else 'similarity'} ranker" + (", the one that explains the gene list" if scorer is not None else "")
                    + " (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
                    + (f" ★ marks {gene}'s best-matching disease." if best else ""))
         st.dataframe(

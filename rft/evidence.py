@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from rft.rankers.base import Ranker
     from rft.rankers.matrices import OntologyMatrices
 
-__all__ = ["Evidence", "TermMatch", "explain", "explaining_ranker"]
+__all__ = ["Evidence", "TermMatch", "explain", "explaining_ranker", "ranker_method"]
 
 ExplainableRanker = SimilarityRanker | LikelihoodRatioRanker
 
@@ -69,6 +69,11 @@ class Evidence:
     method: str = "similarity"  # the ranker explained: "similarity" or "likelihood"
 
 
+def ranker_method(ranker: ExplainableRanker) -> str:
+    """What a classical ranker computes, as `Evidence.method` names it: "likelihood" or "similarity"."""
+    return "likelihood" if isinstance(ranker, LikelihoodRatioRanker) else "similarity"
+
+
 def explaining_ranker(ranker: Ranker, hpo: Hpo) -> ExplainableRanker:
     """The classical ranker whose computation explains `ranker`'s list: the ranker itself when it is one, a
     fusion's classical partner, else (a model alone: its scores have no term-by-term reading) the similarity ranker."""
@@ -94,9 +99,10 @@ def explain(hpo: Hpo, case: Case, gene: str, ranker: ExplainableRanker | None = 
     scores = ranker.entity_score_matrix([case])[0][entities]
     best = int(entities[int(np.argmax(scores))])  # the first of equals, as np.maximum.reduceat keeps the value
     name = m.entities[best]
-    likelihood = isinstance(ranker, LikelihoodRatioRanker)
+    method = ranker_method(ranker)
+    likelihood = method == "likelihood"
     counted = ranker.use_excluded if likelihood else bool(ranker.excluded_weight)
-    ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=counted, method="likelihood" if likelihood else "similarity")
+    ev = Evidence(symbol, diseases=hpo.diseases(symbol), excluded_counted=counted, method=method)
     if ranker.level == "disease":
         ev.best_disease = (name, hpo.disease_names.get(name, name))
     annotated = m.entity_terms[name]
@@ -122,14 +128,13 @@ def explain(hpo: Hpo, case: Case, gene: str, ranker: ExplainableRanker | None = 
             tied = [a for a in hpo.ancestors(q, include_self=True) if a in closure and float(m.ic[m.term_index[a]]) == ic]
             shared = max(tied, key=lambda a: (len(hpo.ancestors(a)), a))
         ev.present.append(match(q, shared, shared == q, None))
-    counts_excluded = likelihood and ranker.use_excluded
+    # With the likelihood ranker counting them, every excluded term it knows counts, annotated or not (1 / (1 - b(e)) when not).
+    excluded_lr = {e: float(ranker.excluded_log_lr(m.term_index[e])[best]) for e in case.excluded if e in m.term_index} if likelihood and ranker.use_excluded else {}
     for e in case.excluded:
         if e in closure:
-            ev.excluded.append(match(e, e, True, float(ranker.excluded_log_lr(m.term_index[e])[best]) if counts_excluded else None))
+            ev.excluded.append(match(e, e, True, excluded_lr.get(e)))
     if likelihood:
-        ev.score = sum((t.log_lr for t in ev.present), 0.0)
-        if counts_excluded:  # every excluded term counts then, annotated or not (1 / (1 - b(e)) when not)
-            ev.score += sum(float(ranker.excluded_log_lr(m.term_index[e])[best]) for e in case.excluded if e in m.term_index)
+        ev.score = sum((t.log_lr for t in ev.present), 0.0) + sum((excluded_lr[e] for e in case.excluded if e in excluded_lr), 0.0)
         ev.present.sort(key=lambda t: -t.log_lr)
     else:
         ev.score = float(np.mean([t.ic for t in ev.present])) if ev.present else 0.0  # the mean IC of the matches

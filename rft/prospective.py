@@ -86,13 +86,19 @@ def mean_with_se(values: Sequence[float], groups: Sequence[str]) -> tuple[float,
     return mean, math.sqrt(var / n), cluster
 
 
+def _group_means(values: Sequence[float], groups: Sequence[str]) -> dict[str, float]:
+    """Each group's (publication's) mean of `values`."""
+    members: dict[str, list[float]] = {}
+    for v, g in zip(values, groups):
+        members.setdefault(g, []).append(v)
+    return {g: sum(v) / len(v) for g, v in members.items()}
+
+
 def publication_mean(values: Sequence[float], groups: Sequence[str]) -> float:
     """The mean over groups (publications) of each group's mean: every paper weighs the same, whatever its
     cohort's size (`rft.choose` chooses on it); NaN when empty."""
-    sums: dict[str, list[float]] = {}
-    for v, g in zip(values, groups):
-        sums.setdefault(g, []).append(v)
-    return sum(sum(v) / len(v) for v in sums.values()) / len(sums) if sums else math.nan
+    means = _group_means(values, groups)
+    return sum(means.values()) / len(means) if means else math.nan
 
 
 def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, dict[str, float]]:
@@ -120,10 +126,8 @@ def paired_difference(a: Sequence[CaseResult], b: Sequence[CaseResult], facts: d
     diff, se, cse = mean_with_se([d for d, _ in pairs], [g for _, g in pairs])
     # The same by publication (the statistic rft.choose chooses by): each paper's mean difference, then the mean
     # over papers, with its SE over papers.
-    per_pub: dict[str, list[float]] = {}
-    for d, g in pairs:
-        per_pub.setdefault(g, []).append(d)
-    pub_diff, pub_se, _ = mean_with_se([sum(v) / len(v) for v in per_pub.values()], list(per_pub))
+    per_pub = _group_means([d for d, _ in pairs], [g for _, g in pairs])
+    pub_diff, pub_se, _ = mean_with_se(list(per_pub.values()), list(per_pub))
     return {"n": len(pairs), "publications": len(per_pub), "mrr_diff": diff, "se": se, "cse": cse, "pub_mrr_diff": pub_diff, "pub_se": pub_se}
 
 

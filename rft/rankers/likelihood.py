@@ -83,13 +83,20 @@ class LikelihoodRatioRanker:
     def genes(self) -> list[str]:
         return self.m.genes
 
-    def term_log_lr(self, q: int) -> np.ndarray:
-        """log LR of present term index q for every entity (a function of q alone, so a batch computes it once)."""
+    def term_match(self, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The parts of present term index q's likelihood ratio for every entity, before the penalty and the floor:
+        (found: a common ancestor below the root, exact: q itself in the closure, f(m|e) (0 when not found),
+        b(m)), with m the MICA (q itself when not found)."""
         mica, pos = self.m.mica(q)
         found = mica >= 0
         f = np.where(found, self.freq.data[pos], 0.0).astype(np.float64)  # float64 before dividing by a float32 background
-        lr = f / self.background[np.where(found, mica, q)]
-        lr = np.where(mica == q, lr, self.partial_penalty * lr)
+        return found, mica == q, f, self.background[np.where(found, mica, q)]
+
+    def term_log_lr(self, q: int) -> np.ndarray:
+        """log LR of present term index q for every entity (a function of q alone, so a batch computes it once)."""
+        found, exact, f, b = self.term_match(q)
+        lr = f / b
+        lr = np.where(exact, lr, self.partial_penalty * lr)
         return np.log(np.where(found, np.maximum(lr, self.floor), self.floor))
 
     def excluded_log_lr(self, e: int) -> np.ndarray:
