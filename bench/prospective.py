@@ -55,6 +55,8 @@ RFT_SETTINGS = {
     "lr1e-3_300_kl": {"grpo": {"learning_rate": 1e-3, "max_steps": 300, "beta": 0.04}, "balance": "case"},
     "lr1e-3_300_syn": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0},
     "lr1e-3_300_pub": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "publication"},
+    "lr1e-3_300_near": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "near_credit": 0.1},
+    "lr1e-3_300_synu": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0, "synthetic_genes": "unnamed"},
     "lr5e-4_300": {"grpo": {"learning_rate": 5e-4, "max_steps": 300}, "balance": "case"},
     "lr1e-3_600": {"grpo": {"learning_rate": 1e-3, "max_steps": 600}, "balance": "case"},
 }
@@ -80,7 +82,8 @@ def rft_model(folder: Path, base: Path, cases_path: str, split_path: Path, hpo, 
         cfg = RftConfig(
             base=str(base), train=cases_path, split=str(split_path), out=str(folder), hpo_dir=str(hpo.data_dir), batch_size=4,
             eval_every=100 if validate else 100_000, merge=True, resume=resume, leave_publication_out=lpo,
-            balance=settings["balance"], synthetic=settings.get("synthetic", 0.0), grpo=RFT_FIXED | settings["grpo"],
+            balance=settings["balance"], synthetic=settings.get("synthetic", 0.0),
+            synthetic_genes=settings.get("synthetic_genes", "all"), near_credit=settings.get("near_credit", 0.0), grpo=RFT_FIXED | settings["grpo"],
         )
         train(cfg, hpo=hpo, command=f"bench/prospective.py RFT {settings}")
     return folder / "merged"

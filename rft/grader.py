@@ -14,6 +14,11 @@ or r > k):
 | `reciprocal` | 1 / r                | 1.0, 0.5, 0.2, 0.1, 0      |
 | `hit`        | 1                    | 1, 1, 1, 1, 0              |
 
+With `near_credit` (RFT only, `rft train --near-credit`), a list that misses the causal gene is not scored 0
+but `near_credit` times its best listed gene's similarity to the causal gene (a number in [0, 1], e.g.
+`OntologyMatrices.gene_similarity`: how alike the two genes' annotations are), discounted by rank as `topk`
+is: a denser reward that still never ranks a miss above a hit within k when `near_credit <= 1/k`.
+
 >>> grade("1. SCN1A\\n2. STXBP1", ["STXBP1"], k=10).score
 0.9
 >>> grade("", ["SCN1A"]).reason
@@ -23,7 +28,7 @@ or r > k):
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,14 +175,30 @@ class TopKRankGrader:
         k: ranks past k score 0.
         kind: one of `GRADERS`.
         known_genes: gene universe for parsing; unknown symbols are dropped (None keeps any symbol).
+        near_credit: a miss scores this times max over listed genes of similarity(causal, gene) * (k + 1 - rank) / k
+            (0: off, the plain grader).
+        similarity: `similarity(causal_gene, listed_genes) -> sequence of floats in [0, 1]`; needed with near_credit.
     """
 
-    def __init__(self, k: int = DEFAULT_K, kind: str = "topk", known_genes: Collection[str] | None = None):
+    def __init__(
+        self,
+        k: int = DEFAULT_K,
+        kind: str = "topk",
+        known_genes: Collection[str] | None = None,
+        near_credit: float = 0.0,
+        similarity: Callable[[str, Sequence[str]], Sequence[float]] | None = None,
+    ):
         score_rank(1, k, kind)  # validates k and kind now rather than mid-training
+        if not 0.0 <= near_credit <= 1.0:
+            raise ValueError(f"near_credit must be between 0 and 1, got {near_credit}")
+        if near_credit and similarity is None:
+            raise ValueError("near_credit needs a similarity between genes")
         self.k = k
         self.kind = kind
         self.known_genes = None if known_genes is None else {g.upper(): g for g in known_genes}
-        self.__name__ = f"{kind}_rank_k{k}"  # TRL logs rewards under the function's __name__
+        self.near_credit = near_credit
+        self.similarity = similarity
+        self.__name__ = f"{kind}_rank_k{k}" + (f"_near{near_credit:g}" if near_credit else "")  # TRL logs rewards under this name
         self.last_reasons: list[str] = []
 
     def __call__(self, completions: Sequence[Any], genes: Sequence[Sequence[str] | str], **kwargs: Any) -> list[float]:
@@ -185,8 +206,27 @@ class TopKRankGrader:
         reasons: list[str] = []
         for completion, truth in zip(completions, genes, strict=True):
             truth = [truth] if isinstance(truth, str) else list(truth or [])
-            g = grade(_completion_text(completion), truth, self.k, self.kind, self.known_genes)
-            scores.append(g.score)
+            text = _completion_text(completion)
+            g = grade(text, truth, self.k, self.kind, self.known_genes)
+            score = g.score
+            if self.near_credit and g.rank is None and truth:
+                score = self._near(text, truth)
+            scores.append(score)
             reasons.append(g.reason)
         self.last_reasons = reasons
         return scores
+
+    def _near(self, text: Any, truth: Sequence[str]) -> float:
+        """A miss's credit: its best listed gene's similarity to a causal gene, discounted by rank (see __init__)."""
+        if isinstance(text, (list, tuple)) and all(isinstance(g, str) for g in text):
+            genes = tuple(text)[: self.k]
+        else:
+            genes = parse_gene_list(text, self.known_genes).genes[: self.k] if isinstance(text, str) else ()
+        if not genes:
+            return 0.0
+        discount = [(self.k + 1 - r) / self.k for r in range(1, len(genes) + 1)]
+        best = 0.0
+        for t in truth:
+            sims = self.similarity(t, genes)
+            best = max(best, max(min(max(float(x), 0.0), 1.0) * d for x, d in zip(sims, discount, strict=True)))
+        return self.near_credit * best

@@ -11,6 +11,7 @@ evidence view shows is what the ranker computed: the same closure, the same info
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,6 +74,7 @@ class OntologyMatrices:
         # Gene <- entity map: pairs sorted by gene, so np.maximum.reduceat takes each gene's best entity.
         self._pair_entity = np.arange(len(self.entities))
         self._gene_starts = None
+        self._closure_rows = None  # closure as CSR and each row's total IC, built on the first gene_similarity
         if level == "disease":
             entity_index = {e: i for i, e in enumerate(self.entities)}
             pairs = sorted(
@@ -107,6 +109,28 @@ class OntologyMatrices:
             if left == 0:
                 break
         return mica, pos
+
+    def gene_similarity(self, gene: str, others: Sequence[str]) -> np.ndarray:
+        """How alike `gene`'s annotations are to each of `others`' (gene level only): the information content of
+        the terms their annotation closures share over that of the terms either has (a weighted Jaccard index in
+        [0, 1]; 1 for the gene itself, 0 for a gene this release does not annotate). Terms every gene shares
+        weigh nothing (IC 0), so two genes alike only in being abnormal score 0."""
+        if self._gene_starts is not None:
+            raise ValueError("gene_similarity needs gene-level matrices: ontology_matrices(hpo, 'gene')")
+        if self._closure_rows is None:
+            self._closure_rows = self.closure.tocsr()
+            self._closure_ic = np.asarray(self._closure_rows @ self.ic).ravel()
+        out = np.zeros(len(others))
+        g = self.gene_index.get(gene)
+        rows = [(i, self.gene_index[o]) for i, o in enumerate(others) if o in self.gene_index]
+        if g is None or not rows:
+            return out
+        at, idx = zip(*rows)
+        weighted = self._closure_rows[g].multiply(self.ic[None, :])
+        shared = np.asarray((self._closure_rows[list(idx)] @ weighted.T).todense()).ravel()
+        either = self._closure_ic[g] + self._closure_ic[list(idx)] - shared
+        out[list(at)] = np.divide(shared, either, out=np.zeros_like(shared), where=either > 0)
+        return out
 
     def to_genes(self, entity_scores: np.ndarray) -> np.ndarray:
         """Per-gene scores from per-entity ones (the last axis: one case, or a batch of them): the same array at

@@ -18,7 +18,7 @@ from typing import Any
 from rft.grader import DEFAULT_K
 from rft.registry import MODELS_DIR, model_folder
 
-__all__ = ["BALANCES", "DEFAULT_GRPO", "DEFAULT_LORA", "RftConfig", "add_train_arguments", "config_from_args"]
+__all__ = ["BALANCES", "DEFAULT_GRPO", "DEFAULT_LORA", "SYNTHETIC_GENES", "RftConfig", "add_train_arguments", "config_from_args"]
 
 # Defaults chosen for a ~5 MB Llama on 2 CPU cores; every key is a GRPOConfig field.
 DEFAULT_GRPO: dict[str, Any] = {
@@ -36,7 +36,8 @@ DEFAULT_GRPO: dict[str, Any] = {
     "report_to": "none",
     "disable_tqdm": True,
 }
-BALANCES = ("case", "gene", "publication")  # RftConfig.balance: see rft.train.data.balance_by_gene / balance_by_publication
+BALANCES = ("case", "gene", "publication")  # RftConfig.balance: what rft.train.data.draw_prompts draws
+SYNTHETIC_GENES = ("all", "unnamed")  # RftConfig.synthetic_genes: see rft.train.data.synthetic_cases
 # Every key is a LoraConfig field.
 DEFAULT_LORA: dict[str, Any] = {
     "r": 16,
@@ -58,6 +59,10 @@ class RftConfig:
     max_train_cases: int | None = field(default=None, metadata={"help": "use a seeded sample of this many training cases"})
     max_valid_cases: int | None = field(default=None, metadata={"help": "evaluate on a seeded sample of this many cases"})
     grader: str = field(default="topk", metadata={"help": "topk, reciprocal or hit (see rft.grader)"})
+    near_credit: float = field(
+        default=0.0,
+        metadata={"help": "reward a list that misses the causal gene with this times its best listed gene's annotation similarity to the causal gene, discounted by rank (a denser reward; at most 1/k keeps every hit above every miss; 0: off)"},
+    )
     k: int = field(default=DEFAULT_K, metadata={"help": "ranks past k score 0; also the length of sampled lists"})
     batch_size: int = field(default=8, metadata={"help": "cases per optimisation step (each sampled num_generations times)"})
     eval_every: int = field(default=50, metadata={"help": "validate (and checkpoint) every N steps"})
@@ -78,6 +83,10 @@ class RftConfig:
     synthetic: float = field(
         default=0.0,
         metadata={"help": "also train on this many synthetic patients per training case, drawn from the knowledge base's annotations with every gene equally likely (rft.model.synthetic, the warm start's data): a replay meant to keep what the base knows about genes no case report names; measured in the README, not shipped (0: off)"},
+    )
+    synthetic_genes: str = field(
+        default="all",
+        metadata={"help": "the genes synthetic patients are drawn for: 'all' (every annotated gene) or 'unnamed' (only genes no training case names, so the replay rewards exactly the genes case reports never reward)"},
     )
     grpo: dict[str, Any] = field(default_factory=dict, metadata={"help": "GRPOConfig fields (override DEFAULT_GRPO)"})
     lora: dict[str, Any] = field(default_factory=dict, metadata={"help": "LoraConfig fields (override DEFAULT_LORA)"})
@@ -112,6 +121,12 @@ class RftConfig:
             raise ValueError(f"--balance {self.balance!r} is unknown; choose one of {', '.join(BALANCES)}")
         if not 0 <= self.synthetic <= 10:
             raise ValueError(f"--synthetic must be between 0 (off) and 10 synthetic patients per training case, got {self.synthetic}")
+        if not 0 <= self.near_credit <= 1 / self.k:
+            raise ValueError(f"--near-credit must be between 0 (off) and 1/k = {1 / self.k:g} (so no miss outscores a hit), got {self.near_credit}")
+        if self.synthetic_genes not in SYNTHETIC_GENES:
+            raise ValueError(f"--synthetic-genes {self.synthetic_genes!r} is unknown; choose one of {', '.join(SYNTHETIC_GENES)}")
+        if self.synthetic_genes != "all" and not self.synthetic:
+            raise ValueError(f"--synthetic-genes {self.synthetic_genes} chooses the genes of synthetic patients: pass --synthetic N too")
         if self.resume and self.force:
             raise ValueError("--resume continues a run and --force starts it over: pass one of them")
         max_steps = self.grpo_args().get("max_steps", -1)
@@ -171,7 +186,7 @@ def _is_number(value: Any) -> bool:
 
 
 _INT_FIELDS = ("k", "batch_size", "eval_every", "seed", "max_train_cases", "max_valid_cases", "leave_publication_out")
-_FLOAT_FIELDS = ("synthetic",)
+_FLOAT_FIELDS = ("synthetic", "near_credit")
 
 
 def _check_types(cfg: RftConfig) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rft.cases import Problem
     from rft.train.config import RftConfig
 
-__all__ = ["SYNTHETIC_PREFIX", "RftData", "balance_by_gene", "balance_by_publication", "fold_knowledge", "prepare_data", "publication_folds", "synthetic_cases", "to_dataset"]
+__all__ = ["SYNTHETIC_PREFIX", "RftData", "balance_by_gene", "balance_by_publication", "draw_prompts", "fold_knowledge", "prepare_data", "publication_folds", "synthetic_cases", "to_dataset"]
 
 SYNTHETIC_PREFIX = "synthetic_"  # the case ids of synthetic patients (rft train --synthetic)
 
@@ -79,6 +79,18 @@ def prepare_data(cfg: RftConfig, hpo: Hpo) -> RftData:
     return RftData(train_cases, valid_cases, problems, {"train": _hash_cases(train_cases), "valid": _hash_cases(valid_cases)})
 
 
+def draw_prompts(cases: Sequence[Case], balance: str, seed: int = 0) -> list[Case]:
+    """RFT's prompts, as many as cases, drawn as `rft train --balance` says (rft.train.config.BALANCES): 'case'
+    (each case once, in order), 'gene' (`balance_by_gene`) or 'publication' (`balance_by_publication`)."""
+    if balance == "case":
+        return list(cases)
+    if balance == "gene":
+        return balance_by_gene(cases, seed)
+    if balance == "publication":
+        return balance_by_publication(cases, seed)
+    raise ValueError(f"unknown way to draw prompts {balance!r}: choose case, gene or publication")
+
+
 def balance_by_gene(cases: Sequence[Case], seed: int = 0) -> list[Case]:
     """As many prompts as cases, drawn so that every causal gene comes up equally often (within one).
 
@@ -115,18 +127,22 @@ def _balance(cases: Sequence[Case], key, seed: int) -> list[Case]:
     return out[: len(cases)]
 
 
-def synthetic_cases(hpo: Hpo, n: int, seed: int = 0) -> list[Case]:
-    """`n` synthetic patients drawn from `hpo`'s annotations, every annotated gene equally likely (the warm start's
-    recipe, rft.model.synthetic), as cases `synthetic_<i>`.
+def synthetic_cases(hpo: Hpo, n: int, seed: int = 0, genes: Sequence[str] | None = None) -> list[Case]:
+    """`n` synthetic patients drawn from `hpo`'s annotations, every annotated gene (or every gene of `genes`)
+    equally likely (the warm start's recipe, rft.model.synthetic), as cases `synthetic_<i>`.
 
     Mixed into RFT's prompts (`rft train --synthetic`), they reward the policy on every gene of the knowledge base,
     not only on the few hundred that training case reports name: a replay of the warm start's data, as PPO-ptx
     mixes pretraining data into RLHF, meant to keep what the base knows about the genes no case named. (On the
-    prospective benchmark it did not: README, "Prospective benchmark".)
+    prospective benchmark it did not: README, "Prospective benchmark".) With `genes` (`rft train --synthetic-genes
+    unnamed`: the genes no training case names) the replay rewards only the genes case reports never reward, which
+    RFT otherwise only ever pushes down (each appears in sampled lists, never as the answer).
     """
-    from rft.model.synthetic import SyntheticPatients
+    from rft.model.synthetic import SyntheticPatients, SyntheticRecipe
 
-    sampler = SyntheticPatients(hpo, seed=seed)
+    if genes is not None and not genes:
+        raise ValueError("no gene to draw synthetic patients for")
+    sampler = SyntheticPatients(hpo, SyntheticRecipe(genes=None if genes is None else list(genes)), seed=seed)
     out = []
     for i in range(n):
         p = sampler.sample()

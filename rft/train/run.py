@@ -31,8 +31,9 @@ from ontology import load_hpo
 from rft.grader import TopKRankGrader
 from rft.model.checkpoint import load_model, save_model
 from rft.model.policy import GeneListPolicy, list_policy_trainer
+from rft.rankers.matrices import ontology_matrices
 from rft.train.config import DEFAULT_LORA, RftConfig
-from rft.train.data import balance_by_gene, balance_by_publication, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
+from rft.train.data import draw_prompts, fold_knowledge, prepare_data, publication_folds, synthetic_cases, to_dataset
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 
@@ -96,10 +97,10 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     suppress = [i for i in range(len(tokenizer)) if i not in gene_ids]
     grpo_config = cfg.grpo_config()
     grpo_config.generation_kwargs = (grpo_config.generation_kwargs or {}) | {"suppress_tokens": suppress, "no_repeat_ngram_size": 1}
-    grader = TopKRankGrader(k=cfg.k, kind=cfg.grader, known_genes=hpo.genes)
-    balanced = {"gene": balance_by_gene, "publication": balance_by_publication}.get(cfg.balance)
-    prompts = balanced(data.train, cfg.seed) if balanced else list(data.train)
-    synthetic = synthetic_cases(hpo, round(cfg.synthetic * len(data.train)), cfg.seed) if cfg.synthetic else []
+    similarity = ontology_matrices(hpo, "gene").gene_similarity if cfg.near_credit else None
+    grader = TopKRankGrader(k=cfg.k, kind=cfg.grader, known_genes=hpo.genes, near_credit=cfg.near_credit, similarity=similarity)
+    prompts = draw_prompts(data.train, cfg.balance, cfg.seed)
+    synthetic = synthetic_cases(hpo, round(cfg.synthetic * len(data.train)), cfg.seed, _synthetic_genes(cfg, hpo, data.train)) if cfg.synthetic else []
     if synthetic:  # interleaved at random, so every batch mixes case reports and synthetic patients alike
         prompts = prompts + synthetic
         random.Random(cfg.seed).shuffle(prompts)
@@ -111,7 +112,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         "base": str(cfg.base),
         "base_meta": _read_json(Path(cfg.base) / "meta.json"),
         "hpo_version": hpo.version,
-        "grader": {"name": grader.__name__, "kind": cfg.grader, "k": cfg.k},
+        "grader": {"name": grader.__name__, "kind": cfg.grader, "k": cfg.k, "near_credit": cfg.near_credit},
         "data": {
             "train_source": cfg.train,
             "valid_source": cfg.valid or (f"{cfg.train} (split valid ids)" if cfg.split else None),
@@ -174,6 +175,17 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         shutil.copy(metrics_path, out / "merged" / "metrics.jsonl")  # the Models page draws its curves
     plot_curves(metrics_path, out / "curves.png")
     return out
+
+
+def _synthetic_genes(cfg: RftConfig, hpo, cases) -> list[str] | None:
+    """The genes synthetic patients are drawn for: None (every annotated gene) or those no training case names."""
+    if cfg.synthetic_genes == "all":
+        return None
+    named = {hpo.canonical_gene(g) for c in cases for g in c.genes}
+    genes = [g for g in hpo.genes if g not in named]
+    if not genes:
+        raise ValueError("--synthetic-genes unnamed: every annotated gene is named by a training case; use --synthetic-genes all")
+    return genes
 
 
 def _read_json(path: Path) -> dict | None:

@@ -119,3 +119,25 @@ def test_summarize_uses_grader_scores():
     assert m["mean_score"] == pytest.approx((1.0 + 0.8) / 4)
     assert m["top_max"] == 0.75
     assert summarize([])["mrr"] == 0.0
+
+
+def _similarity(gene, listed):
+    alike = {("SCN1A", "STXBP1"): 0.5, ("SCN1A", "KCNQ2"): 0.8}
+    return [alike.get((gene, g), 0.0) for g in listed]
+
+
+def test_near_credit_rewards_a_miss_by_its_best_listed_neighbour_discounted_by_rank():
+    grader = TopKRankGrader(k=10, known_genes=KNOWN, near_credit=0.1, similarity=_similarity)
+    scores = grader(completions=["STXBP1 KCNQ2", "GJB2 STXBP1", "SCN1A GJB2", "GJB2"], genes=[["SCN1A"]] * 4)
+    # KCNQ2 at rank 2: 0.8 * 0.9 beats STXBP1 at rank 1 (0.5 * 1.0); a hit scores as without near credit.
+    assert scores == [pytest.approx(0.1 * 0.72), pytest.approx(0.1 * 0.5 * 0.9), 1.0, 0.0]
+    assert max(scores[:2]) < score_rank(10, 10)  # no miss outscores a hit within k
+    assert grader.__name__ == "topk_rank_k10_near0.1"
+    assert pickle.loads(pickle.dumps(grader))(completions=["KCNQ2"], genes=[["SCN1A"]]) == [pytest.approx(0.08)]
+
+
+def test_near_credit_needs_a_similarity_and_a_sensible_weight():
+    with pytest.raises(ValueError, match="needs a similarity"):
+        TopKRankGrader(near_credit=0.1)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TopKRankGrader(near_credit=2.0, similarity=_similarity)

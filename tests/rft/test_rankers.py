@@ -10,6 +10,7 @@ from ontology import Hpo
 from rft.cases import Case
 from rft.evidence import explain
 from rft.rankers import LikelihoodRatioRanker, Ranker, SimilarityRanker
+from rft.rankers.matrices import ontology_matrices
 
 RANKERS = [SimilarityRanker, lambda h: SimilarityRanker(h, symmetric=True), LikelihoodRatioRanker]
 
@@ -222,3 +223,14 @@ def test_batch_scores_equal_one_case_at_a_time(mini_hpo, make):
     for row, case in zip(batch, cases):
         assert np.array_equal(row, ranker.score_matrix([case])[0])
     assert [r.symbols for r in ranker.rank(cases, top=3)] == [ranker.rank([c], top=3)[0].symbols for c in cases]
+
+
+def test_gene_similarity_is_a_weighted_jaccard_of_annotation_closures(mini_hpo, two_disease_hpo):
+    m = ontology_matrices(mini_hpo, "gene")
+    sims = m.gene_similarity("SCN1A", ["SCN1A", "STXBP1", "GJB2", "NOPE"])
+    assert sims[0] == pytest.approx(1.0) and sims[3] == 0.0  # itself; a gene the release does not annotate
+    assert 0.0 < sims[1] < 1.0 and sims[2] < sims[1]  # both have seizures and delay; GJB2 has hearing loss
+    assert m.gene_similarity("STXBP1", ["SCN1A"])[0] == pytest.approx(sims[1])  # symmetric
+    assert m.gene_similarity("NOPE", ["SCN1A"]).tolist() == [0.0]
+    with pytest.raises(ValueError, match="gene-level"):
+        ontology_matrices(two_disease_hpo, "disease").gene_similarity("SCN1A", ["STXBP1"])

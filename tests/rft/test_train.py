@@ -15,7 +15,8 @@ from rft.model.architecture import ModelSpec, build_base_model
 from rft.model.checkpoint import save_model
 from rft.model.tokenizer import build_tokenizer
 from rft.train import RftConfig, config_from_args, prepare_data, train
-from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, balance_by_publication, synthetic_cases, to_dataset
+from rft.train.config import BALANCES
+from rft.train.data import SYNTHETIC_PREFIX, balance_by_gene, balance_by_publication, draw_prompts, synthetic_cases, to_dataset
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,7 @@ def test_lora_weights_change_and_base_weights_do_not(tiny_base, cases_file, tmp_
     meta = json.loads((out / "meta.json").read_text())
     assert meta["status"] == "finished" and meta["steps"] == 4
     assert meta["data"]["n_train"] == 12 and meta["data"]["n_valid"] == 2
-    assert meta["grader"] == {"name": "topk_rank_k3", "kind": "topk", "k": 3}
+    assert meta["grader"] == {"name": "topk_rank_k3", "kind": "topk", "k": 3, "near_credit": 0.0}
     records = [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["kind"] == "valid"] == [0, 2, 4]
     # Rewards are logged on the steps that sample new lists: every num_iterations-th (2 by default) step.
@@ -174,6 +175,9 @@ def test_resume_after_interruption_ends_with_the_same_steps(tiny_base, cases_fil
         ({"balance": "patient"}, "--balance 'patient' is unknown"),
         ({"synthetic": -1.0}, "--synthetic must be between 0"),
         ({"synthetic": "many"}, "setting synthetic must be a number"),
+        ({"synthetic_genes": "rare"}, "--synthetic-genes 'rare' is unknown"),
+        ({"synthetic_genes": "unnamed"}, "pass --synthetic N too"),
+        ({"near_credit": 0.5}, "--near-credit must be between 0"),
     ],
 )
 def test_bad_config_fails_before_training(tiny_base, cases_file, tmp_path, overrides, message):
@@ -317,3 +321,51 @@ def test_train_with_synthetic_patients_mixes_them_into_the_prompts(tiny_base, ca
     assert any(i.startswith(SYNTHETIC_PREFIX) for i in ids[:12])  # interleaved, not appended
     meta = json.loads((tmp_path / "run" / "meta.json").read_text())
     assert meta["config"]["synthetic"] == 0.5 and meta["data"]["n_synthetic"] == 6
+
+
+def test_synthetic_cases_can_be_drawn_for_chosen_genes_only(mini_hpo):
+    genes = sorted(mini_hpo.genes)[:2]
+    cases = synthetic_cases(mini_hpo, 40, seed=0, genes=genes)
+    assert {c.genes[0] for c in cases} == set(genes)
+    with pytest.raises(ValueError, match="no gene to draw"):
+        synthetic_cases(mini_hpo, 4, genes=[])
+
+
+def test_synthetic_patients_for_unnamed_genes_never_name_a_training_gene(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
+    from rft.train import run
+
+    handed: list = []
+    original = run.to_dataset
+    monkeypatch.setattr(run, "to_dataset", lambda cs, *a, **kw: handed.append(list(cs)) or original(cs, *a, **kw))
+    cfg = _config(tiny_base, cases_file, tmp_path / "run", synthetic=1.0, synthetic_genes="unnamed", grpo={"num_generations": 2, "max_steps": 1, "logging_steps": 1})
+    train(cfg, hpo=mini_hpo)
+    (cases,) = handed
+    named = {g for c in cases if not c.id.startswith(SYNTHETIC_PREFIX) for g in c.genes}
+    drawn = {c.genes[0] for c in cases if c.id.startswith(SYNTHETIC_PREFIX)}
+    assert len(cases) == 24 and drawn and not drawn & named and drawn <= set(mini_hpo.genes)
+    assert json.loads((tmp_path / "run" / "meta.json").read_text())["config"]["synthetic_genes"] == "unnamed"
+
+
+def test_near_credit_reaches_the_reward_and_the_run_record(tiny_base, cases_file, tmp_path, mini_hpo, monkeypatch):
+    seen: list = []
+    original = TopKRankGrader.__call__
+
+    def spy(self, completions, genes, **kwargs):
+        seen.append((self.near_credit, self.similarity("SCN1A", ["SCN1A", "GJB2"])))
+        return original(self, completions, genes, **kwargs)
+
+    monkeypatch.setattr(TopKRankGrader, "__call__", spy)
+    train(_config(tiny_base, cases_file, tmp_path / "run", near_credit=0.1, grpo={"num_generations": 2, "max_steps": 1, "logging_steps": 1}), hpo=mini_hpo)
+    near, sims = seen[0]
+    assert near == 0.1 and sims[0] == pytest.approx(1.0) and sims[1] < 1.0
+    assert json.loads((tmp_path / "run" / "meta.json").read_text())["grader"] == {"name": "topk_rank_k3_near0.1", "kind": "topk", "k": 3, "near_credit": 0.1}
+
+
+def test_every_balance_the_config_accepts_draws_as_many_prompts_as_cases():
+    cases = [Case(f"PMID_{i % 3}_p{i}", ("HP:0001250",), (), (("SCN1A", "GJB2")[i % 2],)) for i in range(7)]
+    for balance in BALANCES:
+        drawn = draw_prompts(cases, balance, seed=0)
+        assert len(drawn) == 7 and set(drawn) <= set(cases), balance
+    assert draw_prompts(cases, "case") == cases
+    with pytest.raises(ValueError, match="'patient'"):
+        draw_prompts(cases, "patient")
