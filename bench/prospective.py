@@ -56,6 +56,8 @@ RFT_SETTINGS = {
     "lr1e-3_300_syn": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0},
     "lr1e-3_300_pub": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "publication"},
     "lr1e-3_300_near": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "near_credit": 0.1},
+    "lr1e-3_300_near_batch": {"grpo": {"learning_rate": 1e-3, "max_steps": 300, "scale_rewards": "batch"}, "balance": "case", "near_credit": 0.1},
+    "lr1e-3_200_near": {"grpo": {"learning_rate": 1e-3, "max_steps": 200}, "balance": "case", "near_credit": 0.1},
     "lr1e-3_300_synu": {"grpo": {"learning_rate": 1e-3, "max_steps": 300}, "balance": "case", "synthetic": 1.0, "synthetic_genes": "unnamed"},
     "lr5e-4_300": {"grpo": {"learning_rate": 5e-4, "max_steps": 300}, "balance": "case"},
     "lr1e-3_600": {"grpo": {"learning_rate": 1e-3, "max_steps": 600}, "balance": "case"},
