@@ -46,7 +46,7 @@ from rft.registry import hybrid_ranker
 from rft.splits import prospective_split
 from rft.train import RftConfig, train
 
-# The RFT settings the sweep tries (each a run of `rft train`: its `grpo:` settings, `balance`, `synthetic`); the first is
+# The RFT settings the sweep tries (each a run of `rft train`: its `grpo:` settings and any other RftConfig field); the first is
 # what runs without --sweep until the sweep has chosen (its choice is kept in <work>/<KB A>/chosen_rft.json and
 # used from then on).
 RFT_SETTINGS = {
@@ -84,8 +84,7 @@ def rft_model(folder: Path, base: Path, cases_path: str, split_path: Path, hpo, 
         cfg = RftConfig(
             base=str(base), train=cases_path, split=str(split_path), out=str(folder), hpo_dir=str(hpo.data_dir), batch_size=4,
             eval_every=100 if validate else 100_000, merge=True, resume=resume, leave_publication_out=lpo,
-            balance=settings["balance"], synthetic=settings.get("synthetic", 0.0),
-            synthetic_genes=settings.get("synthetic_genes", "all"), near_credit=settings.get("near_credit", 0.0), grpo=RFT_FIXED | settings["grpo"],
+            grpo=RFT_FIXED | settings["grpo"], **{name: value for name, value in settings.items() if name != "grpo"},  # balance, synthetic, ...: RftConfig fields
         )
         train(cfg, hpo=hpo, command=f"bench/prospective.py RFT {settings}")
     return folder / "merged"

@@ -74,7 +74,7 @@ class OntologyMatrices:
         # Gene <- entity map: pairs sorted by gene, so np.maximum.reduceat takes each gene's best entity.
         self._pair_entity = np.arange(len(self.entities))
         self._gene_starts = None
-        self._closure_rows = None  # closure as CSR and each row's total IC, built on the first gene_similarity
+        self._closure_rows = self._closure_ic = None  # closure as CSR and each row's total IC, built on the first gene_similarity
         if level == "disease":
             entity_index = {e: i for i, e in enumerate(self.entities)}
             pairs = sorted(
