@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rft.metrics import reciprocal_rank
-from rft.splits import publication_of
+from rft.splits import publication_of, publication_pmid
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
     from rft.evaluate import CaseResult
 
-__all__ = ["SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se", "paired_difference", "publication_mean"]
+__all__ = ["SUBSETS", "WINDOW_SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se", "paired_difference", "publication_mean"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class CaseFacts:
     gene_in_kb: bool  # a causal gene has phenotype annotations in the KB (else no ranker can find it)
     seen: bool  # a causal gene is named by a training case
     match: float | None  # see the module docstring; None when the gene is not in the KB
+    above_horizon: bool = False  # the case's paper (PMID) is newer than every paper the KB cites: the strict prospective cut
 
 
 def match_fraction(hpo: Hpo, case: Case) -> float | None:
@@ -57,7 +58,9 @@ def case_facts(cases: Sequence[Case], hpo: Hpo, train_genes: set[str]) -> dict[s
     out = {}
     for c in cases:
         match = match_fraction(hpo, c)
-        out[c.id] = CaseFacts(publication_of(c.id), match is not None, any(g in train_genes for g in c.genes), match)
+        pmid = publication_pmid(c.id)
+        above = hpo.horizon is not None and pmid is not None and pmid > hpo.horizon
+        out[c.id] = CaseFacts(publication_of(c.id), match is not None, any(g in train_genes for g in c.genes), match, above)
     return out
 
 
@@ -68,6 +71,16 @@ SUBSETS = {
     "unseen gene": lambda f: f.gene_in_kb and not f.seen,
     "match < 0.5": lambda f: f.gene_in_kb and f.match < 0.5,
     "match >= 0.5": lambda f: f.gene_in_kb and f.match >= 0.5,
+}
+# The fresh window's view (bench/window.py): the whole window with leave-publication-out annotations, and the
+# strict cut of papers newer than the KB's horizon.
+WINDOW_SUBSETS = {
+    "all": SUBSETS["all"],
+    "gene in KB": SUBSETS["gene in KB"],
+    "seen gene": SUBSETS["seen gene"],
+    "unseen gene": SUBSETS["unseen gene"],
+    "above horizon": lambda f: f.above_horizon,
+    "unseen gene, above horizon": lambda f: f.above_horizon and f.gene_in_kb and not f.seen,
 }
 
 
@@ -101,10 +114,10 @@ def publication_mean(values: Sequence[float], groups: Sequence[str]) -> float:
     return sum(means.values()) / len(means) if means else math.nan
 
 
-def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts]) -> dict[str, dict[str, float]]:
-    """Per subset (`SUBSETS`): n, publications, top-1 / top-10 / MRR with their standard errors."""
+def breakdown(results: Sequence[CaseResult], facts: dict[str, CaseFacts], subsets: dict | None = None) -> dict[str, dict[str, float]]:
+    """Per subset (`SUBSETS`, or `subsets`): n, publications, top-1 / top-10 / MRR with their standard errors."""
     out = {}
-    for name, keep in SUBSETS.items():
+    for name, keep in (subsets or SUBSETS).items():
         rows = [r for r in results if r.genes and keep(facts[r.case_id])]
         groups = [facts[r.case_id].publication for r in rows]
         entry: dict[str, float] = {"n": len(rows), "publications": len(set(groups))}

@@ -1,13 +1,13 @@
 """Choose how a model folder ranks (alone, or fused with a classical ranker) on tune cases, and write it.
 
     python scripts/choose_ranking.py --cases CASES --split SPLIT.json --part tune --model runs/rft/merged [--write]
-    python scripts/choose_ranking.py --from-benchmark runs/prospective/knowledge_lpo5/chosen.json --model runs/ship/rft/merged --write
+    python scripts/choose_ranking.py --from-benchmark runs/window/chosen.json --model runs/ship/rft/merged --write
 
 Grades the model alone and every fusion of `rft.choose.fusion_grid` on the split's `--part` cases and prints the
 table; the best by publication MRR (`rft.choose.CHOICE_METRIC`) is what the folder should ship. With --write it goes into the model folder's meta.json
 (`"ranking"`, and `"ranking_chosen_on"` with the table), which `rft.registry.load_ranker`, the CLI and the app
 read. Choose on prospective cases, never on cases the knowledge base was curated from: --from-benchmark takes
-the choice `bench/prospective.py` made on its prospective tune window (with the figures that chose it, which
+the choice `bench/window.py` (or `bench/prospective.py`) made on its prospective choose part (with the figures that chose it, which
 go into meta.json as "prospective").
 """
 
@@ -48,7 +48,8 @@ def main() -> None:
         kind = args.kind or choice["model"]
         ranking = choice["rankings"][kind]
         rows = choice["prospective_eval"]["rows"]
-        shipped_row = next(n for n in rows if n.startswith("RFT as shipped" if kind == "rft" else "base as shipped"))
+        shipped_row = choice["prospective_eval"].get("shipped_row") if kind == choice["model"] else None
+        shipped_row = shipped_row or next(n for n in rows if n.startswith("RFT as shipped" if kind == "rft" else "base as shipped"))
         alone_row = "RFT alone" if kind == "rft" else "base alone"
         print(f"ranking chosen for the {kind} model by the prospective benchmark ({choice['chosen_on']}): {json.dumps(ranking)}")
         if args.write:

@@ -10,7 +10,7 @@ Sources, picked by what the path is:
 | source                         | example                                  |
 |--------------------------------|------------------------------------------|
 | GA4GH phenopacket v2 JSON file | `PMID_123_1.json` (a list or a Cohort works too) |
-| folder of phenopackets         | `cases/` (searched recursively for *.json) |
+| folder of phenopackets         | `cases/` (searched recursively for case files and zips of them) |
 | zip of phenopackets            | the phenopacket-store release zip        |
 | JSONL (the canonical format)   | one `{"id", "present", "excluded", "genes", "source"}` per line |
 | CSV / TSV                      | columns `case_id, present, excluded, gene`; terms split on `;` or `|` |
@@ -216,7 +216,8 @@ def _read_zip(source: str | Path | io.BytesIO, where: str, hpo: Hpo, require_gen
 def _load_path(path: Path, hpo: Hpo, require_gene: bool, room: int) -> CaseBatch:
     if path.is_dir():
         batch = CaseBatch()
-        for p in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CASE_SUFFIXES):
+        # Case files and zips of them (a folder holding two release zips trains on both: scripts/ship.sh).
+        for p in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*CASE_SUFFIXES, ".zip")):
             if _full(batch, room, str(p)):
                 break
             batch.extend(_load_path(p, hpo, require_gene, room - batch.n_read))

@@ -207,6 +207,14 @@ class ModelRanker:
             r.ms = ms
         return out
 
+    def first_gene_logprobs(self, cases: Sequence[Case]) -> np.ndarray:
+        """log P(first gene = g | case) for every gene (aligned with `genes`), [n_cases, n_genes]: one forward pass
+        per batch, no decoding (what a gated fusion, `rft.rankers.hybrid.Gate`, reads)."""
+        results = rank_genes(self.bundle, cases, top=0, hpo=self.hpo, batch_size=self.batch_size)
+        if not results:
+            return np.zeros((0, len(self.bundle.gene_symbols)), dtype=np.float32)
+        return np.stack([r.gene_logprobs for r in results])
+
     def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
         """1-based rank of every gene (aligned with `genes`) per case, [n_cases, n_genes]: what a hybrid fuses.
         The same order as `rank`, without building a `Ranking` per case."""

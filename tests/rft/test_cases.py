@@ -114,6 +114,18 @@ def test_folder_and_zip_read_the_same_cases(mini_hpo, fixtures_dir, tmp_path):
     assert from_zip.summary()["usable"] == len(from_folder.cases)
 
 
+def test_folder_of_zips_reads_every_zip(mini_hpo, fixtures_dir, tmp_path):
+    # Two release zips in one folder (how scripts/ship.sh trains on the dev zip and the newer window together).
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    for name, member in (("old.zip", "valid_phenopacket.json"), ("new.zip", "cases.jsonl")):
+        with zipfile.ZipFile(folder / name, "w") as zf:
+            zf.write(fixtures_dir / "cases" / member, f"store/{member}")
+    both = load_cases(folder, mini_hpo)
+    one = [load_cases(folder / n, mini_hpo) for n in ("new.zip", "old.zip")]
+    assert [c.id for c in both.cases] == [c.id for b in one for c in b.cases]
+
+
 def test_bytes_upload_and_broken_zip(mini_hpo, fixtures_dir):
     data = (fixtures_dir / "cases" / "valid_phenopacket.json").read_bytes()
     assert load_cases_from_bytes("upload.json", data, mini_hpo).cases[0].genes == ("SCN1A",)

@@ -234,3 +234,34 @@ def test_gene_similarity_is_a_weighted_jaccard_of_annotation_closures(mini_hpo, 
     assert m.gene_similarity("NOPE", ["SCN1A"]).tolist() == [0.0]
     with pytest.raises(ValueError, match="gene-level"):
         ontology_matrices(two_disease_hpo, "disease").gene_similarity("SCN1A", ["STXBP1"])
+
+
+def test_enrichment_p_values_are_hypergeometric(mini_hpo):
+    # Hand-computed: M = 12 terms in the mini release; the case has n = 2 known terms, Bilateral tonic-clonic
+    # seizure (HP:0002069) and Sensorineural hearing impairment (HP:0000407). p = P(X >= k) = 1 - C(M-K, n) / C(M, n)
+    # for k = 1.
+    from math import comb
+
+    from rft.rankers import EnrichmentRanker
+
+    ranker = EnrichmentRanker(mini_hpo)
+    assert ranker.population == 12
+    sizes = dict(zip(ranker.genes, ranker.closure_size.tolist()))
+    # SCN1A: Seizure, BTC seizure, GDD + 4 ancestors = 7; GJB2: SNHI + hearing impairment, ear, phenotypic abnormality, All = 5
+    assert sizes["SCN1A"] == 7 and sizes["GJB2"] == 5
+    p = dict(zip(ranker.genes, ranker.p_values(Case("c", ("HP:0002069", "HP:0000407")))))
+    assert p["SCN1A"] == pytest.approx(1 - comb(12 - 7, 2) / comb(12, 2))  # 0.848: one hit of 7
+    assert p["GJB2"] == pytest.approx(1 - comb(12 - 5, 2) / comb(12, 2))  # 0.682: one hit of 5, a smaller gene
+    assert p["STXBP1"] == 1.0  # annotated with Seizure only: the more specific BTC seizure is no hit
+    # Two hits of 7: P(X >= 2) = C(7, 2) / C(12, 2)
+    p2 = dict(zip(ranker.genes, ranker.p_values(Case("c", ("HP:0002069", "HP:0001263")))))
+    assert p2["SCN1A"] == pytest.approx(comb(7, 2) / comb(12, 2))
+    [r] = ranker.rank([Case("c", ("HP:0002069", "HP:0000407"))])
+    assert r.symbols[:2] == ["GJB2", "SCN1A"]
+
+
+def test_enrichment_without_known_terms_scores_zero(mini_hpo):
+    from rft.rankers import EnrichmentRanker
+
+    [r] = EnrichmentRanker(mini_hpo).rank([Case("c", ("HP:7777777",))])
+    assert {g.score for g in r.genes} == {0.0}

@@ -58,7 +58,7 @@ def test_bad_ranking_in_meta_is_a_value_error(mini_hpo, tiny_folder, tmp_path, r
 
 
 def test_unknown_spec_names_the_choices(mini_hpo):
-    with pytest.raises(ValueError, match="unknown ranker 'phenomizer'; choose one of likelihood, similarity, default, or a model folder"):
+    with pytest.raises(ValueError, match="unknown ranker 'phenomizer'; choose one of enrichment, likelihood, similarity, default, or a model folder"):
         load_ranker("phenomizer", mini_hpo)
     with pytest.raises(ValueError, match="does not exist"):
         load_ranker("model:no/such/folder", mini_hpo)
@@ -74,6 +74,6 @@ def test_choices_list_models_of_every_configured_folder_then_classical(tiny_fold
     monkeypatch.setenv("RFT_MODELS_DIR", str(tiny_folder.parent))
     choices = ranker_choices()
     specs = [c.spec for c in choices]
-    assert f"model:{tiny_folder}" in specs and specs[-2:] == ["similarity", "likelihood"]  # the best classical first
+    assert f"model:{tiny_folder}" in specs and specs[-3:] == ["likelihood", "enrichment", "similarity"]  # the best classical first
     if (MODELS_DIR / "default" / "config.json").is_file() or (MODELS_DIR / "base" / "config.json").is_file():
         assert choices[0].spec == "default" and choices[0].is_model

@@ -82,3 +82,138 @@ def test_competition_ranks_share_the_best_rank():
     from rft.rankers.hybrid import competition_ranks
 
     assert competition_ranks(np.array([[0.5, 2.0, 0.5, 1.0]])).tolist() == [[3.0, 1.0, 3.0, 2.0]]
+
+
+# -- the per-case gate (rft.rankers.hybrid.Gate) -----------------------------------------------------------------
+
+
+class _StubModel:
+    """A model whose first-gene probabilities are fixed per case id (what a gate reads)."""
+
+    name = "stub"
+    score_meaning = "log-probability"
+
+    def __init__(self, genes, probs):
+        import numpy as np
+
+        self.genes, self._lp = genes, {cid: np.log(np.asarray(p, dtype=float)) for cid, p in probs.items()}
+
+    def first_gene_logprobs(self, cases):
+        import numpy as np
+
+        return np.stack([self._lp[c.id] for c in cases])
+
+    def rank(self, cases, top=None):
+        raise AssertionError("a gated fusion reads first_gene_logprobs, never the model's list")
+
+
+class _StubClassical:
+    """A classical ranker with a fixed score per gene for every case."""
+
+    name = "classical"
+    score_meaning = "score"
+
+    def __init__(self, genes, scores):
+        self.genes, self._scores = genes, scores
+
+    def score_matrix(self, cases):
+        import numpy as np
+
+        return np.tile(np.asarray(self._scores, dtype=float), (len(cases), 1))
+
+    def rank(self, cases, top=None):
+        return [Ranking(c.id, [RankedGene(g, s) for g, s in sorted(zip(self.genes, self._scores), key=lambda x: -x[1])][:top]) for c in cases]
+
+
+GENES = ["A", "B", "C", "D"]
+
+
+def _gated_case_rankings(gate):
+    from rft.cases import Case
+
+    # "familiar": the model is sure of C (0.85), a gene the classical ranker finds plausible (rank 3): like a
+    # training cohort. "new": the model spreads its mass, its best guess D is last for the classical ranker.
+    model = _StubModel(GENES, {"familiar": [0.05, 0.05, 0.85, 0.05], "new": [0.2, 0.2, 0.25, 0.35]})
+    classical = _StubClassical(GENES, [4.0, 3.0, 2.0, 1.0])
+    hybrid = HybridRanker(model, classical, "rrf", k=1, weight=4.0, gate=gate)
+    rankings = hybrid.rank([Case("familiar", ("HP:0001250",)), Case("new", ("HP:0001250",))])
+    return {r.case_id: r.symbols for r in rankings}, hybrid.last_open.tolist()
+
+
+@pytest.mark.parametrize(
+    "gate, familiar, new, is_open",
+    [
+        # confident and plausible: the model's C goes first; the unfamiliar case keeps the classical order exactly
+        ({"min_confidence": 0.5, "max_disagreement": 3}, ["C", "A", "B", "D"], ["A", "B", "C", "D"], [True, False]),
+        # the classical ranker must rank the model's gene first: shut on both, both get the classical order
+        ({"min_confidence": 0.5, "max_disagreement": 1}, ["A", "B", "C", "D"], ["A", "B", "C", "D"], [False, False]),
+        # always open: the model weighs in everywhere, its D and C climb on the new case
+        ({}, ["C", "A", "B", "D"], ["D", "C", "A", "B"], [True, True]),
+    ],
+)
+def test_gate_gives_the_model_a_say_only_on_cases_like_its_training(gate, familiar, new, is_open):
+    rankings, opened = _gated_case_rankings(gate)
+    assert rankings == {"familiar": familiar, "new": new}
+    assert opened == is_open
+
+
+def test_gate_from_meta_json_names_what_is_wrong():
+    from rft.rankers.hybrid import Gate
+
+    assert Gate.from_config({"min_confidence": 0.2, "max_disagreement": 10}) == Gate(0.2, 10)
+    assert Gate.from_config(None) is None
+    with pytest.raises(ValueError, match="unknown gate setting.*similarity"):
+        Gate.from_config({"similarity": 0.5})
+    with pytest.raises(ValueError, match="min_confidence must be a probability"):
+        Gate(min_confidence=1.5)
+    with pytest.raises(ValueError, match="max_disagreement must be a rank"):
+        Gate(max_disagreement=0)
+    with pytest.raises(ValueError, match="needs hybrid mode 'rrf'"):
+        HybridRanker(_StubModel(GENES, {}), _StubClassical(GENES, [1, 2, 3, 4]), "rerank", gate={})
+
+
+def test_a_gate_needs_the_model_probabilities():
+    class ListOnly:
+        name, genes = "list-only", GENES
+
+    with pytest.raises(ValueError, match="first-gene probabilities"):
+        HybridRanker(ListOnly(), _StubClassical(GENES, [1, 2, 3, 4]), gate={"min_confidence": 0.1})
+
+
+def test_gated_tiny_model_shut_everywhere_is_the_classical_ranking(tiny_bundle, mini_hpo):
+    # A real (tiny) model through the product's path: a gate that never opens leaves the classical order intact,
+    # a gate that always opens gives the ungated fusion.
+    from rft.cases import Case
+    from rft.model import ModelRanker
+    from rft.rankers import LikelihoodRatioRanker
+
+    cases = [Case("a", ("HP:0002069", "HP:0001263")), Case("b", ("HP:0000407",))]
+    model, classical = ModelRanker(tiny_bundle, mini_hpo, generate=0), LikelihoodRatioRanker(mini_hpo)
+    shut = HybridRanker(model, classical, "rrf", k=10, weight=100.0, gate={"min_confidence": 1.0}).rank(cases)
+    plain = classical.rank(cases)
+    for s, p in zip(shut, plain):
+        assert [g for g in s.symbols if g in p.symbols] == p.symbols
+    always = HybridRanker(model, classical, "rrf", k=10, weight=2.0, gate={}).rank(cases)
+    ungated = HybridRanker(model, classical, "rrf", k=10, weight=2.0).rank(cases)
+    assert [r.symbols for r in always] == [r.symbols for r in ungated]
+
+
+def test_counted_target_ranks_equal_the_fused_order():
+    # The grid's counted rank (bench/window.py) must be each target's position in fuse_rank_arrays' order,
+    # with a per-case weight, heavy classical ties and genes one ranker lacks.
+    import numpy as np
+
+    from rft.rankers.hybrid import competition_ranks, fuse_rank_arrays, fused_target_ranks
+
+    rng = np.random.default_rng(1)
+    m_genes = [f"G{i}" for i in range(30)]
+    c_genes = [f"G{i}" for i in range(5, 40)]
+    m_ranks = competition_ranks(rng.normal(size=(6, len(m_genes))))
+    c_ranks = competition_ranks(rng.integers(0, 3, size=(6, len(c_genes))).astype(float))
+    weight = np.array([0.0, 0.5, 2.0, 0.0, 4.0, 1.0])
+    targets = [("G0",), ("G39", "G12"), ("G7",), ("nope",), ("G20", "G21"), ()]
+    universe, _, orders = fuse_rank_arrays(m_ranks, m_genes, c_ranks, c_genes, k=10, weight=weight)
+    counted = fused_target_ranks(m_ranks, m_genes, c_ranks, c_genes, targets, k=10, weight=weight)
+    for row, genes in enumerate(targets):
+        positions = [i + 1 for i, u in enumerate(orders[row]) if universe[u] in genes]
+        assert counted[row] == (min(positions) if positions else np.inf)
