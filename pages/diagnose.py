@@ -202,6 +202,7 @@ if do_rank:
     else:
         st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
+                                      "partner": getattr(getattr(ranker, "classical", None), "name", ""),
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
                                       "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
 
@@ -227,6 +228,8 @@ if result:
         m[3].metric(f"Grader score (top-{DEFAULT_K})", f"{score_rank(rank, DEFAULT_K):.2f}")
     st.caption(f"**Score:** {result['score_meaning']}. **Rank** is the position in the list, as the grader counts it; "
                "**tie** “=k” marks genes whose scores are equal, sharing rank k.")
+    if ranking.gate is not None:  # a gated fusion: say whether the tuned model had a say on this patient, and why
+        st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))
 
     gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
     with gene_tab:

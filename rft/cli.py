@@ -238,7 +238,7 @@ def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("terms", nargs="+", help="present HPO terms, e.g. HP:0001250 HP:0001263")
     p.add_argument("--exclude", nargs="+", default=[], help="HPO terms the patient does not have")
     p.add_argument("--model", "--ranker", dest="model", default="default",
-                   help="a model folder, 'default' (data/models/default, else base), or a classical ranker (similarity, likelihood)")
+                   help="a model folder, 'default' (data/models/default, else base), or a classical ranker (likelihood, similarity, enrichment)")
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a hybrid")
     p.set_defaults(func=_cmd_rank)

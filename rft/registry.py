@@ -10,7 +10,8 @@
 A spec is a classical ranker's name (`similarity`, `likelihood`, `enrichment`), `default` (data/models/default, else
 data/models/base), `model:<folder>` or a folder path. A model folder says in its meta.json how it ranks,
 `"ranking": {"generate": N, "hybrid": {"classical": "similarity", "mode": "rrf", "k": 10, "weight": 0.25}}` (and a
-per-case `"gate": {"min_confidence": ..., "max_disagreement": ...}` in "hybrid", `rft.rankers.hybrid.Gate`);
+per-case `"gate": {"min_confidence": ..., "min_lift": ..., "reference": "base"}` in "hybrid", `rft.rankers.gate.Gate`,
+whose reference model is loaded from data/models/<reference>);
 this module reads that and builds the `HybridRanker`, so no other module needs to know it. Model folders
 are listed from data/models/ and from `$RFT_MODELS_DIR` (folders separated by the OS path separator).
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rft.rankers.enrichment import EnrichmentRanker
+from rft.rankers.gate import Gate
 from rft.rankers.hybrid import HybridRanker
 from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.rankers.similarity import SimilarityRanker
@@ -44,6 +46,7 @@ __all__ = [
     "model_folder",
     "models_dirs",
     "ranker_choices",
+    "reference_folder",
 ]
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -85,7 +88,27 @@ def hybrid_ranker(model: Ranker, config: dict[str, Any], hpo: Hpo) -> HybridRank
     if name not in CLASSICAL_RANKERS:
         raise ValueError(f"hybrid classical ranker {name!r} is unknown; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}")
     mode = config.get("mode", "rrf")
-    return HybridRanker(model, CLASSICAL_RANKERS[name](hpo), **config, name=f"{model.name}+{name}-{mode}")
+    gate = Gate.from_config(config.pop("gate", None))
+    reference = None
+    if gate is not None and gate.min_lift > 0:
+        from rft.model import ModelRanker
+
+        folder = reference_folder(gate.reference)
+        reference = ModelRanker(folder, hpo, batch_size=getattr(model, "batch_size", 64), generate=0)
+    return HybridRanker(model, CLASSICAL_RANKERS[name](hpo), **config, gate=gate, reference=reference, name=f"{model.name}+{name}-{mode}")
+
+
+def reference_folder(reference: str | None) -> Path:
+    """The model folder a gate's `reference` names: a folder under data/models/ (`base`), else a path.
+
+    Raises:
+        ValueError: naming the reference, when no such model folder exists.
+    """
+    for folder in ((MODELS_DIR / reference) if reference else None, Path(reference) if reference else None):
+        if folder is not None and (folder / "config.json").is_file():
+            return folder
+    raise ValueError(f"the gate's reference model {reference!r} was not found under {MODELS_DIR} or as a folder; "
+                     "it is the base the model was tuned from (data/models/base for the shipped model)")
 
 
 def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generate: int | None = None, batch_size: int = 64) -> Ranker:

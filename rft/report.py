@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESULT_COLUMNS",
+    "gate_sentence",
     "diagnosis_record",
     "diagnosis_summary_html",
     "download_name",
@@ -270,3 +271,18 @@ def evidence_frames(ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
         frame = pd.DataFrame([dataclasses.asdict(m) for m in matches], columns=fields)
         frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2, "log likelihood ratio": 2}))
     return frames[0], frames[1]
+
+
+def gate_sentence(verdict: dict, partner: str) -> str:
+    """One line on a gated fusion's verdict for a patient (`Ranking.gate`): did the tuned model have a say, and why.
+
+    >>> gate_sentence({"open": False, "confidence": 0.12, "lift": 1.4, "disagreement": 240.0}, "likelihood")[:60]
+    'This patient does not look like the case reports the model w'
+    """
+    lift = "no base to compare with" if verdict["lift"] == float("inf") else f"{verdict['lift']:.1f}× what its base gives it"
+    read = (f"its first gene has probability {verdict['confidence']:.2f} ({lift}) and is #{verdict['disagreement']:.0f} "
+            f"for the {partner} ranker")
+    if verdict["open"]:
+        return f"**Gate open:** the tuned model had a say on this patient: {read}, so it resembles the case reports the model was tuned on."
+    return (f"This patient does not look like the case reports the model was tuned on ({read}), so the list is the {partner} "
+            "ranker's alone (**gate shut**): on such patients the tuned model is no better than a lookup (README, \"New patients\").")

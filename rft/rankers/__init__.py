@@ -7,7 +7,8 @@ optionally through a per-case `Gate`. Build any of them by name with `rft.regist
 
 from rft.rankers.base import RankedGene, Ranker, Ranking, rank_by_scores
 from rft.rankers.enrichment import EnrichmentRanker
-from rft.rankers.hybrid import HYBRID_MODES, Gate, HybridRanker, fuse_rankings
+from rft.rankers.gate import Gate
+from rft.rankers.hybrid import HYBRID_MODES, HybridRanker, fuse_rankings
 from rft.rankers.likelihood import LikelihoodRatioRanker
 from rft.rankers.similarity import SimilarityRanker
 

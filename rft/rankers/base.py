@@ -34,6 +34,9 @@ class Ranking:
     case_id: str
     genes: list[RankedGene] = field(default_factory=list)
     ms: float = 0.0  # time spent ranking this case (amortised over the batch)
+    # A gated fusion's verdict on this case (rft.rankers.gate): {"open": did the model have a say, "confidence",
+    # "lift", "disagreement": what the gate read}; None for every other ranker.
+    gate: dict | None = None
 
     @property
     def symbols(self) -> list[str]:

@@ -14,12 +14,8 @@ Two ways, both measured in the README:
 - `rerank`: keep the classical ranker's top `candidates` and order them by the model; the rest follow in
   classical order.
 
-An `rrf` fusion may carry a per-case **gate** (`Gate`): the model's weight is `weight` on a case where the
-gate is open and 0 where it is shut, so that case gets the classical ranking (ties broken by the model). The
-gate opens when the model is confident (its first-gene probability, `min_confidence`) and the classical ranker
-agrees it is plausible (the classical rank of the model's first gene, `max_disagreement`): a model tuned on
-case reports is confident and plausible on patients like its training cohorts, and names a training gene out
-of nowhere on patients unlike them (README, "New patients"). `bench/window.py` chooses the gate.
+An `rrf` fusion may carry a per-case **gate** (`rft.rankers.gate.Gate`): the model's weight is `weight` on a
+case where the gate is open and 0 where it is shut, so that case gets the classical ranking exactly.
 
 Either way every gene of the universe is ranked and the `Ranker` interface is unchanged. When both rankers
 give whole-batch arrays (`gene_ranks(cases)` or `score_matrix(cases)`, aligned with their `genes`), `rrf`
@@ -32,20 +28,18 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rft.rankers.base import RankedGene, Ranking, tied_ranks
+from rft.rankers.gate import Gate, gate_signals
 
 if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = [
-    "HYBRID_MODES", "Gate", "HybridRanker", "competition_ranks", "fuse_rank_arrays", "fuse_rankings", "fused_target_ranks", "gate_signals", "rank_arrays",
-]
+__all__ = ["HYBRID_MODES", "HybridRanker", "competition_ranks", "fuse_rank_arrays", "fuse_rankings", "fused_target_ranks", "rank_arrays"]
 
 HYBRID_MODES = ("rrf", "rerank")
 
@@ -78,8 +72,10 @@ def fuse_rank_arrays(
     `weight` is the model's, one for the batch or one per case (a gate's).
 
     The universe is the model's genes then the classical ranker's others; a gene one ranker lacks counts as
-    ranked last + 1 there; ties go to the classical rank, then the model rank (as in `fuse_rankings`)."""
-    universe, m_full, c_full = _full_arrays(m_ranks, m_genes, c_ranks, c_genes)
+    ranked last + 1 there; ties go to the classical rank, then the model rank (as in `fuse_rankings`). A case
+    whose weight is 0 gets the classical ranking exactly: its ties keep the classical ranker's own order, so a
+    model without a say does not even break ties."""
+    universe, m_full, c_full = _full_arrays(m_ranks, m_genes, c_ranks, c_genes, weight)
     score = _rrf_score(m_full, c_full, k, weight)
     return universe, score, [_rrf_order(s, m, c, top) for s, m, c in zip(score, m_full, c_full)]
 
@@ -92,7 +88,7 @@ def fused_target_ranks(
     inf when the universe has none of them; counted, not sorted, so a grid of fusions (`bench/window.py`) costs
     one pass per setting. The same order as `fuse_rank_arrays`: fused score, then classical rank, then model rank,
     then universe position."""
-    universe, m_full, c_full = _full_arrays(m_ranks, m_genes, c_ranks, c_genes)
+    universe, m_full, c_full = _full_arrays(m_ranks, m_genes, c_ranks, c_genes, weight)
     score = _rrf_score(m_full, c_full, k, weight)
     index = {g: i for i, g in enumerate(universe)}
     rows = np.arange(len(score))
@@ -108,14 +104,22 @@ def fused_target_ranks(
     return best
 
 
-def _full_arrays(m_ranks: np.ndarray, m_genes: Sequence[str], c_ranks: np.ndarray, c_genes: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(universe, model ranks, classical ranks) over the fused universe; a gene one ranker lacks is ranked last + 1 there."""
+def _full_arrays(
+    m_ranks: np.ndarray, m_genes: Sequence[str], c_ranks: np.ndarray, c_genes: Sequence[str], weight: float | np.ndarray = 1.0
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(universe, model ranks, classical ranks) over the fused universe; a gene one ranker lacks is ranked last + 1
+    there. On a case whose model weight is 0 the "model ranks" are the classical ranker's list positions, so the
+    tie-break after the classical rank is the classical ranker's own order."""
     universe, c_index = _universe(tuple(m_genes), tuple(c_genes))
     n = len(m_ranks)
     m_full = np.full((n, len(universe)), len(m_genes) + 1, dtype=float)
     m_full[:, : len(m_genes)] = m_ranks
     c_full = np.full((n, len(universe)), len(c_genes) + 1, dtype=float)
     c_full[:, c_index] = c_ranks
+    silent = np.broadcast_to(np.asarray(weight, dtype=float).reshape(-1) == 0, (n,))
+    if silent.any():
+        m_full[silent] = len(c_genes) + 1
+        m_full[np.ix_(silent, c_index)] = np.arange(1, len(c_genes) + 1, dtype=float)
     return universe, m_full, c_full
 
 
@@ -140,52 +144,6 @@ def _universe(m_genes: tuple[str, ...], c_genes: tuple[str, ...]) -> tuple[list[
     universe = list(m_genes) + [g for g in c_genes if g not in index]
     index.update({g: i for i, g in enumerate(universe)})
     return universe, np.array([index[g] for g in c_genes], dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Gate:
-    """When a case gets the model's say (see the module docstring): the gate is open on a case where the model's
-    first-gene probability is at least `min_confidence` and the classical rank of the model's first gene is at
-    most `max_disagreement` (None: any rank). `Gate()` is always open."""
-
-    min_confidence: float = 0.0
-    max_disagreement: int | None = None
-
-    def __post_init__(self):
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f"gate min_confidence must be a probability in [0, 1], got {self.min_confidence!r}")
-        if self.max_disagreement is not None and not (isinstance(self.max_disagreement, int) and self.max_disagreement >= 1):
-            raise ValueError(f"gate max_disagreement must be a rank of at least 1 or null, got {self.max_disagreement!r}")
-
-    @classmethod
-    def from_config(cls, config: Gate | dict[str, Any] | None) -> Gate | None:
-        """A gate from meta.json's `"gate": {...}` (None stays None); unknown keys are named in the error."""
-        if config is None or isinstance(config, Gate):
-            return config
-        if not isinstance(config, dict):
-            raise ValueError(f"a gate must be an object like {{'min_confidence': 0.2, 'max_disagreement': 10}}, got {config!r}")
-        unknown = set(config) - {"min_confidence", "max_disagreement"}
-        if unknown:
-            raise ValueError(f"unknown gate setting(s) {', '.join(sorted(unknown))}; a gate has min_confidence and max_disagreement")
-        return cls(**config)
-
-    def to_config(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def open(self, confidence: np.ndarray, disagreement: np.ndarray) -> np.ndarray:
-        """Per case: is the gate open, given `gate_signals`' arrays?"""
-        ok = np.asarray(confidence) >= self.min_confidence
-        return ok if self.max_disagreement is None else ok & (np.asarray(disagreement) <= self.max_disagreement)
-
-
-def gate_signals(m_ranks: np.ndarray, m_genes: Sequence[str], confidence: np.ndarray, c_ranks: np.ndarray, c_genes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """What a `Gate` reads per case: (the model's first-gene probability, as given; the classical rank of the
-    model's first gene: len(c_genes) + 1 when the classical ranker does not know it)."""
-    top = np.argmin(m_ranks, axis=1)
-    c_index = {g: i for i, g in enumerate(c_genes)}
-    col = np.array([c_index.get(m_genes[t], -1) for t in top])
-    disagreement = np.where(col >= 0, c_ranks[np.arange(len(top)), np.maximum(col, 0)], len(c_genes) + 1)
-    return np.asarray(confidence, dtype=float), disagreement
 
 
 def rank_arrays(ranker, cases: Sequence[Case]) -> np.ndarray | None:
@@ -235,13 +193,15 @@ class HybridRanker:
         weight: the model's weight in RRF (1 = equal say).
         candidates: how many classical genes `rerank` re-orders.
         gate: `rrf` only: a `Gate` (or its meta.json dict) that gives each case the model's weight or 0; the
-            model must then give `first_gene_logprobs` (a `rft.model.ModelRanker` with generate=0).
+            model must then give `first_gene_logprobs` (a `rft.model.ModelRanker`; the gate reads its
+            first-step ranking, as generate=0 ranks).
+        reference: the model a gate's `min_lift` measures the model against (its base), with `first_gene_logprobs`.
         name: the name results carry (default `<model>+<classical>-<mode>`).
     """
 
     def __init__(
         self, model: Ranker, classical: Ranker, mode: str = "rrf", k: float = 60.0, weight: float = 1.0, candidates: int = 50,
-        gate: Gate | dict[str, Any] | None = None, name: str | None = None,
+        gate: Gate | dict[str, Any] | None = None, reference: Ranker | None = None, name: str | None = None,
     ):
         if mode not in HYBRID_MODES:
             raise ValueError(f"hybrid mode must be one of {HYBRID_MODES}, got {mode!r}")
@@ -250,10 +210,12 @@ class HybridRanker:
             raise ValueError(f"a gate needs hybrid mode 'rrf', got {mode!r}")
         if self.gate is not None and not hasattr(model, "first_gene_logprobs"):
             raise ValueError(f"a gate reads the model's first-gene probabilities; {model.name!r} does not give them")
+        if self.gate is not None and self.gate.min_lift > 0 and not hasattr(reference, "first_gene_logprobs"):
+            raise ValueError("a gate with min_lift needs the reference model it measures the lift against (its 'reference' folder)")
+        self.reference = reference
         self.model, self.classical = model, classical
         self.mode, self.k, self.weight, self.candidates = mode, k, weight, candidates
         self.name = name or f"{model.name}+{classical.name}-{mode}"
-        self.last_open: np.ndarray | None = None  # the gate's verdict per case of the last `rank` call (None: no gate)
 
     @property
     def score_meaning(self) -> str:
@@ -288,28 +250,36 @@ class HybridRanker:
             r.ms = ms
         return fused
 
-    def gate_weights(self, cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(model ranks, classical ranks, the model's weight per case) for a gated fusion of `cases`."""
+    def gate_weights(self, cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+        """(model ranks, classical ranks, the model's weight per case, the gate's verdict per case: `Ranking.gate`)
+        for a gated fusion of `cases`."""
         assert self.gate is not None
         logprobs = self.model.first_gene_logprobs(cases)
-        m_ranks = competition_ranks(logprobs)
         c_ranks = rank_arrays(self.classical, cases)
         if c_ranks is None:
             raise ValueError(f"a gate needs the classical ranker's whole ranking as an array; {self.classical.name!r} does not give it")
-        confidence, disagreement = gate_signals(m_ranks, self.model.genes, np.exp(logprobs.max(axis=1)), c_ranks, self.classical.genes)
-        self.last_open = self.gate.open(confidence, disagreement)
-        return m_ranks, c_ranks, np.where(self.last_open, self.weight, 0.0)
+        reference = None
+        if self.reference is not None and self.gate.min_lift > 0:
+            reference = (self.reference.first_gene_logprobs(cases), self.reference.genes)
+        signals = gate_signals(logprobs, self.model.genes, c_ranks, self.classical.genes, reference)
+        is_open = self.gate.open(signals)
+        verdicts = [{"open": bool(o), "confidence": float(c), "lift": float(lf), "disagreement": float(d)}
+                    for o, c, lf, d in zip(is_open, signals.confidence, signals.lift, signals.disagreement)]
+        return competition_ranks(logprobs), c_ranks, np.where(is_open, self.weight, 0.0), verdicts
 
     def _rank_gated(self, cases: Sequence[Case], top: int | None, t0: float) -> list[Ranking]:
         if not cases:
             return []
-        m_ranks, c_ranks, weights = self.gate_weights(cases)
-        return self._rank_from_arrays(cases, m_ranks, c_ranks, top, t0, weights)
+        m_ranks, c_ranks, weights, verdicts = self.gate_weights(cases)
+        rankings = self._rank_from_arrays(cases, m_ranks, c_ranks, top, t0, weights)
+        for ranking, verdict in zip(rankings, verdicts):
+            ranking.gate = verdict
+        return rankings
 
     def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
         """1-based ranks of every gene of `genes` per case (what a further fusion or the benchmarks read)."""
         if self.gate is not None:
-            m_ranks, c_ranks, weights = self.gate_weights(cases)
+            m_ranks, c_ranks, weights, _ = self.gate_weights(cases)
         else:
             m_ranks, c_ranks, weights = rank_arrays(self.model, cases), rank_arrays(self.classical, cases), self.weight
         if self.mode != "rrf" or m_ranks is None or c_ranks is None:

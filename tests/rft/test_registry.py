@@ -38,9 +38,28 @@ def test_model_folder_ranks_as_its_meta_says(mini_hpo, tiny_folder):
     assert isinstance(alone, ModelRanker) and alone.generate == 0
 
 
+def test_a_gated_folder_loads_its_reference_model(mini_hpo, tiny_folder, tmp_path):
+    # A gate that measures lift names the base it was tuned from; the registry loads it beside the model.
+    import shutil
+
+    folder = tmp_path / "gated"
+    shutil.copytree(tiny_folder, folder)
+    gate = {"min_confidence": 0.0, "min_lift": 2.0, "reference": str(tiny_folder)}
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps(meta | {"ranking": {"generate": 0, "hybrid": {"classical": "likelihood", "k": 10, "weight": 2.0, "gate": gate}}}))
+    ranker = load_ranker(folder, mini_hpo)
+    assert isinstance(ranker.reference, ModelRanker) and ranker.gate.min_lift == 2.0
+    [r] = ranker.rank([Case("c", ("HP:0001250",))])
+    # the reference is the model itself here: lift 1 everywhere, so the gate stays shut: the likelihood ranking
+    assert r.gate["open"] is False and r.gate["lift"] == pytest.approx(1.0)
+    assert r.symbols == LikelihoodRatioRanker(mini_hpo).rank([Case("c", ("HP:0001250",))])[0].symbols
+
+
 @pytest.mark.parametrize(
     "ranking, message",
     [
+        ({"hybrid": {"classical": "likelihood", "gate": {"min_lift": 2.0, "reference": "no-such-base"}}}, "reference model 'no-such-base' was not found"),
+        ({"hybrid": {"classical": "likelihood", "gate": {"lift": 2.0}}}, "unknown gate setting"),
         ({"hybrid": {"classical": "phenomizer"}}, "hybrid classical ranker 'phenomizer' is unknown"),
         ({"hybrid": {"classical": "similarity", "mode": "vote"}}, "hybrid mode must be one of"),
         ("fused", "'ranking' must be an object"),

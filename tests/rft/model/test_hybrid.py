@@ -84,19 +84,18 @@ def test_competition_ranks_share_the_best_rank():
     assert competition_ranks(np.array([[0.5, 2.0, 0.5, 1.0]])).tolist() == [[3.0, 1.0, 3.0, 2.0]]
 
 
-# -- the per-case gate (rft.rankers.hybrid.Gate) -----------------------------------------------------------------
+# -- the per-case gate (rft.rankers.gate.Gate) in the fusion ----------------------------------------------------
 
 
 class _StubModel:
     """A model whose first-gene probabilities are fixed per case id (what a gate reads)."""
 
-    name = "stub"
     score_meaning = "log-probability"
 
-    def __init__(self, genes, probs):
+    def __init__(self, genes, probs, name="stub"):
         import numpy as np
 
-        self.genes, self._lp = genes, {cid: np.log(np.asarray(p, dtype=float)) for cid, p in probs.items()}
+        self.name, self.genes, self._lp = name, genes, {cid: np.log(np.asarray(p, dtype=float)) for cid, p in probs.items()}
 
     def first_gene_logprobs(self, cases):
         import numpy as np
@@ -108,7 +107,7 @@ class _StubModel:
 
 
 class _StubClassical:
-    """A classical ranker with a fixed score per gene for every case."""
+    """A classical ranker with a fixed score per gene for every case; B and C tie."""
 
     name = "classical"
     score_meaning = "score"
@@ -122,67 +121,67 @@ class _StubClassical:
         return np.tile(np.asarray(self._scores, dtype=float), (len(cases), 1))
 
     def rank(self, cases, top=None):
-        return [Ranking(c.id, [RankedGene(g, s) for g, s in sorted(zip(self.genes, self._scores), key=lambda x: -x[1])][:top]) for c in cases]
+        from rft.rankers import rank_by_scores
+
+        return rank_by_scores(self.score_matrix, self.genes, cases, top)
 
 
 GENES = ["A", "B", "C", "D"]
+CLASSICAL_SCORES = [4.0, 2.0, 2.0, 1.0]  # A, then B and C tied (listed B first), then D
+# "familiar": the tuned model is sure of C (0.85) where its base gave C 0.05: the tuning put C there, as on a
+# training cohort. "new": the model's best guess D (0.35) is what its base already thought (0.30): nothing learned.
+TUNED = {"familiar": [0.05, 0.05, 0.85, 0.05], "new": [0.2, 0.2, 0.25, 0.35]}
+BASE = {"familiar": [0.3, 0.3, 0.05, 0.35], "new": [0.2, 0.25, 0.25, 0.3]}
 
 
-def _gated_case_rankings(gate):
+def _gated(gate, reference=True):
     from rft.cases import Case
 
-    # "familiar": the model is sure of C (0.85), a gene the classical ranker finds plausible (rank 3): like a
-    # training cohort. "new": the model spreads its mass, its best guess D is last for the classical ranker.
-    model = _StubModel(GENES, {"familiar": [0.05, 0.05, 0.85, 0.05], "new": [0.2, 0.2, 0.25, 0.35]})
-    classical = _StubClassical(GENES, [4.0, 3.0, 2.0, 1.0])
-    hybrid = HybridRanker(model, classical, "rrf", k=1, weight=4.0, gate=gate)
+    hybrid = HybridRanker(_StubModel(GENES, TUNED), _StubClassical(GENES, CLASSICAL_SCORES), "rrf", k=1, weight=4.0, gate=gate,
+                          reference=_StubModel(GENES, BASE, "base") if reference else None)
     rankings = hybrid.rank([Case("familiar", ("HP:0001250",)), Case("new", ("HP:0001250",))])
-    return {r.case_id: r.symbols for r in rankings}, hybrid.last_open.tolist()
+    return {r.case_id: r.symbols for r in rankings}, [r.gate["open"] for r in rankings]
+
+
+CLASSICAL_ORDER = ["A", "B", "C", "D"]
 
 
 @pytest.mark.parametrize(
     "gate, familiar, new, is_open",
     [
-        # confident and plausible: the model's C goes first; the unfamiliar case keeps the classical order exactly
-        ({"min_confidence": 0.5, "max_disagreement": 3}, ["C", "A", "B", "D"], ["A", "B", "C", "D"], [True, False]),
-        # the classical ranker must rank the model's gene first: shut on both, both get the classical order
-        ({"min_confidence": 0.5, "max_disagreement": 1}, ["A", "B", "C", "D"], ["A", "B", "C", "D"], [False, False]),
-        # always open: the model weighs in everywhere, its D and C climb on the new case
+        # the tuning lifted C 17-fold on the familiar case: the model speaks there (C first); the new case, lifted
+        # 1.2-fold, gets the classical ranking exactly, its B-C tie in the classical ranker's own order
+        ({"min_lift": 5.0, "reference": "base"}, ["C", "A", "B", "D"], CLASSICAL_ORDER, [True, False]),
+        # confidence alone: 0.85 passes, 0.35 does not
+        ({"min_confidence": 0.5}, ["C", "A", "B", "D"], CLASSICAL_ORDER, [True, False]),
+        # the classical ranker must rank the model's first gene first: shut on both
+        ({"max_disagreement": 1}, CLASSICAL_ORDER, CLASSICAL_ORDER, [False, False]),
+        # always open: the model weighs in everywhere, its D climbs on the new case
         ({}, ["C", "A", "B", "D"], ["D", "C", "A", "B"], [True, True]),
     ],
 )
 def test_gate_gives_the_model_a_say_only_on_cases_like_its_training(gate, familiar, new, is_open):
-    rankings, opened = _gated_case_rankings(gate)
+    rankings, opened = _gated(gate)
     assert rankings == {"familiar": familiar, "new": new}
     assert opened == is_open
 
 
-def test_gate_from_meta_json_names_what_is_wrong():
-    from rft.rankers.hybrid import Gate
-
-    assert Gate.from_config({"min_confidence": 0.2, "max_disagreement": 10}) == Gate(0.2, 10)
-    assert Gate.from_config(None) is None
-    with pytest.raises(ValueError, match="unknown gate setting.*similarity"):
-        Gate.from_config({"similarity": 0.5})
-    with pytest.raises(ValueError, match="min_confidence must be a probability"):
-        Gate(min_confidence=1.5)
-    with pytest.raises(ValueError, match="max_disagreement must be a rank"):
-        Gate(max_disagreement=0)
-    with pytest.raises(ValueError, match="needs hybrid mode 'rrf'"):
-        HybridRanker(_StubModel(GENES, {}), _StubClassical(GENES, [1, 2, 3, 4]), "rerank", gate={})
-
-
-def test_a_gate_needs_the_model_probabilities():
+def test_a_gate_needs_what_it_reads():
     class ListOnly:
         name, genes = "list-only", GENES
 
+    classical = _StubClassical(GENES, CLASSICAL_SCORES)
     with pytest.raises(ValueError, match="first-gene probabilities"):
-        HybridRanker(ListOnly(), _StubClassical(GENES, [1, 2, 3, 4]), gate={"min_confidence": 0.1})
+        HybridRanker(ListOnly(), classical, gate={"min_confidence": 0.1})
+    with pytest.raises(ValueError, match="needs the reference model"):
+        HybridRanker(_StubModel(GENES, TUNED), classical, gate={"min_lift": 5.0, "reference": "base"})
+    with pytest.raises(ValueError, match="needs hybrid mode 'rrf'"):
+        HybridRanker(_StubModel(GENES, TUNED), classical, "rerank", gate={})
 
 
 def test_gated_tiny_model_shut_everywhere_is_the_classical_ranking(tiny_bundle, mini_hpo):
-    # A real (tiny) model through the product's path: a gate that never opens leaves the classical order intact,
-    # a gate that always opens gives the ungated fusion.
+    # A real (tiny) model through the product's path: a gate that never opens gives the classical ranking exactly
+    # (ties in its own order), a gate that always opens gives the ungated fusion.
     from rft.cases import Case
     from rft.model import ModelRanker
     from rft.rankers import LikelihoodRatioRanker
@@ -190,9 +189,7 @@ def test_gated_tiny_model_shut_everywhere_is_the_classical_ranking(tiny_bundle, 
     cases = [Case("a", ("HP:0002069", "HP:0001263")), Case("b", ("HP:0000407",))]
     model, classical = ModelRanker(tiny_bundle, mini_hpo, generate=0), LikelihoodRatioRanker(mini_hpo)
     shut = HybridRanker(model, classical, "rrf", k=10, weight=100.0, gate={"min_confidence": 1.0}).rank(cases)
-    plain = classical.rank(cases)
-    for s, p in zip(shut, plain):
-        assert [g for g in s.symbols if g in p.symbols] == p.symbols
+    assert [r.symbols for r in shut] == [r.symbols for r in classical.rank(cases)]
     always = HybridRanker(model, classical, "rrf", k=10, weight=2.0, gate={}).rank(cases)
     ungated = HybridRanker(model, classical, "rrf", k=10, weight=2.0).rank(cases)
     assert [r.symbols for r in always] == [r.symbols for r in ungated]
@@ -200,7 +197,7 @@ def test_gated_tiny_model_shut_everywhere_is_the_classical_ranking(tiny_bundle, 
 
 def test_counted_target_ranks_equal_the_fused_order():
     # The grid's counted rank (bench/window.py) must be each target's position in fuse_rank_arrays' order,
-    # with a per-case weight, heavy classical ties and genes one ranker lacks.
+    # with a per-case weight (0 included: the classical order exactly), heavy classical ties and genes one ranker lacks.
     import numpy as np
 
     from rft.rankers.hybrid import competition_ranks, fuse_rank_arrays, fused_target_ranks
@@ -217,3 +214,6 @@ def test_counted_target_ranks_equal_the_fused_order():
     for row, genes in enumerate(targets):
         positions = [i + 1 for i, u in enumerate(orders[row]) if universe[u] in genes]
         assert counted[row] == (min(positions) if positions else np.inf)
+    # weight 0: the classical genes in the classical ranker's own list order (rank, then its gene order)
+    classical_order = [c_genes[i] for i in np.lexsort((np.arange(len(c_genes)), c_ranks[0]))]
+    assert [universe[u] for u in orders[0]][: len(c_genes)] == classical_order
