@@ -25,7 +25,8 @@ for i, path in enumerate(folders):
     with st.container(border=True):
         st.subheader(card.name)
         st.caption(f"{card.kind} · {card.folder}")
-        facts = {"Base": card.base, "Training data": card.train_size, "Grader": card.grader, "HPO release": card.hpo_version}
+        facts = {"Base": card.base, "Training data": card.train_size, "Grader": card.grader, "HPO release": card.hpo_version,
+                 "How it ranks": card.ranking}
         # A full-width table, not st.metric: a metric tile cuts long values ("102,400 synthetic patients") short.
         st.dataframe([{"field": k, "value": v or "—"} for k, v in facts.items()], key=f"models_facts_{i}", hide_index=True, width="stretch")
         st.markdown("**Metrics**")

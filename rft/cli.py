@@ -229,6 +229,11 @@ def _cmd_rank(args: argparse.Namespace) -> int:
         "ms": round(ms, 1),
     }
     lines = [f"{i:>3}. {g:<12} {s:8.4f}" for i, (g, s) in enumerate(ranked, start=1)] + [f"({ms:.0f} ms, {ranker.name})"]
+    if ranking.gate is not None:  # a gated fusion: did the tuned model have a say on this patient?
+        from rft.report import gate_sentence
+
+        data["gate"] = ranking.gate
+        lines.append(gate_sentence(ranking.gate, ranker.classical.name).replace("**", ""))
     _emit(args, data, "\n".join(lines))
     return 0
 

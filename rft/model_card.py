@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["ModelCard", "find_model_folders", "read_model_card"]
+__all__ = ["ModelCard", "find_model_folders", "ranking_summary", "read_model_card"]
 
 _VALID_SERIES = ("mean_score", "top1", "top10", "mrr")
 
@@ -37,6 +37,7 @@ class ModelCard:
     train_size: str | None = None
     grader: str | None = None
     hpo_version: str | None = None
+    ranking: str | None = None  # how the folder ranks (meta.json "ranking"), in words
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # set name -> metric -> value
     metric_notes: list[str] = field(default_factory=list)  # the text next to the numbers ("valid_split: ...", "note: ...")
     curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["step", "series", "value"]))
@@ -141,6 +142,7 @@ def read_model_card(folder: str | Path) -> ModelCard:
     card.train_size = _train_size(meta)
     card.grader = _grader_text(meta.get("grader"))
     card.hpo_version = meta.get("hpo_version")
+    card.ranking = ranking_summary(meta.get("ranking"))
     for key in [k for k in meta if k == "metrics" or k.startswith("metrics_")]:  # "metrics", "metrics_step0", ...
         if isinstance(meta[key], dict):
             _metric_sets(meta[key], key.removeprefix("metrics_"), card.metrics, card.metric_notes)
@@ -155,3 +157,27 @@ def read_model_card(folder: str | Path) -> ModelCard:
                 k: v for k, v in last.items() if _is_number(v) and k not in ("step", "seconds")
             }
     return card
+
+
+def ranking_summary(ranking: Any) -> str | None:
+    """meta.json's "ranking" in words (None when absent or not an object).
+
+    >>> ranking_summary({"hybrid": {"classical": "likelihood", "k": 60, "weight": 1.0, "gate": {"min_confidence": 0.1}}})
+    "reciprocal-rank fusion with likelihood (k=60, model weight 1); the model has a say where its first gene's probability is at least 0.1, elsewhere likelihood alone"
+    """
+    if not isinstance(ranking, dict):
+        return None
+    hybrid = ranking.get("hybrid")
+    if not isinstance(hybrid, dict):
+        return "the model alone"
+    partner = hybrid.get("classical", "?")
+    text = f"reciprocal-rank fusion with {partner} (k={hybrid.get('k', 60):g}, model weight {hybrid.get('weight', 1.0):g})"
+    gate = hybrid.get("gate")
+    if isinstance(gate, dict):
+        from rft.rankers.gate import Gate
+
+        try:
+            text += f"; {Gate.from_config(gate).describe()}, elsewhere {partner} alone"
+        except ValueError as e:
+            text += f"; an unreadable gate ({e})"
+    return text

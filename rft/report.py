@@ -279,9 +279,8 @@ def gate_sentence(verdict: dict, partner: str) -> str:
     >>> gate_sentence({"open": False, "confidence": 0.12, "lift": 1.4, "disagreement": 240.0}, "likelihood")[:60]
     'This patient does not look like the case reports the model w'
     """
-    lift = "no base to compare with" if verdict["lift"] == float("inf") else f"{verdict['lift']:.1f}× what its base gives it"
-    read = (f"its first gene has probability {verdict['confidence']:.2f} ({lift}) and is #{verdict['disagreement']:.0f} "
-            f"for the {partner} ranker")
+    lift = "" if verdict["lift"] == float("inf") else f" ({verdict['lift']:.1f}× what its base gives it)"
+    read = f"its first gene has probability {verdict['confidence']:.2f}{lift} and is #{verdict['disagreement']:.0f} for the {partner} ranker"
     if verdict["open"]:
         return f"**Gate open:** the tuned model had a say on this patient: {read}, so it resembles the case reports the model was tuned on."
     return (f"This patient does not look like the case reports the model was tuned on ({read}), so the list is the {partner} "

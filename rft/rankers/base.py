@@ -84,7 +84,10 @@ def rank_by_scores(
 
 
 def _top_indices(scores: np.ndarray, n: int) -> np.ndarray:
+    """The best `n` indices, best first, equal scores in index order: the head of the full ranking exactly (a bare
+    argpartition would pick and order tied genes arbitrarily, so a cut list could disagree with the full one)."""
     if n >= len(scores):
         return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, n - 1)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]
+    threshold = np.partition(scores, len(scores) - n)[len(scores) - n]
+    keep = np.flatnonzero(scores >= threshold)
+    return keep[np.argsort(-scores[keep], kind="stable")][:n]

@@ -265,3 +265,18 @@ def test_enrichment_without_known_terms_scores_zero(mini_hpo):
 
     [r] = EnrichmentRanker(mini_hpo).rank([Case("c", ("HP:7777777",))])
     assert {g.score for g in r.genes} == {0.0}
+
+
+def test_a_cut_ranking_is_the_head_of_the_full_one(mini_hpo):
+    # Tied genes keep the full ranking's order when the list is cut at `top` (a gated fusion's shut cases and the
+    # app's top-N table rely on it).
+    import numpy as np
+
+    from rft.rankers.base import rank_by_scores
+
+    scores = np.array([[1.0, 3.0, 3.0, 0.5, 3.0, 2.0]])
+    genes = ["A", "B", "C", "D", "E", "F"]
+    full = rank_by_scores(lambda cases: scores, genes, [Case("c", ("HP:0001250",))], None)[0].symbols
+    assert full == ["B", "C", "E", "F", "A", "D"]
+    for top in range(1, 6):
+        assert rank_by_scores(lambda cases: scores, genes, [Case("c", ("HP:0001250",))], top)[0].symbols == full[:top]
