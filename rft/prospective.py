@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.evaluate import CaseResult
 
-__all__ = ["SUBSETS", "WINDOW_SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "match_fraction", "mean_with_se", "paired_difference", "publication_mean"]
+__all__ = ["SUBSETS", "WINDOW_SUBSETS", "CaseFacts", "breakdown", "case_facts", "format_breakdown", "format_summary", "match_fraction", "mean_with_se", "paired_difference", "publication_mean"]
 
 
 @dataclass(frozen=True)
@@ -155,4 +155,17 @@ def format_breakdown(table: dict[str, dict[str, dict[str, float]]], metrics: Seq
             e = subsets[s]
             cells.append(" / ".join(f"{e[m]:.3f} ± {e[m + '_se']:.3f} [{e[m + '_cse']:.3f}]" if e["n"] else "-" for m in metrics))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_summary(results: dict[str, Sequence[CaseResult]], table: dict[str, dict[str, dict[str, float]]], se: str = "se") -> str:
+    """Markdown: one row per ranker over all cases (n, top-1/3/10, MRR, publication MRR), top-1 and MRR with
+    `table`'s (`breakdown`'s) standard error `se` ("se" over cases, "cse" clustered by publication)."""
+    from rft.metrics import summarize
+
+    lines = ["| ranker | n | top-1 | top-3 | top-10 | MRR | publication MRR |", "|---|---|---|---|---|---|---|"]
+    for name, rs in results.items():
+        m, e = summarize([r.rank for r in rs]), table[name]["all"]
+        lines.append(f"| {name} | {m['n']} | {m['top1']:.3f} ± {e['top1_' + se]:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | "
+                     f"{m['mrr']:.3f} ± {e['mrr_' + se]:.3f} | {e['publication_mrr']:.3f} |")
     return "\n".join(lines)

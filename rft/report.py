@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RESULT_COLUMNS",
-    "gate_sentence",
     "diagnosis_record",
     "diagnosis_summary_html",
     "download_name",
     "evidence_frames",
     "format_comparison",
     "frame_to_csv_bytes",
+    "gate_sentence",
     "plot_topk",
     "rank_pairs",
     "ranking_frame",

@@ -284,7 +284,7 @@ class HybridRanker:
             m_ranks, c_ranks, weights = rank_arrays(self.model, cases), rank_arrays(self.classical, cases), self.weight
         if self.mode != "rrf" or m_ranks is None or c_ranks is None:
             return np.stack([_ranks_of(r, self.genes) for r in self.rank(cases)])
-        universe, score, orders = fuse_rank_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes, self.k, weights)
+        _, score, orders = fuse_rank_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes, self.k, weights)
         out = np.empty(score.shape, dtype=np.float64)
         for row, order in enumerate(orders):
             out[row, order] = np.arange(1, len(order) + 1)

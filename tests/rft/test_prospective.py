@@ -87,3 +87,23 @@ def test_paired_difference_by_publication_weighs_each_paper_once(mini_hpo):
     d = paired_difference(a, b, facts)
     assert d["mrr_diff"] == pytest.approx(0.25) and d["publications"] == 2
     assert d["pub_mrr_diff"] == pytest.approx(0.0) and d["pub_se"] == pytest.approx(0.5)
+
+
+def test_the_window_view_cuts_at_the_horizon(mini_hpo):
+    # The fresh window's subsets (bench/window.py): a paper newer than every paper the KB cites is "above horizon".
+    import copy
+
+    from rft.prospective import WINDOW_SUBSETS, format_summary
+
+    hpo = copy.copy(mini_hpo)
+    hpo.horizon = 200
+    cases = [Case("PMID_100_a", ("HP:0001250",), genes=("SCN1A",)), Case("PMID_300_b", ("HP:0001250",), genes=("STXBP1",)),
+             Case("case-x", ("HP:0001250",), genes=("GJB2",))]
+    facts = case_facts(cases, hpo, train_genes={"SCN1A"})
+    assert [facts[c.id].above_horizon for c in cases] == [False, True, False]  # no PMID: not known to be newer
+    assert [WINDOW_SUBSETS["unseen gene, above horizon"](facts[c.id]) for c in cases] == [False, True, False]
+    results = [CaseResult(c.id, c.genes, rank) for c, rank in zip(cases, (1, 4, None))]
+    table = breakdown(results, facts, WINDOW_SUBSETS)
+    assert table["above horizon"]["n"] == 1 and table["seen gene"]["top1"] == 1.0
+    summary = format_summary({"r": results}, {"r": table}, "cse")
+    assert summary.splitlines()[2].startswith("| r | 3 | 0.333 ± ")
