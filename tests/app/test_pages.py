@@ -99,6 +99,25 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     assert any(f"Diseases ranked by the {explained_by} ranker, the one that explains the gene list" in c.value for c in at.caption)
 
 
+def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
+    # The shipped model ranks through a per-case gate (meta.json): the page says, for this patient, whether the
+    # tuned model had a say or the list is the likelihood ranker's alone.
+    import json
+
+    from rft.registry import MODELS_DIR
+
+    meta = MODELS_DIR / "default" / "meta.json"
+    if not meta.is_file() or "gate" not in (json.loads(meta.read_text())["ranking"].get("hybrid") or {}):
+        pytest.skip("the shipped model has no gated ranking")
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.selectbox(key="dx_ranker").select("RFT-tuned (default model)").run()
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    said = [c.value for c in at.caption if "Gate open" in c.value or "gate shut" in c.value]
+    assert len(said) == 1 and "likelihood" in said[0]
+
+
 def test_unknown_term_typed_warns_and_adds_nothing():
     at = _app()
     at.text_input(key="dx_query").input("xyzzy-not-a-phenotype").run()
