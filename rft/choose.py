@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "PARTNERS", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
+__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "PARTNERS", "FixedRanks", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
 
 FUSION_KS = (10, 60)
 FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)  # the model's weight; the classical partner's is 1
@@ -39,11 +39,12 @@ CHOICE_METRIC = "publication_mrr"  # see the module docstring
 PARTNERS = ("similarity", "likelihood")  # the classical rankers a model is fused with (rft.registry.CLASSICAL_RANKERS)
 
 
-class _FixedRanks:
-    """A ranker's rank arrays computed once for a set of cases, so every grid point fuses without re-ranking."""
+class FixedRanks:
+    """A ranker's rank arrays computed once for a set of cases, so every grid point fuses without re-ranking
+    (`ranker` is the ranker itself; `rank` still ranks afresh)."""
 
     def __init__(self, ranker: Ranker, cases: Sequence[Case]):
-        self.name, self.genes, self._ranker = ranker.name, ranker.genes, ranker
+        self.name, self.genes, self.ranker = ranker.name, ranker.genes, ranker
         self._ranks = rank_arrays(ranker, cases)
         self._row = {c.id: i for i, c in enumerate(cases)}
 
@@ -51,7 +52,7 @@ class _FixedRanks:
         return self._ranks[[self._row[c.id] for c in cases]]
 
     def rank(self, cases: Sequence[Case], top: int | None = None):
-        return self._ranker.rank(cases, top)
+        return self.ranker.rank(cases, top)
 
 
 def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: Sequence[str] = PARTNERS) -> list[tuple[str, dict[str, Any] | None, Ranker]]:
@@ -65,10 +66,10 @@ def fusion_candidates(model: Ranker, hpo: Hpo, cases: Sequence[Case], partners: 
     from rft.registry import CLASSICAL_RANKERS
 
     cases = [c for c in cases if c.genes]
-    fixed_model = _FixedRanks(model, cases)
+    fixed_model = FixedRanks(model, cases)
     out: list[tuple[str, dict[str, Any] | None, Ranker]] = [("model alone", {}, fixed_model)]
     for name in partners:
-        classical = _FixedRanks(CLASSICAL_RANKERS[name](hpo), cases)
+        classical = FixedRanks(CLASSICAL_RANKERS[name](hpo), cases)
         out.append((name, None, classical))
         for k in FUSION_KS:
             for w in FUSION_WEIGHTS:

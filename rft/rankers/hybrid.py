@@ -276,20 +276,6 @@ class HybridRanker:
             ranking.gate = verdict
         return rankings
 
-    def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
-        """1-based ranks of every gene of `genes` per case (what a further fusion or the benchmarks read)."""
-        if self.gate is not None:
-            m_ranks, c_ranks, weights, _ = self.gate_weights(cases)
-        else:
-            m_ranks, c_ranks, weights = rank_arrays(self.model, cases), rank_arrays(self.classical, cases), self.weight
-        if self.mode != "rrf" or m_ranks is None or c_ranks is None:
-            return np.stack([_ranks_of(r, self.genes) for r in self.rank(cases)])
-        _, score, orders = fuse_rank_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes, self.k, weights)
-        out = np.empty(score.shape, dtype=np.float64)
-        for row, order in enumerate(orders):
-            out[row, order] = np.arange(1, len(order) + 1)
-        return out
-
     def _rank_from_arrays(
         self, cases: Sequence[Case], m_ranks: np.ndarray, c_ranks: np.ndarray, top: int | None, t0: float, weight: float | np.ndarray | None = None
     ) -> list[Ranking]:
@@ -301,8 +287,3 @@ class HybridRanker:
             for case, row_score, order in zip(cases, score, orders)
         ]
 
-
-def _ranks_of(ranking: Ranking, genes: Sequence[str]) -> np.ndarray:
-    """1-based list positions of `genes` in a full ranking (len(genes) + 1 for a gene it lacks)."""
-    pos = {g: i + 1 for i, g in enumerate(ranking.symbols)}
-    return np.array([pos.get(g, len(genes) + 1) for g in genes], dtype=np.float64)
