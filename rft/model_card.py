@@ -122,6 +122,9 @@ def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
             points.append((step, "train reward", float(r["reward"])))
         elif r.get("kind") == "valid":
             points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if _is_number(r.get(key)))
+            # rft.train.log writes the held-out-gene and seen-gene figures apart: the curve that judges a run.
+            points.extend((step, f"valid MRR, {part}", float(r[part]["mrr"])) for part in ("unseen gene", "seen gene")
+                          if isinstance(r.get(part), dict) and _is_number(r[part].get("mrr")))
     return pd.DataFrame(points, columns=["step", "series", "value"])
 
 
@@ -156,6 +159,9 @@ def read_model_card(folder: str | Path) -> ModelCard:
             card.metrics[f"validation at step {last.get('step', '?')}"] = {
                 k: v for k, v in last.items() if _is_number(v) and k not in ("step", "seconds")
             }
+            for part in ("unseen gene", "seen gene"):
+                if isinstance(last.get(part), dict):
+                    card.metrics[f"validation at step {last.get('step', '?')}, {part}"] = {k: v for k, v in last[part].items() if _is_number(v)}
     return card
 
 

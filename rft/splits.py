@@ -3,6 +3,7 @@
     from rft.splits import split_by_publication, publication_of, select
     split = split_by_publication(cases, valid_fraction=0.2, seed=0)   # {"train": [ids], "valid": [ids], ...}
     split = carve_tuning(split, n_cases=800)                          # + "tune": publications held out of training
+    split = split_by_gene(cases, folds=5, fold=0, seed=0)             # valid: the cases of one fold of the genes
     valid = select(cases, DEV_SPLIT, "valid")                         # the cases of one part of a split file
 
 `select` is the one way the CLI, the trainer and the benchmarks read a split file; the shipped one is
@@ -32,6 +33,7 @@ __all__ = [
     "publication_pmid",
     "save_split",
     "select",
+    "split_by_gene",
     "split_by_publication",
 ]
 
@@ -102,6 +104,51 @@ def split_by_publication(cases: Sequence[Case], valid_fraction: float = 0.2, see
         "n_valid": len(valid),
         "train": sorted(train),
         "valid": sorted(valid),
+    }
+
+
+def split_by_gene(cases: Sequence[Case], folds: int = 5, fold: int = 0, seed: int = 0, seen_fraction: float = 0.0) -> dict:
+    """Hold out one fold of the causal genes: `valid` holds every case that names a gene of the fold, `train` the rest.
+
+    A model tuned on `train` has never been rewarded for a `valid` case's gene, so `valid` measures what a new
+    patient with a gene no training case names meets (most patients of new publications). The genes are dealt
+    into `folds` folds round-robin after a seeded shuffle of the sorted symbols; a case naming genes of two
+    folds goes to `valid` when any of its genes is held out. With `seen_fraction`, whole publications holding
+    about that share of the other cases go to `valid` too (`split_by_publication`), so that one run's validation
+    reports seen-gene figures beside the held-out-gene ones (`rft.train.log` splits them by the training genes).
+
+    >>> from rft.cases import Case
+    >>> cases = [Case(f"c{i}", ("HP:0001250",), genes=(g,)) for i, g in enumerate("ABCDEF")]
+    >>> s = split_by_gene(cases, folds=3, fold=0, seed=0)
+    >>> len(s["held_out_genes"]), s["n_valid"], s["n_train"]
+    (2, 2, 4)
+    >>> set(s["valid"]) == {c.id for c in cases if c.genes[0] in s["held_out_genes"]}
+    True
+    """
+    if folds < 2:
+        raise ValueError(f"split_by_gene needs at least 2 folds, got {folds}")
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold must be in 0..{folds - 1}, got {fold}")
+    genes = sorted({g for c in cases for g in c.genes})
+    random.Random(seed).shuffle(genes)
+    held = {g for i, g in enumerate(genes) if i % folds == fold}
+    valid = sorted(c.id for c in cases if held & set(c.genes))
+    chosen = set(valid)
+    train = sorted(c.id for c in cases if c.id not in chosen)
+    if seen_fraction:
+        by_paper = split_by_publication([c for c in cases if c.id not in chosen], seen_fraction, seed)
+        train, valid = by_paper["train"], sorted(valid + by_paper["valid"])
+    return {
+        "seed": seed,
+        "folds": folds,
+        "fold": fold,
+        "seen_fraction": seen_fraction,
+        "grouped_by": "causal gene (valid: the cases naming a held-out gene)",
+        "n_train": len(train),
+        "n_valid": len(valid),
+        "held_out_genes": sorted(held),
+        "train": train,
+        "valid": valid,
     }
 
 

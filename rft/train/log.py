@@ -2,7 +2,12 @@
 
     metrics.jsonl, one JSON object a line:
       {"kind": "train", "step": 5, "reward": 0.41, "reward_std": 0.2, "learning_rate": ..., "entropy": ...}
-      {"kind": "valid", "step": 50, "n": 400, "top1": 0.45, ..., "mrr": 0.52, "mean_score": 0.58, "seconds": 9.1}
+      {"kind": "valid", "step": 50, "n": 400, "top1": 0.45, ..., "mrr": 0.52, "mean_score": 0.58, "seconds": 9.1,
+       "seen gene": {"n": 310, "top1": 0.55, ..., "mrr": 0.61}, "unseen gene": {"n": 90, "top1": 0.10, ..., "mrr": 0.19}}
+
+A validation case's gene is *seen* when a training case names it. Every RFT choice (steps, learning rate, recipe)
+is judged on the unseen-gene figures beside the seen ones: new patients mostly carry genes no training case names.
+A split by gene (`rft.splits.split_by_gene`, `scripts/make_split.py --by gene`) makes every validation case unseen.
 
 Validation ranks with `rft.model.ModelRanker` and grades with `rft.evaluate.evaluate`: the same code as `rft eval`.
 """
@@ -16,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rft.evaluate import evaluate
+from rft.evaluate import evaluate, results_metrics
 from rft.model.checkpoint import RankingModel
 from rft.model.ranking import ModelRanker
 from rft.writes import write_atomic
@@ -26,11 +31,33 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.train.config import RftConfig
 
-__all__ = ["last_checkpoint_step", "make_callback", "plot_curves", "read_metrics", "truncate_metrics"]
+__all__ = ["last_checkpoint_step", "make_callback", "plot_curves", "read_metrics", "seen_unseen_metrics", "truncate_metrics"]
+
+_SUBSET_KEYS = ("n", "top1", "top10", "mrr", "mean_score")
 
 
-def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Case], metrics_path: Path):
-    """A `TrainerCallback` that logs TRL's training records and validates at step 0, every `eval_every` steps and at the end."""
+def seen_unseen_metrics(results, train_genes: set[str], k: int, grader: str) -> dict[str, dict]:
+    """Validation metrics on the cases whose causal gene a training case names ("seen gene") and on the others
+    ("unseen gene"), each with its n; a subset with no case is left out.
+
+    >>> from rft.evaluate import CaseResult
+    >>> rs = [CaseResult("a", ("FBN1",), 1, 1.0), CaseResult("b", ("MECP2",), 4, 0.25)]
+    >>> m = seen_unseen_metrics(rs, {"FBN1"}, k=10, grader="topk")
+    >>> m["seen gene"]["top1"], m["unseen gene"]["n"], m["unseen gene"]["mrr"]
+    (1.0, 1, 0.25)
+    """
+    out = {}
+    for name, keep in (("seen gene", True), ("unseen gene", False)):
+        part = [r for r in results if bool(set(r.genes) & train_genes) == keep]
+        if part:
+            m = results_metrics(part, k, grader)
+            out[name] = {key: m[key] for key in _SUBSET_KEYS if key in m}
+    return out
+
+
+def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Case], metrics_path: Path, train_genes: set[str] = frozenset()):
+    """A `TrainerCallback` that logs TRL's training records and validates at step 0, every `eval_every` steps and at the end,
+    on all validation cases and apart on those whose gene is (not) among `train_genes`."""
     from transformers import TrainerCallback
 
     class RftLogCallback(TrainerCallback):
@@ -56,11 +83,13 @@ def make_callback(cfg: RftConfig, hpo: Hpo, tokenizer, valid_cases: Sequence[Cas
             model.eval()
             # The very ranking and grading code the app and `rft eval` use, on the model being trained: its
             # decoded list (what RFT samples), then the other genes by score.
-            _, m = evaluate(ModelRanker(RankingModel(model, tokenizer), hpo, generate=cfg.k), valid_cases, k=cfg.k, grader=cfg.grader)
+            results, m = evaluate(ModelRanker(RankingModel(model, tokenizer), hpo, generate=cfg.k), valid_cases, k=cfg.k, grader=cfg.grader)
             model.train(was_training)
             m = {key: v for key, v in m.items() if key not in ("ms_per_case", "not_in_universe")}
-            self._write(state, {"kind": "valid", "step": state.global_step, "seconds": round(time.perf_counter() - t0, 1)} | m)
-            print(f"[rft] step {state.global_step}: valid mean score {m['mean_score']:.4f} top1 {m['top1']:.4f} top10 {m['top10']:.4f} MRR {m['mrr']:.4f}", flush=True)
+            subsets = seen_unseen_metrics(results, train_genes, cfg.k, cfg.grader)
+            self._write(state, {"kind": "valid", "step": state.global_step, "seconds": round(time.perf_counter() - t0, 1)} | m | subsets)
+            parts = "".join(f"; {name} (n={s['n']}) top1 {s['top1']:.4f} MRR {s['mrr']:.4f}" for name, s in subsets.items())
+            print(f"[rft] step {state.global_step}: valid mean score {m['mean_score']:.4f} top1 {m['top1']:.4f} top10 {m['top10']:.4f} MRR {m['mrr']:.4f}{parts}", flush=True)
 
         def on_train_begin(self, args, state, control, model=None, **kwargs):
             if state.global_step == 0:
@@ -136,6 +165,10 @@ def plot_curves(metrics_path: Path, png: Path) -> None:
     for key, label in (("mean_score", "mean grader score"), ("top1", "top-1"), ("top10", "top-10"), ("mrr", "MRR")):
         if valid:
             b.plot([r["step"] for r in valid], [r[key] for r in valid], marker="o", label=label)
+    for name, style in (("seen gene", "--"), ("unseen gene", ":")):
+        points = [(r["step"], r[name]["mrr"]) for r in valid if isinstance(r.get(name), dict) and "mrr" in r[name]]
+        if points:
+            b.plot(*zip(*points), ls=style, marker=".", label=f"MRR, {name} (n={valid[-1][name]['n']})")
     b.set_xlabel("step")
     b.set_title(f"validation (n={valid[0]['n'] if valid else 0})")
     b.legend(loc="lower right")

@@ -143,7 +143,7 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
         train_dataset=to_dataset(prompts, hpo, tokenizer, folds),
         processing_class=tokenizer,
         peft_config=cfg.lora_config(),
-        callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path)],
+        callbacks=[make_callback(cfg, hpo, tokenizer, data.valid, metrics_path, {g for c in data.train for g in c.genes})],
     )
     t0 = time.perf_counter()
     # The last *complete* checkpoint (one a crash cut short lacks trainer_state.json), not merely the newest folder.

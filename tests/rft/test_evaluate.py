@@ -115,6 +115,29 @@ def test_split_by_publication_keeps_papers_whole():
     assert split == split_by_publication(list(reversed(cases)), valid_fraction=0.25, seed=3)  # order-independent
 
 
+def test_gene_folds_never_share_a_gene():
+    """split_by_gene: the held-out genes of the folds partition the genes; no training case names a held-out gene."""
+    from rft.splits import split_by_gene
+
+    genes = [f"G{i}" for i in range(23)]
+    cases = [Case(f"PMID_{i}_a", ("HP:0001250",), genes=(genes[i % 23],)) for i in range(60)]
+    cases.append(Case("PMID_99_a", ("HP:0001250",), genes=("G1", "G2")))  # two genes: held out when either is
+    splits = [split_by_gene(cases, folds=5, fold=f, seed=7) for f in range(5)]
+    held = [set(s["held_out_genes"]) for s in splits]
+    assert all(not a & b for i, a in enumerate(held) for b in held[i + 1 :]) and set().union(*held) == set(genes)
+    by_id = {c.id: c for c in cases}
+    for s in splits:
+        train_genes = {g for i in s["train"] for g in by_id[i].genes}
+        assert not train_genes & set(s["held_out_genes"])
+        assert all(set(by_id[i].genes) & set(s["held_out_genes"]) for i in s["valid"])
+        assert sorted(s["train"] + s["valid"]) == sorted(by_id)
+    assert splits[0] == split_by_gene(list(reversed(cases)), folds=5, fold=0, seed=7)  # order-independent
+    mixed = split_by_gene(cases, folds=5, fold=0, seed=7, seen_fraction=0.3)  # + whole papers of seen genes in valid
+    assert set(splits[0]["valid"]) < set(mixed["valid"]) and not set(mixed["train"]) & set(mixed["valid"])
+    with pytest.raises(ValueError, match="fold must be in 0..4"):
+        split_by_gene(cases, folds=5, fold=5)
+
+
 def test_tune_part_takes_whole_papers_from_train_only():
     from rft.splits import carve_tuning
 

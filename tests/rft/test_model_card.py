@@ -22,6 +22,19 @@ def test_rft_run_card(tmp_path):
     assert len(card.problems) == 1  # the bad line is reported, not raised
 
 
+def test_rft_run_card_draws_held_out_gene_and_seen_gene_curves(tmp_path):
+    """rft.train.log writes each validation's unseen-gene and seen-gene figures apart; the card draws both MRRs."""
+    (tmp_path / "meta.json").write_text(json.dumps({"kind": "rft-run"}))
+    lines = [{"kind": "valid", "step": s, "mrr": 0.3, "unseen gene": {"n": 4, "mrr": u}, "seen gene": {"n": 6, "mrr": 0.5}}
+             for s, u in ((0, 0.1), (50, 0.2))]
+    (tmp_path / "metrics.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    card = read_model_card(tmp_path)
+    unseen = card.curve[card.curve["series"] == "valid MRR, unseen gene"]
+    assert list(unseen["step"]) == [0, 50] and list(unseen["value"]) == [0.1, 0.2]
+    assert "valid MRR, seen gene" in set(card.curve["series"])
+    assert card.metrics["validation at step 50, unseen gene"] == {"n": 4, "mrr": 0.2}
+
+
 def test_pretrained_base_card(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"model": "LlamaForCausalLM", "pretrain": {}, "examples_seen": 64000, "metrics": {"top1": 0.1}}))
     card = read_model_card(tmp_path)

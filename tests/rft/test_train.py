@@ -76,6 +76,10 @@ def test_lora_weights_change_and_base_weights_do_not(tiny_base, cases_file, tmp_
     assert meta["grader"] == {"name": "topk_rank_k3", "kind": "topk", "k": 3, "near_credit": 0.0}
     records = [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if r["kind"] == "valid"] == [0, 2, 4]
+    # Both validation genes (SCN1A, C9orf72) are named by no training case: every validation says so, apart.
+    for r in records:
+        if r["kind"] == "valid":
+            assert r["unseen gene"]["n"] == 2 and "seen gene" not in r and r["unseen gene"]["mrr"] == pytest.approx(r["mrr"])
     # Rewards are logged on the steps that sample new lists: every num_iterations-th (2 by default) step.
     assert [r["step"] for r in records if r["kind"] == "train"] == [1, 3] and all("reward" in r for r in records if r["kind"] == "train")
     assert (out / "curves.png").stat().st_size > 1000
