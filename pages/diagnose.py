@@ -206,6 +206,62 @@ if do_rank:
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
                                       "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
 
+def _fusion_parts(ranking: Ranking, i: int) -> None:
+    """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""
+    fusion = ranking.fusion
+    if fusion is None:
+        return
+    model_part, classical_part = fusion.parts(i)
+    shut = " (the gate shut the model out on this patient: weight 0)" if not fusion.weight else ""
+    st.container(key="dx_fusion_parts").markdown(f"**Fused score {ranking.genes[i].score:.4f}** = model part {fusion.weight:g}/({fusion.k:g} + model rank "
+                f"{fusion.model_ranks[i]:.0f}) = {model_part:.4f}{shut} **+** {fusion.classical} part 1/({fusion.k:g} + {fusion.classical} "
+                f"rank {fusion.classical_ranks[i]:.0f}) = {classical_part:.4f}. The model ranks genes from the whole pattern and has "
+                f"no term-by-term reading; the {fusion.classical} ranker's own score is explained term by term below.")
+
+
+def _show_evidence(ev, ranking: Ranking) -> None:
+    """The classical ranker's computation for one gene: contributions that add up to its score, absent terms marked."""
+    disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
+    what = ("the sum of the natural-log likelihood ratios below: above 0 a term favours the gene, below 0 it counts against it"
+            if ev.method == "likelihood" else "the mean information content of each term's best match, i.e. the contributions below")
+    with st.container(key="dx_evidence"):
+        st.markdown(f"The **{ev.method}** ranker scored {ev.gene}{disease}: **{ev.score:+.3f}**, {what}.")
+        st.table(report.evidence_frame(ev).set_index("finding"))
+    absent = ("Absent terms (✗) count: an absent sign the disease usually shows counts against it, one it lacks slightly for it."
+              if ev.excluded_counted else f"Absent terms (✗) are shown for review; the {ev.method} ranker does not count them.")
+    st.caption(f"{absent} Unexplained terms carry the ranker's penalty; a term is never shown counting for a gene it does not fit. "
+               "How each ranker uses absent terms: likelihood, only with use_excluded (off by default); similarity, only with an "
+               "excluded_weight (0 by default); the model reads them as part of the case.")
+    if ev.diseases:
+        with st.expander(f"Associated diseases ({len(ev.diseases)})"):
+            st.dataframe([{"id": d, "disease": name, "link": next(iter(disease_links(d).values()))} for d, name in ev.diseases],
+                         key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+
+
+def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | None, top_n: int) -> None:
+    """Diseases ranked by the classical ranker behind the gene list, with each disease's best gene's rank in that list."""
+    explainer = result.get("explainer")
+    scorer = explainer if explainer is not None and explainer.level == "disease" else None
+    diseases = rank_diseases(hpo, case, top=top_n, ranker=scorer)
+    name = ranker_method(scorer) if scorer is not None else "similarity"
+    position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
+    if ranking.fusion is not None or scorer is None:
+        said = (f"Diseases ranked by the {name} ranker alone, not by the list on the Genes tab: that list fuses the {name} ranker with "
+                "a model that ranks genes, not diseases, so the two orders can differ. *gene rank* is each disease's best gene in that list.")
+    else:
+        said = f"Diseases ranked by the {name} ranker, the one that ranks the gene list (a gene scores as its best disease)."
+    best = ev.best_disease[0] if ev is not None and ev.best_disease else None
+    st.caption(said + " OMIM and Orphanet entries of one name are merged."
+               + (f" ★ marks the disease that scored {gene}, the gene open under *Evidence*." if best else ""))
+    st.dataframe(
+        [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
+          "gene rank": min((position[g] for g in d.genes if g in position), default=None), "score": d.score,
+          "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
+        key="dx_disease_table", hide_index=True, width="stretch",
+        column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
+    )
+
+
 result = st.session_state.get("dx_result")
 if result:
     case, ranking, evidence = result["case"], result["ranking"], result["evidence"]
@@ -232,12 +288,21 @@ if result:
         st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))
 
     gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
+    fusion = ranking.fusion
     with gene_tab:
         # One gene past the table, so that its last row still sees a tie with the next gene.
-        table = report.ranking_frame(Ranking(ranking.case_id, ranking.genes[: int(top_n) + 1]), hpo, case.genes).head(int(top_n))
+        shown = int(top_n) + 1
+        head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
+        table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
+        if fusion is not None:
+            st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
+                       f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
         st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
                      column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
-                                    "score": st.column_config.NumberColumn("score", format="%.3f"), "causal": st.column_config.CheckboxColumn("causal")})
+                                    "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
+                                    "model rank": st.column_config.NumberColumn("model rank", width="small"),
+                                    "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
+                                    "causal": st.column_config.CheckboxColumn("causal", width="small"), "diseases": st.column_config.TextColumn("diseases", width="large")})
 
         st.subheader("Evidence")
         position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
@@ -246,41 +311,15 @@ if result:
                             index=position[known[0]] - 1 if known else 0, format_func=lambda g: f"{position[g]}. {g}")
         if gene:
             st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
+            _fusion_parts(ranking, position[gene] - 1)
             try:
                 ev = _evidence(gene)
             except ValueError as e:  # a gene a model knows that this release does not annotate
                 st.info(str(e))
             else:
-                present_ev, excluded_ev = report.evidence_frames(ev)
-                disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
-                if ev.method == "likelihood":
-                    st.markdown(f"Scored{disease} by the likelihood ranker: {ev.score:.2f}, the sum of the log likelihood ratios "
-                                "below (above 0, a term favours the gene; an imprecise or related match is penalised)")
-                else:
-                    st.markdown(f"Scored{disease} by the similarity ranker: {ev.score:.2f}, the mean information content of the matches below")
-                st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
-                if len(excluded_ev):
-                    st.markdown("Absent terms that disease is annotated with"
-                                + ("" if ev.excluded_counted else f" (shown for review; the {ev.method} ranker does not count them)"))
-                    st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
-                if ev.diseases:
-                    with st.expander(f"Associated diseases ({len(ev.diseases)})"):
-                        st.dataframe([{"id": d, "disease": name, "link": next(iter(disease_links(d).values()))} for d, name in ev.diseases],
-                                     key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+                _show_evidence(ev, ranking)
     with disease_tab:
-        best = evidence[gene].best_disease[0] if gene in evidence and evidence[gene].best_disease else None
-        explainer = result.get("explainer")
-        scorer = explainer if explainer is not None and explainer.level == "disease" else None  # the computation behind the evidence
-        diseases = rank_diseases(hpo, case, top=int(top_n), ranker=scorer)
-        st.caption(f"Diseases ranked by the {ranker_method(scorer) if scorer is not None else 'similarity'} ranker" + (", the one that explains the gene list" if scorer is not None else "")
-                   + " (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
-                   + (f" ★ marks {gene}'s best-matching disease." if best else ""))
-        st.dataframe(
-            [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
-              "score": d.score, "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
-            key="dx_disease_table", hide_index=True, width="stretch",
-            column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
-        )
+        _disease_tab(case, ranking, result, evidence.get(gene) if gene else None, gene, int(top_n))
 
     def _phenopacket() -> str:
         shown = {g: _evidence(g) for g in ranking.symbols[: int(top_n)] if hpo.canonical_gene(g)}

@@ -12,7 +12,6 @@ Streamlit: the app's pages and the CLI share these.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import io
 import json
@@ -26,7 +25,7 @@ import pandas as pd
 
 from rft.cases import Case, case_to_record
 from rft.evaluate import Comparison, results_rows
-from rft.evidence import Evidence, TermMatch
+from rft.evidence import Evidence
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
 from rft.rankers.base import tied_ranks
@@ -44,10 +43,11 @@ __all__ = [
     "diagnosis_record",
     "diagnosis_summary_html",
     "download_name",
-    "evidence_frames",
+    "evidence_frame",
     "format_comparison",
     "frame_to_csv_bytes",
     "gate_sentence",
+    "gene_disease_names",
     "plot_topk",
     "rank_pairs",
     "ranking_frame",
@@ -61,7 +61,8 @@ RESULT_COLUMNS = ("case_id", "causal_gene", "rank", "score", "top_genes", "n_pre
 
 
 def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str] = (), max_diseases: int = 3) -> pd.DataFrame:
-    """One case's ranked genes: rank, tie, gene, score, whether it is a causal gene, and associated diseases.
+    """One case's ranked genes: rank, tie, gene, score, (a fusion's) model rank and classical rank, whether it is
+    a causal gene, and associated diseases.
 
     `rank` is the position in the list, the grader's convention (`rft.grader.rank_of`: equal scores keep the
     ranker's order); `tie` is "=k" when the gene's score equals a neighbour's, k being the rank they share.
@@ -77,14 +78,22 @@ def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str]
     for i, g in enumerate(ranking.genes, start=1):
         tied = (i > 1 and shared[i - 1] == shared[i - 2]) or (i < len(shared) and shared[i] == shared[i - 1])
         row: dict[str, Any] = {"rank": i, "tie": f"={int(shared[i - 1])}" if tied else "", "gene": g.gene, "score": float(g.score)}
+        if ranking.fusion is not None and i <= len(ranking.fusion.model_ranks):  # a fused score's two halves
+            row["model rank"] = int(ranking.fusion.model_ranks[i - 1])
+            row["classical rank"] = int(ranking.fusion.classical_ranks[i - 1])
         if truth:
             row["causal"] = g.gene.upper() in wanted
         if hpo is not None:
-            names = [name for _, name in hpo.diseases(g.gene)]
+            names = gene_disease_names(hpo, g.gene)
             row["diseases"] = "; ".join(names[:max_diseases]) + (f" (+{len(names) - max_diseases})" if len(names) > max_diseases else "")
         rows.append(row)
-    columns = ["rank", "tie", "gene", "score"] + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
+    columns = ["rank", "tie", "gene", "score"] + (["model rank", "classical rank"] if ranking.fusion is not None else []) + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
     return pd.DataFrame(rows, columns=columns)
+
+
+def gene_disease_names(hpo: Hpo, gene: str) -> list[str]:
+    """The names of a gene's diseases, each once: OMIM and Orphanet often name one disease alike ("KBG syndrome")."""
+    return list(dict.fromkeys(name for _, name in hpo.diseases(gene)))
 
 
 def rankings_long_frame(rankings: Sequence[Ranking]) -> pd.DataFrame:
@@ -183,7 +192,7 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
         "hpo_version": hpo.version,
         "causal_gene_rank": rank,
         "genes": [
-            {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": [name for _, name in hpo.diseases(g.gene)]}
+            {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": gene_disease_names(hpo, g.gene)}
             | ({"evidence": evidence[g.gene]} if evidence and g.gene in evidence else {})
             for i, g in enumerate(ranking.genes, start=1)
         ],
@@ -198,7 +207,7 @@ def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: 
     wanted = {g.upper() for g in case.genes}
     rows = "".join(
         f"<tr{' class=causal' if g.gene.upper() in wanted else ''}><td>{i}</td><td><b>{e(g.gene)}</b></td><td>{g.score:.3f}</td>"
-        f"<td>{e('; '.join(name for _, name in hpo.diseases(g.gene)[:3]))}</td></tr>"
+        f"<td>{e('; '.join(gene_disease_names(hpo, g.gene)[:3]))}</td></tr>"
         for i, g in enumerate(ranking.genes[:top], start=1)
     )
     truth = ""
@@ -251,26 +260,30 @@ def records_to_jsonl_bytes(records: Sequence[dict[str, Any]], default: Callable[
     return "".join(json.dumps(r, default=default) + "\n" for r in records).encode("utf-8")
 
 
-def evidence_frames(ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`rft.evidence.explain`'s result as two tables: per patient term, how it meets the annotations the gene was
-    scored by; and the absent terms those annotations hold."""
-    columns = {
-        "patient_label": "patient term",
-        "patient_term": "id",
-        "gene_label": "gene's annotated term",
-        "common_label": "shared ancestor",
-        "ic": "information content",
-        "exact": "exact or more specific",
-        "frequency": "annotated frequency",
-    }
-    if ev.method == "likelihood":
-        columns["log_lr"] = "log likelihood ratio"
-    fields = [f.name for f in dataclasses.fields(TermMatch)]
-    frames = []
-    for matches in (ev.present, ev.excluded):
-        frame = pd.DataFrame([dataclasses.asdict(m) for m in matches], columns=fields)
-        frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2, "log likelihood ratio": 2}))
-    return frames[0], frames[1]
+def evidence_frame(ev: Evidence) -> pd.DataFrame:
+    """`rft.evidence.explain`'s result as one table that adds up: per patient term (present first, by effect,
+    then absent ones), the disease's annotation it met, how it met it, that annotation's frequency, and the
+    term's contribution to the score (signed; "not counted" where the ranker ignores it); then the parts that
+    are not terms (a tie-break), and a last row, "total", that is the ranker's score of the gene."""
+    rows = []
+    for finding, matches in (("present", ev.present), ("absent", ev.excluded)):
+        for t in matches:
+            rows.append({
+                "finding": finding,
+                "patient term": ("✗ " if finding == "absent" else "") + f"{t.patient_label} · {t.patient_term}",
+                "disease's annotation": t.gene_label or "—",
+                "match": t.how,
+                "frequency": "—" if t.frequency is None else f"{t.frequency:.0%}",
+                "contribution": "not counted" if t.contribution is None else f"{t.contribution:+.3f}",
+            })
+    for what, value in ev.parts:
+        rows.append({"finding": "", "patient term": "", "disease's annotation": "", "match": what, "frequency": "", "contribution": f"{value:+.4f}"})
+    rows.append({"finding": "", "patient term": "total", "disease's annotation": "", "match": f"the {ev.method} ranker's score of {ev.gene}",
+                 "frequency": "", "contribution": f"{ev.score:+.3f}"})
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+
+
+EVIDENCE_COLUMNS = ("finding", "patient term", "disease's annotation", "match", "frequency", "contribution")
 
 
 def gate_sentence(verdict: dict, partner: str) -> str:

@@ -9,6 +9,7 @@ The CLI, the evaluator and the app only ever call `rank`; they never care which 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ class FusionParts:
     weight: float
     model_ranks: np.ndarray
     classical_ranks: np.ndarray
+
+    def head(self, n: int) -> FusionParts:
+        """The parts of the first `n` genes (for a ranking cut to its head)."""
+        return dataclasses.replace(self, model_ranks=self.model_ranks[:n], classical_ranks=self.classical_ranks[:n])
 
     def parts(self, i: int) -> tuple[float, float]:
         """(the model's part, the classical ranker's part) of gene i's fused score; they sum to it."""
