@@ -125,18 +125,20 @@ def _note_input() -> None:
         note = st.text_area("Clinical note", key="dx_note", height=120,
                             placeholder="e.g. Seizures since 8 months and global developmental delay. No hearing loss.")
         if st.form_submit_button("Find terms", key="dx_note_find"):
-            seen: set[str] = set()
-            st.session_state.dx_note_matches = [m for m in terms_from_note(hpo, note) if not (m.id in seen or seen.add(m.id))]
-            for i in range(len(st.session_state.dx_note_matches)):
-                st.session_state[f"dx_note_keep_{i}"] = True
+            seen: set[tuple[str, str]] = set()
+            found = [m for m in terms_from_note(hpo, note) if not ((m.id, m.context) in seen or seen.add((m.id, m.context)))]
+            st.session_state.dx_note_matches = found
+            for i, m in enumerate(found):  # only the patient's present findings are pre-ticked; every other one says why not
+                st.session_state[f"dx_note_keep_{i}"] = m.context == "affirmed"
             if not st.session_state.dx_note_matches:
                 st.warning("No HPO term found in the note; search for the terms instead.")
     matches = st.session_state.get("dx_note_matches", [])
     if matches:
-        st.caption("Found in the note: untick what is wrong, then add the rest.")
+        st.caption("Found in the note: the patient's present findings are ticked; negated, uncertain, past, family and trigger "
+                   "findings are not, and say why. Tick or untick, then add.")
         for i, m in enumerate(matches):
-            state = ":red[absent]" if m.excluded else ":green[present]"
-            st.checkbox(f"{state} {m.label} · {m.id} — “{m.text}”", key=f"dx_note_keep_{i}")
+            state = ":red[absent]" if m.excluded else ":green[present]" if m.context == "affirmed" else ":orange[present?]"
+            st.checkbox(f"{state} {m.label} · {m.id} — “{m.text}”" + (f" · *{m.reason}*" if m.reason else ""), key=f"dx_note_keep_{i}")
         st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
 
 

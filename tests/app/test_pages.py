@@ -93,10 +93,15 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     at.selectbox(key="dx_ranker").select(ranker).run()
     _button(at, "dx_rank").click().run()
     assert not at.exception
-    assert any(f"by the {explained_by} ranker" in m.value for m in at.markdown)
-    evidence = _table(at, "patient term", "shared ancestor")
-    assert ("log likelihood ratio" in evidence.columns) == (explained_by == "likelihood")
-    assert any(f"Diseases ranked by the {explained_by} ranker, the one that explains the gene list" in c.value for c in at.caption)
+    assert any(f"The **{explained_by}** ranker scored" in m.value for m in at.markdown)
+    [evidence] = [t.value for t in at.table if "contribution" in t.value.columns]
+    assert evidence.iloc[-1]["patient term"] == "total" and f"the {explained_by} ranker's score" in evidence.iloc[-1]["match"]
+    counted = [float(v) for v in evidence["contribution"].iloc[:-1] if v != "not counted"]
+    assert sum(counted) == pytest.approx(float(evidence["contribution"].iloc[-1]), abs=1e-3 * len(counted))
+    fused = ranker.startswith("RFT")  # a fusion's Diseases tab says plainly that it does not rank like the gene list
+    said = "alone, not by the list on the Genes tab" if fused else "the one that ranks the gene list"
+    assert any(f"Diseases ranked by the {explained_by} ranker" in c.value and said in c.value for c in at.caption)
+    assert ("model rank" in _table(at, "gene", "score").columns) == fused
 
 
 def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
@@ -155,12 +160,27 @@ def test_note_terms_with_negation_are_offered_then_added():
     at.button(key="dx_note_find").click().run()
     assert not at.exception
     boxes = [c for c in at.checkbox if c.key.startswith("dx_note_keep_")]
-    assert len(boxes) == 3 and all(c.value for c in boxes)
+    assert len(boxes) == 3 and [c.value for c in boxes] == [True, True, False]  # a negated finding is offered unticked
     assert "absent" in boxes[2].label and "Hearing impairment" in boxes[2].label and "“hearing loss”" in boxes[2].label
+    assert "negated" in boxes[2].label
     boxes[1].uncheck().run()  # drop hypotonia
+    boxes[2].check().run()  # keep the absent hearing loss
     at.button(key="dx_note_add").click().run()
     assert at.multiselect(key="dx_present").value == ["HP:0001250"]  # Seizure
     assert at.multiselect(key="dx_excluded").value == ["HP:0000365"]  # Hearing impairment
+
+
+def test_family_uncertain_and_trigger_findings_are_never_pre_ticked_and_say_why():
+    # The wrong picks a new user met (issue 26): each is offered unticked with its reason; only the patient's own sign is ticked.
+    at = _app()
+    at.text_area(key="dx_note").input("Mother has epilepsy. Possible autism. Hypotonia, first with fever.")
+    at.button(key="dx_note_find").click().run()
+    assert not at.exception
+    boxes = {c.label.split(" · ")[0].split("] ")[1]: c for c in at.checkbox if c.key.startswith("dx_note_keep_")}
+    assert {label: c.value for label, c in boxes.items()} == {"Seizure": False, "Autism": False, "Hypotonia": True, "Fever": False}
+    assert "relative" in boxes["Seizure"].label and "uncertain" in boxes["Autism"].label and "trigger" in boxes["Fever"].label
+    at.button(key="dx_note_add").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001252"] and at.multiselect(key="dx_excluded").value == []
 
 
 def test_evidence_opens_for_a_gene_far_below_the_table_and_diseases_are_ranked():
