@@ -171,6 +171,8 @@ def format_comparison(c: Comparison) -> str:
 
     keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
     lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
+    if c.cut is not None:
+        lines.append(f"warning: a file kept only the top {c.cut} genes per case; every ranker is compared within its top {c.cut}")
     lines.append("| ranker | " + " | ".join(keys) + " |")
     lines.append("|---" * (len(keys) + 1) + "|")
     for n, m in c.metrics.items():

@@ -294,6 +294,47 @@ def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
                      "batch_dl_metrics": f"metrics_similarity_{today}.json"}
 
 
+def test_batch_grades_like_rft_eval_a_gene_below_the_kept_head_is_in_the_universe(monkeypatch):
+    # Issue 26, bugs 2 and 3: with 10 genes kept, FBN1 (annotated, but far below a seizure-only case's head) was
+    # counted "not in universe"; the results file now names the ranker as `rft eval` does and says how deep it is.
+    from streamlit.delta_generator import DeltaGenerator
+
+    from rft.evaluate import read_results
+
+    files = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        files[kwargs.get("key")] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    at = _app("batch")
+    cases = json.dumps({"id": "far", "present": ["HP:0001250"], "genes": ["FBN1"]}).encode() + b"\n"
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", cases).run()
+    at.selectbox(key="batch_ranker").select("likelihood").run()
+    at.number_input(key="batch_top").set_value(10).run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    assert json.loads(files["batch_dl_metrics"])["not_in_universe"] == 0
+    [result] = read_results("results.csv", files["batch_dl_results"].encode())
+    assert result.rank is None and result.in_universe and result.kept == 10 and result.ranker == "likelihood"
+
+
+def test_batch_empty_zip_says_it_holds_no_case_and_nothing_else():
+    # Issue 26, bug 7: an empty zip said "No problems found." and then "fix the problems above".
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w"):
+        pass
+    at = _app("batch")
+    at.file_uploader(key="batch_upload").upload("empty.zip", buffer.getvalue()).run()
+    assert not at.exception
+    assert not at.success and len(at.error) == 1 and "No case found in empty.zip" in at.error[0].value
+
+
 def test_batch_malformed_file_is_reported_not_raised():
     at = _app("batch")
     at.file_uploader(key="batch_upload").upload("broken.json", b"\x00\xff this is not json").run()
@@ -431,8 +472,23 @@ def test_models_page_shows_every_metric_a_base_meta_holds(tmp_path, monkeypatch)
     assert any(c.value == "valid_split: data/splits/dev_split.json" for c in at.caption)
     facts = [dict(zip(f.value["field"], f.value["value"])) for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
     # the card of this folder (the shipped models are listed too): its base class and its synthetic data
-    assert {"Base": "LlamaForCausalLM", "Training data": "102,400 synthetic patients"}.items() <= next(
-        f for f in facts if f.get("Base") == "LlamaForCausalLM").items()
+    base_says = "none: pretrained from scratch (LlamaForCausalLM)"  # the architecture is no base (issue 26, bug 8)
+    assert {"Base": base_says, "Training data": "102,400 synthetic patients"}.items() <= next(f for f in facts if f.get("Base") == base_says).items()
+
+
+def test_models_page_shows_no_server_path_and_says_when_a_base_is_not_shipped(tmp_path, monkeypatch):
+    # Issue 26, bug 8: the page showed absolute server paths, and a Base in a runs/ folder that no clone has.
+    run = tmp_path / "elsewhere" / "my-run"
+    run.mkdir(parents=True)
+    (run / "meta.json").write_text(json.dumps({"kind": "rft-run", "base": "runs/prospective/base"}))
+    monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path / "elsewhere"))
+    at = _app("models")
+    assert not at.exception
+    shown = [c.value for c in at.caption] + [str(v) for f in at.dataframe if list(f.value.columns) == ["field", "value"] for v in f.value["value"]]
+    repo = str(Path(APP).parent)
+    assert not [t for t in shown if repo in t or str(tmp_path) in t]
+    assert "…/elsewhere/my-run" in " ".join(shown) and "data/models/default" in " ".join(shown)
+    assert any("not in this repository" in t for t in shown)
 
 
 @pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])

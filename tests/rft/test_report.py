@@ -70,3 +70,14 @@ def test_download_name_holds_ranker_and_date(ranker, expected):
     import datetime
 
     assert download_name("rankings", ranker, "csv", datetime.date(2026, 11, 30)) == expected
+
+
+def test_a_disease_named_alike_by_omim_and_orphanet_is_listed_once(hpo):
+    # Issue 26, bug 6: ANKRD11's "KBG syndrome" is OMIM:148050 and ORPHA:2332; the table, JSON and summary said it twice.
+    from rft.cases import Case
+    from rft.report import diagnosis_record, diagnosis_summary_html, ranking_frame
+
+    ranking = Ranking("c", [RankedGene("ANKRD11", 1.0)])
+    assert ranking_frame(ranking, hpo)["diseases"][0].count("KBG syndrome") == 1
+    assert diagnosis_record(Case("c", ("HP:0001250",)), ranking, hpo, "x")["genes"][0]["diseases"].count("KBG syndrome") == 1
+    assert diagnosis_summary_html(Case("c", ("HP:0001250",)), ranking, hpo, "x").count("KBG syndrome") == 1
