@@ -82,6 +82,10 @@ def _add_note_terms() -> None:
     st.session_state.dx_note_matches = []
 
 
+def _drop_term(kind: str, term_id: str) -> None:
+    st.session_state[f"dx_{kind}"] = [t for t in st.session_state[f"dx_{kind}"] if t != term_id]
+
+
 def _clear() -> None:
     st.session_state.dx_present, st.session_state.dx_excluded = [], []
     st.session_state.dx_gene = ""
@@ -176,8 +180,10 @@ for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absen
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
     redundant = [(a, t) for t in chosen for a in chosen if a != t and a in hpo.ancestors(t)]
-    for general, specific in redundant:
-        st.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
+    for n, (general, specific) in enumerate(redundant):
+        warn, fix = st.columns([5, 1], vertical_alignment="center")
+        warn.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
+        fix.button("Remove the general term", key=f"dx_drop_general_{kind}_{n}", on_click=_drop_term, args=(kind, general))
 
 rank_col, clear_col, _ = st.columns([1, 1, 4])
 do_rank = rank_col.button("Rank genes", key="dx_rank", type="primary", disabled=not terms["present"])
@@ -257,7 +263,8 @@ def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | Non
                + (f" ★ marks the disease that scored {gene}, the gene open under *Evidence*." if best else ""))
     st.dataframe(
         [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
-          "gene rank": min((position[g] for g in d.genes if g in position), default=None), "score": d.score,
+          "gene rank": min((position[g] for g in d.genes if g in position), default=None),
+          "inheritance": ", ".join(hpo.modes_of_inheritance(d.ids)), "score": d.score,
           "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
         key="dx_disease_table", hide_index=True, width="stretch",
         column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
@@ -272,6 +279,14 @@ if result:
         if gene not in evidence:  # computed once per result and gene; the export reuses them
             evidence[gene] = explain(hpo, case, gene, ranker=result.get("explainer"))
         return evidence[gene]
+
+    def _explains(gene: str) -> str:
+        """How many of the patient's terms the gene's best disease is annotated with, as "k/n"."""
+        try:
+            ev = _evidence(gene)
+        except ValueError:
+            return "—"
+        return f"{sum(t.exact for t in ev.present)}/{len(ev.present)}"
 
     st.divider()
     st.subheader(f"Top {min(top_n, len(ranking.genes))} of {len(ranking.genes):,} genes")
@@ -296,6 +311,7 @@ if result:
         shown = int(top_n) + 1
         head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
         table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
+        table.insert(table.columns.get_loc("score") + 1, "explains", [_explains(g) for g in table["gene"]])
         if fusion is not None:
             st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
                        f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
@@ -304,6 +320,9 @@ if result:
                                     "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
                                     "model rank": st.column_config.NumberColumn("model rank", width="small"),
                                     "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
+                                    "explains": st.column_config.TextColumn("explains", width="small",
+                                                                            help="patient terms the gene's best disease is annotated with (or a more specific one)"),
+                                    "inheritance": st.column_config.TextColumn("inheritance", width="small"),
                                     "causal": st.column_config.CheckboxColumn("causal", width="small"), "diseases": st.column_config.TextColumn("diseases", width="large")})
 
         st.subheader("Evidence")

@@ -17,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from rft.evaluate import Comparison, results_rows
 from rft.evidence import Evidence
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
+from rft.phenopacket_export import RESEARCH_USE, software_version
 from rft.rankers.base import tied_ranks
 from rft.writes import csv_cell, write_atomic
 
@@ -69,7 +70,8 @@ def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str]
 
     Args:
         ranking: the ranker's output for one case.
-        hpo: when given, adds a `diseases` column (first `max_diseases` disease names of each gene).
+        hpo: when given, adds `inheritance` (the modes of the gene's diseases: AD, AR, XLR, ...) and `diseases` (the
+            first `max_diseases` disease names of each gene).
         truth: the causal gene(s), if known; marks them in the `causal` column.
     """
     wanted = {t.upper() for t in truth}
@@ -85,9 +87,10 @@ def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str]
             row["causal"] = g.gene.upper() in wanted
         if hpo is not None:
             names = gene_disease_names(hpo, g.gene)
+            row["inheritance"] = ", ".join(hpo.inheritance(g.gene))
             row["diseases"] = "; ".join(names[:max_diseases]) + (f" (+{len(names) - max_diseases})" if len(names) > max_diseases else "")
         rows.append(row)
-    columns = ["rank", "tie", "gene", "score"] + (["model rank", "classical rank"] if ranking.fusion is not None else []) + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
+    columns = ["rank", "tie", "gene", "score"] + (["model rank", "classical rank"] if ranking.fusion is not None else []) + (["causal"] if truth else []) + (["inheritance", "diseases"] if hpo is not None else [])
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -201,8 +204,11 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
     }
 
 
-def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = DEFAULT_K, kind: str = "topk", top: int = 20) -> str:
-    """A self-contained, printable HTML page: patient terms, the ranker, the top genes and their diseases."""
+def diagnosis_summary_html(
+    case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = DEFAULT_K, kind: str = "topk", top: int = 20, created: datetime | None = None,
+) -> str:
+    """A self-contained, printable HTML page: the research-use disclaimer on top, the date, software, ranker and HPO
+    release (the knowledge base), patient terms, the top genes and their diseases."""
     e = html.escape
     present = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.present) or "<li>none</li>"
     excluded = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.excluded) or "<li>none</li>"
@@ -217,19 +223,21 @@ def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: 
         rank = rank_of(ranking.symbols, case.genes)
         where = f"rank {rank}" if rank else "not in the ranked list"
         truth = f"<p>Known causal gene {e(', '.join(case.genes))}: {where}; grader score {score_rank(rank, k, kind):.2f} ({kind}, k={k}).</p>"
+    made = f"{(created or datetime.now(timezone.utc)):%Y-%m-%d %H:%M} UTC"
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Gene ranking: {e(case.id)}</title>
 <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ccc;padding:.3em;text-align:left}}tr.causal{{background:#fff3b0}}small{{color:#666}}</style>
+td,th{{border-bottom:1px solid #ccc;padding:.3em;text-align:left}}tr.causal{{background:#fff3b0}}small{{color:#666}}
+.disclaimer{{border:1px solid #c00;padding:.5em;color:#900}}</style>
 </head><body>
+<p class=disclaimer><b>{e(RESEARCH_USE)}</b></p>
 <h1>Candidate genes for {e(case.id)}</h1>
-<p>Ranker: {e(ranker_name)} &middot; HPO release {e(hpo.version)}</p>
+<p>{e(made)} &middot; {e(software_version())} &middot; ranker {e(ranker_name)} &middot; HPO release (knowledge base) {e(hpo.version)}</p>
 <h2>Present phenotypes</h2><ul>{present}</ul>
 <h2>Explicitly absent</h2><ul>{excluded}</ul>
 {truth}
 <h2>Top {min(top, len(ranking.genes))} genes</h2>
 <table><tr><th>#</th><th>Gene</th><th>Score</th><th>Associated diseases</th></tr>{rows}</table>
-<p><small>Research use only: a ranking of candidate genes, not a diagnosis.</small></p>
 </body></html>
 """
 

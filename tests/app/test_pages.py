@@ -510,3 +510,22 @@ def test_release_picker_switches_every_page_to_a_cached_release(tmp_path, monkey
     assert "HPO release 2099-01-01" in at.caption[0].value and "4 genes" in at.caption[0].value
     at.switch_page("pages/batch.py").run()
     assert not at.exception and any("HPO release 2099-01-01" in c.value for c in at.caption)  # the choice holds on every page
+
+
+def test_users_see_no_deploy_button():
+    # Issue 26, item 4: Streamlit's developer toolbar ("Deploy") is hidden from the app's users.
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_one_click_removes_the_general_term_the_warning_names():
+    at = _app()
+    for query in ("seizure", "focal-onset seizure"):
+        at.text_input(key="dx_query").input(query).run()
+        _button(at, "dx_add_present").click().run()
+    assert any("is an ancestor of" in w.value for w in at.warning)
+    _button(at, "dx_drop_general_present_0").click().run()
+    assert not at.exception and "HP:0001250" not in at.multiselect(key="dx_present").value  # Seizure, the general one, went
+    assert len(at.multiselect(key="dx_present").value) == 1 and not any("is an ancestor of" in w.value for w in at.warning)

@@ -81,3 +81,21 @@ def test_a_disease_named_alike_by_omim_and_orphanet_is_listed_once(hpo):
     assert ranking_frame(ranking, hpo)["diseases"][0].count("KBG syndrome") == 1
     assert diagnosis_record(Case("c", ("HP:0001250",)), ranking, hpo, "x")["genes"][0]["diseases"].count("KBG syndrome") == 1
     assert diagnosis_summary_html(Case("c", ("HP:0001250",)), ranking, hpo, "x").count("KBG syndrome") == 1
+
+
+def test_printable_summary_opens_with_the_disclaimer_and_says_when_what_and_which_release(hpo):
+    from datetime import datetime, timezone
+
+    from rft.cases import Case
+    from rft.report import diagnosis_summary_html
+
+    page = diagnosis_summary_html(Case("c", ("HP:0001250",)), Ranking("c", [RankedGene("SCN1A", 1.0)]), hpo, "likelihood",
+                                  created=datetime(2026, 12, 7, 4, 30, tzinfo=timezone.utc))
+    body = page.split("<body>")[1]
+    assert body.index("Research use only") < body.index("<h1>")  # the disclaimer on top
+    assert "2026-12-07 04:30 UTC" in body and "rft-genes" in body and f"HPO release (knowledge base) {hpo.version}" in body
+
+
+def test_gene_table_shows_each_genes_modes_of_inheritance(hpo):
+    frame = ranking_frame(Ranking("c", [RankedGene("SCN1A", 2.0), RankedGene("MECP2", 1.0)]), hpo)
+    assert frame["inheritance"].tolist() == ["AD", "XL, XLD, XLR"]
