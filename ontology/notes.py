@@ -113,7 +113,8 @@ _add("uncertain", "forward", "possible", "possibly", "probable", "probably", "su
      "concern for", "concerning for", "worrisome for", "suggestive of", "cannot exclude", "can not exclude", "differential includes",
      "evaluate for", "evaluation for", "thought to have", "suspected to have", "versus", "vs", "unclear whether", "uncertain whether")
 _add("uncertain", "backward", "suspected", "possible", "questionable", "cannot be excluded", "can not be excluded", "not excluded",
-     "not ruled out", "to be excluded", "to be ruled out", "is suspected", "was suspected", "unclear", "uncertain", "?")
+     "not ruled out", "to be excluded", "to be ruled out", "is suspected", "was suspected", "unclear", "uncertain", "?", "remains a concern",
+     "is a concern", "a concern", "remains possible")
 _add("historical", "forward", "history of", "past history of", "past medical history of", "previous", "previously", "prior", "formerly",
      "in the past", "had a history of", "resolution of", "resolved")
 _add("historical", "backward", "in the past", "previously", "resolved", "has resolved", "now resolved")
@@ -124,8 +125,13 @@ _add("family", "forward", *(r for r in _RELATIVES), *(f"{d} {r}" for d in _DETER
 _add("family", "backward", *(f"in {d} {r}" for d in _DETERMINERS for r in _RELATIVES), *(f"in {r}" for r in _RELATIVES), "in the family",
      "runs in the family", "in family", "in relatives", "in several relatives")
 _MAX_CUE = max(len(c) for c in _CUES)
+# Pseudo-cues (ConText's "pseudo-triggers"): phrases holding a cue word that hedge or negate nothing in the finding
+# after them ("likely secondary to hypotonia": the cause is hedged, not the hypotonia).
+_PSEUDO = _phrases("secondary to", "due to", "likely secondary to", "likely due to", "probably due to", "no change in", "not only",
+                   "no increase in", "gram negative")
+_AUXILIARY = {w for (w,) in _phrases("has", "have", "had", "was", "is", "also")}
 # Words a backward cue may look across to reach its findings ("seizures and hypotonia were absent").
-_FILLERS = {w for (w,) in _phrases(",", ":", "and", "or", "nor", "was", "were", "is", "are", "been", "be", "has", "have", "had", "also", "both",
+_FILLERS = {w for (w,) in _phrases(",", ":", "which", "that", "and", "or", "nor", "was", "were", "is", "are", "been", "be", "has", "have", "had", "also", "both",
                                    "either", "entirely", "completely", "all", "clearly", "definitely", "otherwise")}
 
 
@@ -214,9 +220,14 @@ def terms_from_note(hpo: Hpo, note: str) -> list[NoteMatch]:
             continue
         cue = next((n for n in range(min(_MAX_CUE, len(tokens) - i), 0, -1) if tuple(folded[i : i + n]) in _CUES), 0)
         found = _longest_phrase(index, folded, i, glued)
+        pseudo = next((n for n in (3, 2) if tuple(folded[i : i + n]) in _PSEUDO), 0)
+        if pseudo and pseudo >= found:  # "likely secondary to": a cue's words that set no context
+            i += pseudo
+            continue
         if cue and cue >= found:
             context, direction = _CUES[tuple(folded[i : i + cue])]
-            informant = context == "family" and direction == "forward" and i + cue < len(folded) and folded[i + cue] in _INFORMANT
+            after = i + cue + (1 if i + cue < len(folded) and folded[i + cue] in _AUXILIARY else 0)  # "mother has noticed"
+            informant = context == "family" and direction == "forward" and after < len(folded) and folded[after] in _INFORMANT
             if not informant:
                 events.append(("cue", i, i + cue, (context, direction, note[tokens[i][1] : tokens[i + cue - 1][2]])))
             i += cue

@@ -348,7 +348,7 @@ if result:
                                                 score_meaning=result["score_meaning"]), indent=2)
 
     # Files are built when their button is clicked (a callable), not on every rerun: the full ranking has thousands of genes.
-    d1, d2, d3, d4, _ = st.columns([1, 1, 1, 1, 2])
+    d1, d2, d3, d4, _ = st.columns([1, 1, 1.3, 1.3, 0.4])  # wide enough at 1366 px for whole labels
     d1.download_button("Download CSV", lambda: report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
                        "gene_ranking.csv", "text/csv", key="dx_dl_csv", on_click="ignore")
     d2.download_button("Download JSON", lambda: json.dumps(report.diagnosis_record(case, ranking, hpo, result["ranker"]), indent=2),
