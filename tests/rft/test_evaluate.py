@@ -9,8 +9,8 @@ import pytest
 from rft.cases import Case
 from rft.cli import main
 from rft.evaluate import CaseResult, compare, evaluate, grade_rankings, read_results, results_text, write_results
-from rft.report import format_comparison
 from rft.rankers import RankedGene, Ranking, SimilarityRanker
+from rft.report import format_comparison
 from rft.splits import publication_of, split_by_publication
 
 
