@@ -181,6 +181,10 @@ def test_note_rank_far_evidence_export_and_reimport(app_url, browser, tmp_path):
         widget("dx_note_find", "button").click()
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-dx_note_keep_3")))
         shot("1_note_terms.png")
+        box = browser.find_element(By.CSS_SELECTOR, ".st-key-dx_note_keep_2 input[type='checkbox']")
+        assert not box.is_selected()  # "No hearing loss": a negated finding is offered unticked; tick it to add it as absent
+        widget("dx_note_keep_2", "label").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-dx_note_keep_2 input[type='checkbox']").is_selected())
         widget("dx_note_add", "button").click()
         shows("dx_present", "Global developmental delay")
         shows("dx_excluded", "Hearing impairment")
