@@ -15,7 +15,7 @@ from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
-from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
+from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
@@ -175,6 +175,11 @@ with right:
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
     gene_text = c2.text_input("Known causal gene(s) (optional)", key="dx_gene", placeholder="e.g. SCN1A, or SCN1A, SCN2A")
     st.text_input("Case id", key="dx_case_id", help="Carried into the exported phenopacket.")
+    s1, s2 = st.columns(2)
+    onsets = sorted(hpo.descendants(ONSET_ROOT), key=hpo.label) if ONSET_ROOT in hpo else []
+    s1.selectbox("Sex", ["", *SEXES], key="dx_sex", format_func=lambda x: x or "—", help="Saved in the phenopacket; no ranker here uses it.")
+    s2.selectbox("Age of onset", ["", *onsets], key="dx_onset", format_func=lambda t: hpo.label(t) if t else "—",
+                 help="Saved in the phenopacket as the onset of the present signs; no ranker here uses it.")
 
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
@@ -342,10 +347,12 @@ if result:
     with disease_tab:
         _disease_tab(case, ranking, result, evidence.get(gene) if gene else None, gene, int(top_n))
 
+    sex, onset = st.session_state.get("dx_sex") or None, st.session_state.get("dx_onset") or None  # read now: the file is built later
+
     def _phenopacket() -> str:
         shown = {g: _evidence(g) for g in ranking.symbols[: int(top_n)] if hpo.canonical_gene(g)}
         return json.dumps(diagnosis_phenopacket(case, ranking, hpo, result["ranker"], result["spec"], shown, top=int(top_n),
-                                                score_meaning=result["score_meaning"]), indent=2)
+                                                score_meaning=result["score_meaning"], sex=sex, onset=onset), indent=2)
 
     # Files are built when their button is clicked (a callable), not on every rerun: the full ranking has thousands of genes.
     d1, d2, d3, d4, _ = st.columns([1, 1, 1.3, 1.3, 0.4])  # wide enough at 1366 px for whole labels

@@ -529,3 +529,26 @@ def test_one_click_removes_the_general_term_the_warning_names():
     _button(at, "dx_drop_general_present_0").click().run()
     assert not at.exception and "HP:0001250" not in at.multiselect(key="dx_present").value  # Seizure, the general one, went
     assert len(at.multiselect(key="dx_present").value) == 1 and not any("is an ancestor of" in w.value for w in at.warning)
+
+
+def test_sex_and_age_of_onset_are_saved_in_the_phenopacket(monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    files = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        files[kwargs.get("key")] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.selectbox(key="dx_ranker").select("similarity").run()
+    at.selectbox(key="dx_sex").select("male").run()
+    at.selectbox(key="dx_onset").select("HP:0011463").run()  # Childhood onset
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    packet = json.loads(files["dx_dl_phenopacket"]())  # built when its button is clicked
+    assert packet["subject"]["sex"] == "MALE"
+    assert {f["onset"]["ontologyClass"]["id"] for f in packet["phenotypicFeatures"] if not f.get("excluded")} == {"HP:0011463"}
