@@ -198,10 +198,19 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
         "causal_gene_rank": rank,
         "genes": [
             {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": gene_disease_names(hpo, g.gene)}
+            | (_fused_parts(ranking, i - 1))
             | ({"evidence": evidence[g.gene]} if evidence and g.gene in evidence else {})
             for i, g in enumerate(ranking.genes, start=1)
         ],
     }
+
+
+def _fused_parts(ranking: Ranking, i: int) -> dict[str, Any]:
+    """A fused gene's model rank, classical rank and the model's weight (empty for other rankers)."""
+    f = ranking.fusion
+    if f is None or i >= len(f.model_ranks):
+        return {}
+    return {"model_rank": int(f.model_ranks[i]), "classical_rank": int(f.classical_ranks[i]), "model_weight": f.weight, "rrf_k": f.k}
 
 
 def diagnosis_summary_html(

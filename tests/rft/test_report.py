@@ -99,3 +99,16 @@ def test_printable_summary_opens_with_the_disclaimer_and_says_when_what_and_whic
 def test_gene_table_shows_each_genes_modes_of_inheritance(hpo):
     frame = ranking_frame(Ranking("c", [RankedGene("SCN1A", 2.0), RankedGene("MECP2", 1.0)]), hpo)
     assert frame["inheritance"].tolist() == ["AD", "XL, XLD, XLR"]
+
+
+def test_json_export_carries_a_fused_genes_parts(hpo):
+    import numpy as np
+
+    from rft.cases import Case
+    from rft.rankers.base import FusionParts
+    from rft.report import diagnosis_record
+
+    parts = FusionParts("m", "likelihood", 60.0, 1.0, np.array([3.0, 1.0]), np.array([1.0, 4.0]))
+    ranking = Ranking("c", [RankedGene("SCN1A", 1 / 63 + 1 / 61), RankedGene("FBN1", 1 / 61 + 1 / 64)], fusion=parts)
+    genes = diagnosis_record(Case("c", ("HP:0001250",)), ranking, hpo, "x")["genes"]
+    assert [(g["model_rank"], g["classical_rank"]) for g in genes] == [(3, 1), (1, 4)] and genes[0]["rrf_k"] == 60.0
