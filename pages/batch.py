@@ -7,7 +7,7 @@ import streamlit as st
 
 from rft import report
 from rft.cases import load_cases_from_bytes
-from rft.evaluate import grade_rankings, results_metrics, results_text
+from rft.evaluate import grade_rankings, ranker_universe, results_metrics, results_text
 from rft.grader import DEFAULT_K
 from rft.limits import DEFAULT_GENES_KEPT, MAX_GENES_KEPT, MAX_RANKED_GENES
 from rft.registry import ranker_choices
@@ -42,7 +42,7 @@ name, data = source
 digest = hashlib.sha1(data).hexdigest()
 if st.session_state.get("batch_digest") != digest:  # a new file: forget the previous batch's results
     st.session_state.batch_digest = digest
-    st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None, "csv": None}
+    st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None, "csv": None, "name": "", "universe": None, "kept": None}
 done = st.session_state.batch_done
 
 try:
@@ -58,6 +58,9 @@ m[0].metric("Records read", s["read"])
 m[1].metric("Usable cases", s["usable"])
 m[2].metric("With causal gene", s["with_gene"])
 m[3].metric("Skipped", s["skipped"])
+if not batch.cases and not batch.problems:  # e.g. an empty zip: nothing read, so nothing to fix either
+    st.error(f"No case found in {name.removeprefix('example:')}: it holds no phenopacket or case row. Upload a file with cases.")
+    st.stop()
 if batch.problems:
     with st.expander(f"{len(batch.problems)} problem(s): " + ", ".join(f"{k} ×{v}" for k, v in s["problems_by_kind"].items()), expanded=True):
         st.dataframe(
@@ -81,7 +84,7 @@ most = max(10, min(MAX_GENES_KEPT, MAX_RANKED_GENES // len(batch.cases)))
 top = c2.number_input("Genes kept per case", min_value=10, max_value=most, value=min(DEFAULT_GENES_KEPT, most), step=10, key="batch_top",
                       help=f"At most {most:,} for {len(batch.cases):,} cases ({MAX_RANKED_GENES:,} genes per batch, {MAX_GENES_KEPT:,} per case)")
 if done["ranker"] not in (None, ranker_label):
-    done.update(rankings=[], ranker=None, error=None, csv=None)  # another ranker: start over
+    done.update(rankings=[], ranker=None, error=None, csv=None, name="", universe=None, kept=None)  # another ranker: start over
 
 n_done = len(done["rankings"])
 label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(batch.cases)} cases"
@@ -89,6 +92,9 @@ if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batc
     done.update(ranker=ranker_label, error=None, csv=None)
     try:
         ranker = cached_ranker(choices[ranker_label].spec, release)
+        # Graded as `rft eval` grades: named by the ranker's own name, a causal gene below the kept head still in the
+        # ranker's universe, and the head's depth saved so that Compare can compare the file fairly.
+        done.update(name=ranker.name, universe=ranker_universe(ranker), kept=int(top))
         # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
         rank_with_progress(ranker, batch.cases, int(top), start=n_done, done=done["rankings"])
     except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued
@@ -102,7 +108,8 @@ if not rankings:
     st.stop()
 
 st.subheader("Results" + (f" ({len(rankings)} of {len(batch.cases)} cases)" if len(rankings) < len(batch.cases) else ""))
-results = grade_rankings(batch.cases[: len(rankings)], rankings, k=DEFAULT_K, ranker=done["ranker"] or "")
+results = grade_rankings(batch.cases[: len(rankings)], rankings, k=DEFAULT_K, ranker=done.get("name") or done["ranker"] or "",
+                         universe=done.get("universe"), kept=done.get("kept"))
 metrics = results_metrics(results)
 if metrics["n"]:
     m = st.columns(6)

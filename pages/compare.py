@@ -83,6 +83,9 @@ st.divider()
 st.subheader("Metrics")
 dropped = [f"{n}: {d}" for n, d in comparison.dropped.items() if d]
 st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {', '.join(dropped)})" if dropped else ""))
+if comparison.cut is not None:
+    st.warning(f"A results file kept only the top {comparison.cut} genes per case (the Batch page's *genes kept*): every ranker is "
+               f"compared within its top {comparison.cut}, and a causal gene below that counts as unranked for all.")
 table = pd.DataFrame.from_dict(comparison.metrics, orient="index").rename_axis("ranker").reset_index()
 st.dataframe(table, key="cmp_metrics", hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in table.columns if c not in ("ranker", "n")})

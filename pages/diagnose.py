@@ -15,7 +15,7 @@ from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
-from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
+from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
@@ -82,6 +82,10 @@ def _add_note_terms() -> None:
     st.session_state.dx_note_matches = []
 
 
+def _drop_term(kind: str, term_id: str) -> None:
+    st.session_state[f"dx_{kind}"] = [t for t in st.session_state[f"dx_{kind}"] if t != term_id]
+
+
 def _clear() -> None:
     st.session_state.dx_present, st.session_state.dx_excluded = [], []
     st.session_state.dx_gene = ""
@@ -125,18 +129,20 @@ def _note_input() -> None:
         note = st.text_area("Clinical note", key="dx_note", height=120,
                             placeholder="e.g. Seizures since 8 months and global developmental delay. No hearing loss.")
         if st.form_submit_button("Find terms", key="dx_note_find"):
-            seen: set[str] = set()
-            st.session_state.dx_note_matches = [m for m in terms_from_note(hpo, note) if not (m.id in seen or seen.add(m.id))]
-            for i in range(len(st.session_state.dx_note_matches)):
-                st.session_state[f"dx_note_keep_{i}"] = True
+            seen: set[tuple[str, str]] = set()
+            found = [m for m in terms_from_note(hpo, note) if not ((m.id, m.context) in seen or seen.add((m.id, m.context)))]
+            st.session_state.dx_note_matches = found
+            for i, m in enumerate(found):  # only the patient's present findings are pre-ticked; every other one says why not
+                st.session_state[f"dx_note_keep_{i}"] = m.context == "affirmed"
             if not st.session_state.dx_note_matches:
                 st.warning("No HPO term found in the note; search for the terms instead.")
     matches = st.session_state.get("dx_note_matches", [])
     if matches:
-        st.caption("Found in the note: untick what is wrong, then add the rest.")
+        st.caption("Found in the note: the patient's present findings are ticked; negated, uncertain, past, family and trigger "
+                   "findings are not, and say why. Tick or untick, then add.")
         for i, m in enumerate(matches):
-            state = ":red[absent]" if m.excluded else ":green[present]"
-            st.checkbox(f"{state} {m.label} · {m.id} — “{m.text}”", key=f"dx_note_keep_{i}")
+            state = ":red[absent]" if m.excluded else ":green[present]" if m.context == "affirmed" else ":orange[present?]"
+            st.checkbox(f"{state} {m.label} · {m.id} — “{m.text}”" + (f" · *{m.reason}*" if m.reason else ""), key=f"dx_note_keep_{i}")
         st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
 
 
@@ -169,13 +175,20 @@ with right:
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
     gene_text = c2.text_input("Known causal gene(s) (optional)", key="dx_gene", placeholder="e.g. SCN1A, or SCN1A, SCN2A")
     st.text_input("Case id", key="dx_case_id", help="Carried into the exported phenopacket.")
+    s1, s2 = st.columns(2)
+    onsets = sorted(hpo.descendants(ONSET_ROOT), key=hpo.label) if ONSET_ROOT in hpo else []
+    s1.selectbox("Sex", ["", *SEXES], key="dx_sex", format_func=lambda x: x or "—", help="Saved in the phenopacket; no ranker here uses it.")
+    s2.selectbox("Age of onset", ["", *onsets], key="dx_onset", format_func=lambda t: hpo.label(t) if t else "—",
+                 help="Saved in the phenopacket as the onset of the present signs; no ranker here uses it.")
 
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
     redundant = [(a, t) for t in chosen for a in chosen if a != t and a in hpo.ancestors(t)]
-    for general, specific in redundant:
-        st.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
+    for n, (general, specific) in enumerate(redundant):
+        warn, fix = st.columns([5, 1], vertical_alignment="center")
+        warn.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
+        fix.button("Remove the general term", key=f"dx_drop_general_{kind}_{n}", on_click=_drop_term, args=(kind, general))
 
 rank_col, clear_col, _ = st.columns([1, 1, 4])
 do_rank = rank_col.button("Rank genes", key="dx_rank", type="primary", disabled=not terms["present"])
@@ -206,6 +219,63 @@ if do_rank:
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
                                       "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
 
+def _fusion_parts(ranking: Ranking, i: int) -> None:
+    """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""
+    fusion = ranking.fusion
+    if fusion is None:
+        return
+    model_part, classical_part = fusion.parts(i)
+    shut = " (the gate shut the model out on this patient: weight 0)" if not fusion.weight else ""
+    st.container(key="dx_fusion_parts").markdown(f"**Fused score {ranking.genes[i].score:.4f}** = model part {fusion.weight:g}/({fusion.k:g} + model rank "
+                f"{fusion.model_ranks[i]:.0f}) = {model_part:.4f}{shut} **+** {fusion.classical} part 1/({fusion.k:g} + {fusion.classical} "
+                f"rank {fusion.classical_ranks[i]:.0f}) = {classical_part:.4f}. The model ranks genes from the whole pattern and has "
+                f"no term-by-term reading; the {fusion.classical} ranker's own score is explained term by term below.")
+
+
+def _show_evidence(ev, ranking: Ranking) -> None:
+    """The classical ranker's computation for one gene: contributions that add up to its score, absent terms marked."""
+    disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
+    what = ("the sum of the natural-log likelihood ratios below: above 0 a term favours the gene, below 0 it counts against it"
+            if ev.method == "likelihood" else "the mean information content of each term's best match, i.e. the contributions below")
+    with st.container(key="dx_evidence"):
+        st.markdown(f"The **{ev.method}** ranker scored {ev.gene}{disease}: **{ev.score:+.3f}**, {what}.")
+        st.table(report.evidence_frame(ev).set_index("finding"))
+    absent = ("Absent terms (✗) count: an absent sign the disease usually shows counts against it, one it lacks slightly for it."
+              if ev.excluded_counted else f"Absent terms (✗) are shown for review; the {ev.method} ranker does not count them.")
+    st.caption(f"{absent} Unexplained terms carry the ranker's penalty; a term is never shown counting for a gene it does not fit. "
+               "How each ranker uses absent terms: likelihood, only with use_excluded (off by default); similarity, only with an "
+               "excluded_weight (0 by default); the model reads them as part of the case.")
+    if ev.diseases:
+        with st.expander(f"Associated diseases ({len(ev.diseases)})"):
+            st.dataframe([{"id": d, "disease": name, "link": next(iter(disease_links(d).values()))} for d, name in ev.diseases],
+                         key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+
+
+def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | None, top_n: int) -> None:
+    """Diseases ranked by the classical ranker behind the gene list, with each disease's best gene's rank in that list."""
+    explainer = result.get("explainer")
+    scorer = explainer if explainer is not None and explainer.level == "disease" else None
+    diseases = rank_diseases(hpo, case, top=top_n, ranker=scorer)
+    name = ranker_method(scorer) if scorer is not None else "similarity"
+    position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
+    if ranking.fusion is not None or scorer is None:
+        said = (f"Diseases ranked by the {name} ranker alone, not by the list on the Genes tab: that list fuses the {name} ranker with "
+                "a model that ranks genes, not diseases, so the two orders can differ. *gene rank* is each disease's best gene in that list.")
+    else:
+        said = f"Diseases ranked by the {name} ranker, the one that ranks the gene list (a gene scores as its best disease)."
+    best = ev.best_disease[0] if ev is not None and ev.best_disease else None
+    st.caption(said + " OMIM and Orphanet entries of one name are merged."
+               + (f" ★ marks the disease that scored {gene}, the gene open under *Evidence*." if best else ""))
+    st.dataframe(
+        [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
+          "gene rank": min((position[g] for g in d.genes if g in position), default=None),
+          "inheritance": ", ".join(hpo.modes_of_inheritance(d.ids)), "score": d.score,
+          "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
+        key="dx_disease_table", hide_index=True, width="stretch",
+        column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
+    )
+
+
 result = st.session_state.get("dx_result")
 if result:
     case, ranking, evidence = result["case"], result["ranking"], result["evidence"]
@@ -214,6 +284,14 @@ if result:
         if gene not in evidence:  # computed once per result and gene; the export reuses them
             evidence[gene] = explain(hpo, case, gene, ranker=result.get("explainer"))
         return evidence[gene]
+
+    def _explains(gene: str) -> str:
+        """How many of the patient's terms the gene's best disease is annotated with, as "k/n"."""
+        try:
+            ev = _evidence(gene)
+        except ValueError:
+            return "—"
+        return f"{sum(t.exact for t in ev.present)}/{len(ev.present)}"
 
     st.divider()
     st.subheader(f"Top {min(top_n, len(ranking.genes))} of {len(ranking.genes):,} genes")
@@ -232,12 +310,25 @@ if result:
         st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))
 
     gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
+    fusion = ranking.fusion
     with gene_tab:
         # One gene past the table, so that its last row still sees a tie with the next gene.
-        table = report.ranking_frame(Ranking(ranking.case_id, ranking.genes[: int(top_n) + 1]), hpo, case.genes).head(int(top_n))
+        shown = int(top_n) + 1
+        head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
+        table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
+        table.insert(table.columns.get_loc("score") + 1, "explains", [_explains(g) for g in table["gene"]])
+        if fusion is not None:
+            st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
+                       f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
         st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
                      column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
-                                    "score": st.column_config.NumberColumn("score", format="%.3f"), "causal": st.column_config.CheckboxColumn("causal")})
+                                    "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
+                                    "model rank": st.column_config.NumberColumn("model rank", width="small"),
+                                    "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
+                                    "explains": st.column_config.TextColumn("explains", width="small",
+                                                                            help="patient terms the gene's best disease is annotated with (or a more specific one)"),
+                                    "inheritance": st.column_config.TextColumn("inheritance", width="small"),
+                                    "causal": st.column_config.CheckboxColumn("causal", width="small"), "diseases": st.column_config.TextColumn("diseases", width="large")})
 
         st.subheader("Evidence")
         position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
@@ -246,49 +337,25 @@ if result:
                             index=position[known[0]] - 1 if known else 0, format_func=lambda g: f"{position[g]}. {g}")
         if gene:
             st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
+            _fusion_parts(ranking, position[gene] - 1)
             try:
                 ev = _evidence(gene)
             except ValueError as e:  # a gene a model knows that this release does not annotate
                 st.info(str(e))
             else:
-                present_ev, excluded_ev = report.evidence_frames(ev)
-                disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
-                if ev.method == "likelihood":
-                    st.markdown(f"Scored{disease} by the likelihood ranker: {ev.score:.2f}, the sum of the log likelihood ratios "
-                                "below (above 0, a term favours the gene; an imprecise or related match is penalised)")
-                else:
-                    st.markdown(f"Scored{disease} by the similarity ranker: {ev.score:.2f}, the mean information content of the matches below")
-                st.dataframe(present_ev, key="dx_evidence", hide_index=True, width="stretch")
-                if len(excluded_ev):
-                    st.markdown("Absent terms that disease is annotated with"
-                                + ("" if ev.excluded_counted else f" (shown for review; the {ev.method} ranker does not count them)"))
-                    st.dataframe(excluded_ev, key="dx_evidence_excluded", hide_index=True, width="stretch")
-                if ev.diseases:
-                    with st.expander(f"Associated diseases ({len(ev.diseases)})"):
-                        st.dataframe([{"id": d, "disease": name, "link": next(iter(disease_links(d).values()))} for d, name in ev.diseases],
-                                     key="dx_diseases", hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+                _show_evidence(ev, ranking)
     with disease_tab:
-        best = evidence[gene].best_disease[0] if gene in evidence and evidence[gene].best_disease else None
-        explainer = result.get("explainer")
-        scorer = explainer if explainer is not None and explainer.level == "disease" else None  # the computation behind the evidence
-        diseases = rank_diseases(hpo, case, top=int(top_n), ranker=scorer)
-        st.caption(f"Diseases ranked by the {ranker_method(scorer) if scorer is not None else 'similarity'} ranker" + (", the one that explains the gene list" if scorer is not None else "")
-                   + " (a gene scores as its best disease); OMIM and Orphanet entries of one name are merged."
-                   + (f" ★ marks {gene}'s best-matching disease." if best else ""))
-        st.dataframe(
-            [{"rank": i, "disease": ("★ " if best in d.ids else "") + d.name, "ids": ", ".join(d.ids), "genes": ", ".join(d.genes),
-              "score": d.score, "link": next(iter(disease_links(d.ids[0]).values()))} for i, d in enumerate(diseases, start=1)],
-            key="dx_disease_table", hide_index=True, width="stretch",
-            column_config={"score": st.column_config.NumberColumn("score", format="%.3f"), "link": st.column_config.LinkColumn("link")},
-        )
+        _disease_tab(case, ranking, result, evidence.get(gene) if gene else None, gene, int(top_n))
+
+    sex, onset = st.session_state.get("dx_sex") or None, st.session_state.get("dx_onset") or None  # read now: the file is built later
 
     def _phenopacket() -> str:
         shown = {g: _evidence(g) for g in ranking.symbols[: int(top_n)] if hpo.canonical_gene(g)}
         return json.dumps(diagnosis_phenopacket(case, ranking, hpo, result["ranker"], result["spec"], shown, top=int(top_n),
-                                                score_meaning=result["score_meaning"]), indent=2)
+                                                score_meaning=result["score_meaning"], sex=sex, onset=onset), indent=2)
 
     # Files are built when their button is clicked (a callable), not on every rerun: the full ranking has thousands of genes.
-    d1, d2, d3, d4, _ = st.columns([1, 1, 1, 1, 2])
+    d1, d2, d3, d4, _ = st.columns([1, 1, 1.3, 1.3, 0.4])  # wide enough at 1366 px for whole labels
     d1.download_button("Download CSV", lambda: report.frame_to_csv_bytes(report.ranking_frame(ranking, hpo, case.genes)),
                        "gene_ranking.csv", "text/csv", key="dx_dl_csv", on_click="ignore")
     d2.download_button("Download JSON", lambda: json.dumps(report.diagnosis_record(case, ranking, hpo, result["ranker"]), indent=2),

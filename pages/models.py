@@ -5,12 +5,12 @@ import json
 import altair as alt
 import streamlit as st
 
-from rft.model_card import find_model_folders, read_model_card
+from rft.model_card import display_path, find_model_folders, read_model_card
 from rft.registry import MODELS_DIR_ENV, models_dirs
 
 st.title("Models")
 roots = models_dirs()
-st.caption("Model folders (a folder with a meta.json) under " + ", ".join(str(r) for r in roots) + f"; add folders with ${MODELS_DIR_ENV}.")
+st.caption("Model folders (a folder with a meta.json) under " + ", ".join(display_path(r) for r in roots) + f"; add folders with ${MODELS_DIR_ENV}.")
 folders = [f for root in roots for f in find_model_folders(root)]
 if not folders:
     st.info("No model folder found. The classical rankers still work on every page.")
@@ -20,11 +20,11 @@ for i, path in enumerate(folders):
     try:
         card = read_model_card(path)
     except ValueError as e:
-        st.error(str(e))
+        st.error(str(e).replace(str(path), display_path(path)))
         continue
     with st.container(border=True):
         st.subheader(card.name)
-        st.caption(f"{card.kind} · {card.folder}")
+        st.caption(f"{card.kind} · {display_path(card.folder)}")
         facts = {"Base": card.base, "Training data": card.train_size, "Grader": card.grader, "HPO release": card.hpo_version,
                  "How it ranks": card.ranking}
         # A full-width table, not st.metric: a metric tile cuts long values ("102,400 synthetic patients") short.

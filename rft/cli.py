@@ -120,7 +120,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         batch.cases = select(batch.cases, args.split, args.part)
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
-    spec = args.ranker or (args.model if args.model == "default" else f"model:{args.model}")
+    spec = args.ranker or args.model  # as `rft rank --model` reads it: a classical ranker's name, default, or a model folder
     ranker = load_ranker(spec, hpo, model_only=args.model_only)
     results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
@@ -157,7 +157,7 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
     p = sub.add_parser("eval", parents=[common], help="rank cases with a ranker or model and report the grader's metrics")
     p.add_argument("--ranker", help="classical ranker: likelihood or similarity")
-    p.add_argument("--model", help="model folder, or 'default'")
+    p.add_argument("--model", help="model folder, 'default', or a classical ranker (likelihood, similarity, enrichment), as for `rft rank`")
     p.add_argument("--cases", required=True, help="phenopacket zip/folder/file, JSONL or CSV")
     p.add_argument("--out", help="write per-case results (JSONL, or CSV when it ends in .csv) here")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")

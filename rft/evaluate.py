@@ -40,6 +40,7 @@ __all__ = [
     "evaluate",
     "grade_rankings",
     "rank_in_chunks",
+    "ranker_universe",
     "read_results",
     "result_name",
     "results_metrics",
@@ -66,6 +67,7 @@ class CaseResult:
     n_excluded: int = 0
     ms: float = 0.0
     in_universe: bool = True  # is a causal gene among the genes the ranker can rank at all?
+    kept: int | None = None  # genes kept per case (the Batch page keeps a head); None: the whole ranking
     extra: dict[str, Any] = field(default_factory=dict, repr=False)  # other columns of a results file, kept
 
 
@@ -77,11 +79,15 @@ def grade_rankings(
     ranker: str = "",
     universe: set[str] | None = None,
     keep_top: int = KEEP_TOP,
+    kept: int | None = None,
 ) -> list[CaseResult]:
     """Grade each case's ranking (matched by position) against its causal genes.
 
     Args:
-        universe: the genes the ranker can rank (None: each ranking's own genes, right for full rankings).
+        universe: the genes the ranker can rank (None: each ranking's own genes, right only for full rankings;
+            for rankings cut to a head, pass `ranker_universe(ranker)`).
+        kept: how many genes each ranking was cut to (None: whole rankings); saved with the results, so that
+            `compare` compares such a file with others within the same depth.
     """
     assert len(cases) == len(rankings), "one ranking per case"
     out = []
@@ -92,10 +98,16 @@ def grade_rankings(
         out.append(
             CaseResult(
                 case.id, tuple(case.genes), rank, score_rank(rank, k, grader) if case.genes else None, tuple(symbols[:keep_top]),
-                ranker, len(case.present), len(case.excluded), round(ranking.ms, 3), any(g in known for g in case.genes),
+                ranker, len(case.present), len(case.excluded), round(ranking.ms, 3), any(g in known for g in case.genes), kept,
             )
         )
     return out
+
+
+def ranker_universe(ranker: Ranker) -> set[str] | None:
+    """The genes `ranker` can rank at all (its `genes`), or None when it does not say."""
+    genes = getattr(ranker, "genes", None)
+    return set(genes) if genes is not None else None
 
 
 def rank_in_chunks(ranker: Ranker, cases: Sequence[Case], top: int | None, chunk_size: int = 256, start: int = 0) -> Iterator[tuple[int, list[Ranking]]]:
@@ -137,7 +149,7 @@ def results_metrics(results: Sequence[CaseResult], k: int = DEFAULT_K, grader: s
 
 
 # -- results files -------------------------------------------------------------------------------------
-_COLUMNS = ("case_id", "ranker", "causal_gene", "rank", "score", "top_genes", "n_present", "n_excluded", "ms", "in_universe")
+_COLUMNS = ("case_id", "ranker", "causal_gene", "rank", "score", "top_genes", "n_present", "n_excluded", "ms", "in_universe", "genes_kept")
 _LEGACY = {"genes": "causal_gene", "top10": "top_genes"}  # the JSONL keys of earlier `rft eval --out` files
 
 
@@ -146,7 +158,7 @@ def _row(r: CaseResult, joined: bool) -> dict[str, Any]:
     return {
         "case_id": r.case_id, "ranker": r.ranker, "causal_gene": ", ".join(genes) if joined else genes, "rank": r.rank,
         "score": r.score, "top_genes": ", ".join(top) if joined else top, "n_present": r.n_present,
-        "n_excluded": r.n_excluded, "ms": r.ms, "in_universe": r.in_universe,
+        "n_excluded": r.n_excluded, "ms": r.ms, "in_universe": r.in_universe, "genes_kept": r.kept,
     } | r.extra
 
 
@@ -200,10 +212,12 @@ def _result(record: dict[str, Any], where: str) -> CaseResult:
     score = record.get("score")
     score = None if score in (None, "") or (isinstance(score, float) and math.isnan(score)) else float(score)
     in_universe = record.get("in_universe", True)
+    kept = record.get("genes_kept")
+    kept = None if kept in (None, "") or (isinstance(kept, float) and math.isnan(kept)) else _rank(kept, where)
     return CaseResult(
         str(record["case_id"]), _genes(record.get("causal_gene")), _rank(record["rank"], where), score, _genes(record.get("top_genes")),
         str(record.get("ranker") or ""), int(record.get("n_present") or 0), int(record.get("n_excluded") or 0),
-        float(record.get("ms") or 0.0), in_universe if isinstance(in_universe, bool) else str(in_universe).lower() != "false",
+        float(record.get("ms") or 0.0), in_universe if isinstance(in_universe, bool) else str(in_universe).lower() != "false", kept,
         {key: value for key, value in record.items() if key not in _COLUMNS},
     )
 
@@ -264,6 +278,7 @@ class Comparison:
     dropped: dict[str, int]  # per ranker: its cases left out (not common, or no causal gene)
     metrics: dict[str, dict]
     pairwise: list[dict]  # each ranker against the first: wins, losses, ties, Wilcoxon signed-rank p
+    cut: int | None = None  # a results file kept only this many genes per case: every ranker compared within this depth
 
     @property
     def n_common(self) -> int:
@@ -274,7 +289,10 @@ def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Com
     """Compare rankers' results on the cases common to all of them that have a causal gene.
 
     A case counts as a win for a ranker when it ranks the causal gene better (an unranked gene is worse than
-    any rank); the Wilcoxon signed-rank test is on the paired ranks.
+    any rank); the Wilcoxon signed-rank test is on the paired ranks. When a results file kept only the head of
+    each ranking (`CaseResult.kept`, the Batch page's "genes kept"), every ranker is compared within the
+    shallowest head (`Comparison.cut`): a rank below it counts as unranked everywhere, so a gene one file cut off
+    is not a loss against a file that kept it.
 
     Raises:
         ValueError: fewer than two rankers, or no case in common.
@@ -288,7 +306,8 @@ def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Com
     if not common:
         raise ValueError("the results share no case with a causal gene: nothing to compare")
     names = list(results)
-    ranks = {n: [by_id[n][c].rank for c in common] for n in names}
+    cut = min((by_id[n][c].kept for n in names for c in common if by_id[n][c].kept is not None), default=None)
+    ranks = {n: [by_id[n][c].rank if cut is None or (by_id[n][c].rank or cut + 1) <= cut else None for c in common] for n in names}
     worst = 1 + max((r or 0) for rs in ranks.values() for r in rs)
     first = [r or worst for r in ranks[names[0]]]
     pairwise = []
@@ -300,7 +319,7 @@ def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Com
         pairwise.append({"name": name, "against": names[0], "wins": wins, "losses": losses, "ties": len(common) - wins - losses, "wilcoxon_p": p})
     return Comparison(
         names, common, [", ".join(by_id[names[0]][c].genes) for c in common], ranks,
-        {n: len(d) - len(common) for n, d in by_id.items()}, {n: summarize(ranks[n], k=k) for n in names}, pairwise,
+        {n: len(d) - len(common) for n, d in by_id.items()}, {n: summarize(ranks[n], k=k) for n in names}, pairwise, cut,
     )
 
 

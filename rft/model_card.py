@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["ModelCard", "find_model_folders", "ranking_summary", "read_model_card"]
+__all__ = ["ModelCard", "display_path", "find_model_folders", "ranking_summary", "read_model_card"]
 
 _VALID_SERIES = ("mean_score", "top1", "top10", "mrr")
 
@@ -48,6 +48,25 @@ class ModelCard:
         """Every metric set side by side: a `metric` column, then one column per set (empty cells where a set lacks one)."""
         names = list(dict.fromkeys(m for values in self.metrics.values() for m in values))
         return pd.DataFrame({"metric": names} | {s: [values.get(m) for m in names] for s, values in self.metrics.items()})
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def display_path(path: str | Path) -> str:
+    """A folder as a web page may show it: relative to the repository when inside it, else only its last two
+    parts (a server's absolute paths are not the user's business).
+
+    >>> display_path(REPO / "data" / "models" / "default")
+    'data/models/default'
+    >>> display_path("/srv/secret/models/mine")
+    '…/models/mine'
+    """
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(REPO).as_posix()
+    except ValueError:
+        return "…/" + "/".join(path.parts[-2:])
 
 
 def find_model_folders(models_dir: str | Path) -> list[Path]:
@@ -141,7 +160,14 @@ def read_model_card(folder: str | Path) -> ModelCard:
         raise ValueError(f"{folder}/meta.json must hold a JSON object")
     card = ModelCard(name=folder.name, folder=folder, meta=meta)
     card.kind = str(meta.get("kind") or ("pretrained base" if "pretrain" in meta else "model"))
-    card.base = str(meta.get("base") or meta.get("base_model") or meta.get("model") or "") or None
+    base = str(meta.get("base") or meta.get("base_model") or "") or None  # meta["model"] is an architecture, not a base
+    if base is None and card.kind == "pretrained base":
+        base = f"none: pretrained from scratch ({meta['model']})" if meta.get("model") else "none: pretrained from scratch"
+    elif base is not None and not Path(base).is_absolute() and not (REPO / base).exists():
+        base = f"{Path(base).name} (trained elsewhere: {base} is not in this repository)"
+    elif base is not None and Path(base).is_absolute():
+        base = display_path(Path(base))
+    card.base = base
     card.train_size = _train_size(meta)
     card.grader = _grader_text(meta.get("grader"))
     card.hpo_version = meta.get("hpo_version")

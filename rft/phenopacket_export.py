@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from rft.evidence import Evidence
     from rft.rankers.base import Ranking
 
-__all__ = ["RESEARCH_USE", "diagnosis_phenopacket", "software_version"]
+__all__ = ["ONSET_ROOT", "RESEARCH_USE", "SEXES", "diagnosis_phenopacket", "software_version"]
 
+SEXES = {"female": "FEMALE", "male": "MALE", "other": "OTHER_SEX", "unknown": "UNKNOWN_SEX"}  # as entered -> phenopacket v2 Sex
+ONSET_ROOT = "HP:0003674"  # Onset
 RESEARCH_USE = "Research use only: a ranking of candidate genes from phenotypes, not a diagnosis."
 
 
@@ -54,7 +56,7 @@ def _evidence_text(ev: Evidence) -> str:
 
 def diagnosis_phenopacket(
     case: Case, ranking: Ranking, hpo: Hpo, ranker_label: str, ranker_spec: str, evidence: Mapping[str, Evidence],
-    top: int = 20, score_meaning: str = "", created: dt.datetime | None = None,
+    top: int = 20, score_meaning: str = "", created: dt.datetime | None = None, sex: str | None = None, onset: str | None = None,
 ) -> dict[str, Any]:
     """The phenopacket of one Diagnose case and its ranking (see the module docstring).
 
@@ -62,10 +64,20 @@ def diagnosis_phenopacket(
         evidence: per gene symbol, `rft.evidence.explain`'s result; genes without one carry rank and score only.
         top: candidates written (the ranking's head).
         created: the creation time (default: now, UTC).
+        sex: the patient's sex as entered, one of `SEXES` (None: not given); saved as `subject.sex`. No ranker reads it.
+        onset: an HPO onset term (under Onset, HP:0003674) for the patient's signs; saved as each present feature's onset.
+
+    Raises:
+        ValueError: `sex` is not one of `SEXES`, or `onset` is not an onset term of this release.
     """
+    if sex is not None and sex not in SEXES:
+        raise ValueError(f"sex must be one of {', '.join(SEXES)}, got {sex!r}")
+    if onset is not None and not (onset in hpo and ONSET_ROOT in hpo.ancestors(onset)):
+        raise ValueError(f"onset {onset!r} is not an onset term (a descendant of {ONSET_ROOT}, Onset) in HPO {hpo.version}")
     created = created or dt.datetime.now(dt.timezone.utc)
     stamp = created.isoformat(timespec="seconds").replace("+00:00", "Z")
-    features = [{"type": {"id": t, "label": hpo.label(t)}} for t in case.present]
+    when = {"onset": {"ontologyClass": {"id": onset, "label": hpo.label(onset)}}} if onset else {}
+    features = [{"type": {"id": t, "label": hpo.label(t)}} | when for t in case.present]
     features += [{"type": {"id": t, "label": hpo.label(t)}, "excluded": True} for t in case.excluded]
     interpretations: list[dict[str, Any]] = []
     for gene in case.genes:
@@ -89,7 +101,7 @@ def diagnosis_phenopacket(
         interpretations.append({"id": f"{case.id}-candidate-{i + 1}", "progressStatus": "IN_PROGRESS", "diagnosis": diagnosis, "summary": summary})
     return {
         "id": case.id,
-        "subject": {"id": case.id},
+        "subject": {"id": case.id} | ({"sex": SEXES[sex]} if sex else {}),
         "phenotypicFeatures": features,
         "interpretations": interpretations,
         "metaData": {

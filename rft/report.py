@@ -12,13 +12,12 @@ Streamlit: the app's pages and the CLI share these.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import io
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +25,10 @@ import pandas as pd
 
 from rft.cases import Case, case_to_record
 from rft.evaluate import Comparison, results_rows
-from rft.evidence import Evidence, TermMatch
+from rft.evidence import Evidence
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
+from rft.phenopacket_export import RESEARCH_USE, software_version
 from rft.rankers.base import tied_ranks
 from rft.writes import csv_cell, write_atomic
 
@@ -44,10 +44,11 @@ __all__ = [
     "diagnosis_record",
     "diagnosis_summary_html",
     "download_name",
-    "evidence_frames",
+    "evidence_frame",
     "format_comparison",
     "frame_to_csv_bytes",
     "gate_sentence",
+    "gene_disease_names",
     "plot_topk",
     "rank_pairs",
     "ranking_frame",
@@ -61,14 +62,16 @@ RESULT_COLUMNS = ("case_id", "causal_gene", "rank", "score", "top_genes", "n_pre
 
 
 def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str] = (), max_diseases: int = 3) -> pd.DataFrame:
-    """One case's ranked genes: rank, tie, gene, score, whether it is a causal gene, and associated diseases.
+    """One case's ranked genes: rank, tie, gene, score, (a fusion's) model rank and classical rank, whether it is
+    a causal gene, and associated diseases.
 
     `rank` is the position in the list, the grader's convention (`rft.grader.rank_of`: equal scores keep the
     ranker's order); `tie` is "=k" when the gene's score equals a neighbour's, k being the rank they share.
 
     Args:
         ranking: the ranker's output for one case.
-        hpo: when given, adds a `diseases` column (first `max_diseases` disease names of each gene).
+        hpo: when given, adds `inheritance` (the modes of the gene's diseases: AD, AR, XLR, ...) and `diseases` (the
+            first `max_diseases` disease names of each gene).
         truth: the causal gene(s), if known; marks them in the `causal` column.
     """
     wanted = {t.upper() for t in truth}
@@ -77,14 +80,23 @@ def ranking_frame(ranking: Ranking, hpo: Hpo | None = None, truth: Sequence[str]
     for i, g in enumerate(ranking.genes, start=1):
         tied = (i > 1 and shared[i - 1] == shared[i - 2]) or (i < len(shared) and shared[i] == shared[i - 1])
         row: dict[str, Any] = {"rank": i, "tie": f"={int(shared[i - 1])}" if tied else "", "gene": g.gene, "score": float(g.score)}
+        if ranking.fusion is not None and i <= len(ranking.fusion.model_ranks):  # a fused score's two halves
+            row["model rank"] = int(ranking.fusion.model_ranks[i - 1])
+            row["classical rank"] = int(ranking.fusion.classical_ranks[i - 1])
         if truth:
             row["causal"] = g.gene.upper() in wanted
         if hpo is not None:
-            names = [name for _, name in hpo.diseases(g.gene)]
+            names = gene_disease_names(hpo, g.gene)
+            row["inheritance"] = ", ".join(hpo.inheritance(g.gene))
             row["diseases"] = "; ".join(names[:max_diseases]) + (f" (+{len(names) - max_diseases})" if len(names) > max_diseases else "")
         rows.append(row)
-    columns = ["rank", "tie", "gene", "score"] + (["causal"] if truth else []) + (["diseases"] if hpo is not None else [])
+    columns = ["rank", "tie", "gene", "score"] + (["model rank", "classical rank"] if ranking.fusion is not None else []) + (["causal"] if truth else []) + (["inheritance", "diseases"] if hpo is not None else [])
     return pd.DataFrame(rows, columns=columns)
+
+
+def gene_disease_names(hpo: Hpo, gene: str) -> list[str]:
+    """The names of a gene's diseases, each once: OMIM and Orphanet often name one disease alike ("KBG syndrome")."""
+    return list(dict.fromkeys(name for _, name in hpo.diseases(gene)))
 
 
 def rankings_long_frame(rankings: Sequence[Ranking]) -> pd.DataFrame:
@@ -162,6 +174,8 @@ def format_comparison(c: Comparison) -> str:
 
     keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
     lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
+    if c.cut is not None:
+        lines.append(f"warning: a file kept only the top {c.cut} genes per case; every ranker is compared within its top {c.cut}")
     lines.append("| ranker | " + " | ".join(keys) + " |")
     lines.append("|---" * (len(keys) + 1) + "|")
     for n, m in c.metrics.items():
@@ -183,22 +197,34 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
         "hpo_version": hpo.version,
         "causal_gene_rank": rank,
         "genes": [
-            {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": [name for _, name in hpo.diseases(g.gene)]}
+            {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": gene_disease_names(hpo, g.gene)}
+            | (_fused_parts(ranking, i - 1))
             | ({"evidence": evidence[g.gene]} if evidence and g.gene in evidence else {})
             for i, g in enumerate(ranking.genes, start=1)
         ],
     }
 
 
-def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = DEFAULT_K, kind: str = "topk", top: int = 20) -> str:
-    """A self-contained, printable HTML page: patient terms, the ranker, the top genes and their diseases."""
+def _fused_parts(ranking: Ranking, i: int) -> dict[str, Any]:
+    """A fused gene's model rank, classical rank and the model's weight (empty for other rankers)."""
+    f = ranking.fusion
+    if f is None or i >= len(f.model_ranks):
+        return {}
+    return {"model_rank": int(f.model_ranks[i]), "classical_rank": int(f.classical_ranks[i]), "model_weight": f.weight, "rrf_k": f.k}
+
+
+def diagnosis_summary_html(
+    case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, k: int = DEFAULT_K, kind: str = "topk", top: int = 20, created: datetime | None = None,
+) -> str:
+    """A self-contained, printable HTML page: the research-use disclaimer on top, the date, software, ranker and HPO
+    release (the knowledge base), patient terms, the top genes and their diseases."""
     e = html.escape
     present = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.present) or "<li>none</li>"
     excluded = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.excluded) or "<li>none</li>"
     wanted = {g.upper() for g in case.genes}
     rows = "".join(
         f"<tr{' class=causal' if g.gene.upper() in wanted else ''}><td>{i}</td><td><b>{e(g.gene)}</b></td><td>{g.score:.3f}</td>"
-        f"<td>{e('; '.join(name for _, name in hpo.diseases(g.gene)[:3]))}</td></tr>"
+        f"<td>{e('; '.join(gene_disease_names(hpo, g.gene)[:3]))}</td></tr>"
         for i, g in enumerate(ranking.genes[:top], start=1)
     )
     truth = ""
@@ -206,19 +232,21 @@ def diagnosis_summary_html(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: 
         rank = rank_of(ranking.symbols, case.genes)
         where = f"rank {rank}" if rank else "not in the ranked list"
         truth = f"<p>Known causal gene {e(', '.join(case.genes))}: {where}; grader score {score_rank(rank, k, kind):.2f} ({kind}, k={k}).</p>"
+    made = f"{(created or datetime.now(timezone.utc)):%Y-%m-%d %H:%M} UTC"
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Gene ranking: {e(case.id)}</title>
 <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #ccc;padding:.3em;text-align:left}}tr.causal{{background:#fff3b0}}small{{color:#666}}</style>
+td,th{{border-bottom:1px solid #ccc;padding:.3em;text-align:left}}tr.causal{{background:#fff3b0}}small{{color:#666}}
+.disclaimer{{border:1px solid #c00;padding:.5em;color:#900}}</style>
 </head><body>
+<p class=disclaimer><b>{e(RESEARCH_USE)}</b></p>
 <h1>Candidate genes for {e(case.id)}</h1>
-<p>Ranker: {e(ranker_name)} &middot; HPO release {e(hpo.version)}</p>
+<p>{e(made)} &middot; {e(software_version())} &middot; ranker {e(ranker_name)} &middot; HPO release (knowledge base) {e(hpo.version)}</p>
 <h2>Present phenotypes</h2><ul>{present}</ul>
 <h2>Explicitly absent</h2><ul>{excluded}</ul>
 {truth}
 <h2>Top {min(top, len(ranking.genes))} genes</h2>
 <table><tr><th>#</th><th>Gene</th><th>Score</th><th>Associated diseases</th></tr>{rows}</table>
-<p><small>Research use only: a ranking of candidate genes, not a diagnosis.</small></p>
 </body></html>
 """
 
@@ -251,26 +279,30 @@ def records_to_jsonl_bytes(records: Sequence[dict[str, Any]], default: Callable[
     return "".join(json.dumps(r, default=default) + "\n" for r in records).encode("utf-8")
 
 
-def evidence_frames(ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`rft.evidence.explain`'s result as two tables: per patient term, how it meets the annotations the gene was
-    scored by; and the absent terms those annotations hold."""
-    columns = {
-        "patient_label": "patient term",
-        "patient_term": "id",
-        "gene_label": "gene's annotated term",
-        "common_label": "shared ancestor",
-        "ic": "information content",
-        "exact": "exact or more specific",
-        "frequency": "annotated frequency",
-    }
-    if ev.method == "likelihood":
-        columns["log_lr"] = "log likelihood ratio"
-    fields = [f.name for f in dataclasses.fields(TermMatch)]
-    frames = []
-    for matches in (ev.present, ev.excluded):
-        frame = pd.DataFrame([dataclasses.asdict(m) for m in matches], columns=fields)
-        frames.append(frame[list(columns)].rename(columns=columns).round({"information content": 2, "log likelihood ratio": 2}))
-    return frames[0], frames[1]
+def evidence_frame(ev: Evidence) -> pd.DataFrame:
+    """`rft.evidence.explain`'s result as one table that adds up: per patient term (present first, by effect,
+    then absent ones), the disease's annotation it met, how it met it, that annotation's frequency, and the
+    term's contribution to the score (signed; "not counted" where the ranker ignores it); then the parts that
+    are not terms (a tie-break), and a last row, "total", that is the ranker's score of the gene."""
+    rows = []
+    for finding, matches in (("present", ev.present), ("absent", ev.excluded)):
+        for t in matches:
+            rows.append({
+                "finding": finding,
+                "patient term": ("✗ " if finding == "absent" else "") + f"{t.patient_label} · {t.patient_term}",
+                "disease's annotation": t.gene_label or "—",
+                "match": t.how,
+                "frequency": "—" if t.frequency is None else f"{t.frequency:.0%}",
+                "contribution": "not counted" if t.contribution is None else f"{t.contribution:+.3f}",
+            })
+    for what, value in ev.parts:
+        rows.append({"finding": "", "patient term": "", "disease's annotation": "", "match": what, "frequency": "", "contribution": f"{value:+.4f}"})
+    rows.append({"finding": "", "patient term": "total", "disease's annotation": "", "match": f"the {ev.method} ranker's score of {ev.gene}",
+                 "frequency": "", "contribution": f"{ev.score:+.3f}"})
+    return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
+
+
+EVIDENCE_COLUMNS = ("finding", "patient term", "disease's annotation", "match", "frequency", "contribution")
 
 
 def gate_sentence(verdict: dict, partner: str) -> str:

@@ -74,3 +74,9 @@ def test_grade(run):
 def test_grade_bad_k_exits_2(run):
     code, _, err = run("grade", "--truth", "SCN1A", "SCN1A", "--k", "0")
     assert code == 2 and "k must be at least 1" in err
+
+
+def test_eval_takes_a_classical_ranker_by_model_as_rank_does(run, fixtures_dir):
+    # Issue 26, bug 5: `rft rank --model likelihood` works; `rft eval --model likelihood` looked for a model folder.
+    code, out, _ = run("eval", "--model", "likelihood", "--cases", str(fixtures_dir / "cases" / "cases.jsonl"), "--json")
+    assert code == 0 and json.loads(out)["ranker"] == "likelihood"

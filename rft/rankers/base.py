@@ -9,6 +9,7 @@ The CLI, the evaluator and the app only ever call `rank`; they never care which 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,13 +19,36 @@ import numpy as np
 
 from rft.cases import Case
 
-__all__ = ["RankedGene", "Ranker", "Ranking", "rank_by_scores", "tied_ranks"]
+__all__ = ["FusionParts", "RankedGene", "Ranker", "Ranking", "rank_by_scores", "tied_ranks"]
 
 
 @dataclass(frozen=True)
 class RankedGene:
     gene: str
     score: float
+
+
+@dataclass(frozen=True)
+class FusionParts:
+    """How a reciprocal-rank fusion scored the genes of one `Ranking`: gene i's score is
+    `weight / (k + model_ranks[i]) + 1 / (k + classical_ranks[i])` (`rft.rankers.hybrid`), the ranks being each
+    ranker's own (1-based, ties sharing the best rank; a gene a ranker lacks: its last rank + 1). `weight` is the
+    model's weight on this case (0 where a gate shut it out)."""
+
+    model: str
+    classical: str
+    k: float
+    weight: float
+    model_ranks: np.ndarray
+    classical_ranks: np.ndarray
+
+    def head(self, n: int) -> FusionParts:
+        """The parts of the first `n` genes (for a ranking cut to its head)."""
+        return dataclasses.replace(self, model_ranks=self.model_ranks[:n], classical_ranks=self.classical_ranks[:n])
+
+    def parts(self, i: int) -> tuple[float, float]:
+        """(the model's part, the classical ranker's part) of gene i's fused score; they sum to it."""
+        return self.weight / (self.k + float(self.model_ranks[i])), 1.0 / (self.k + float(self.classical_ranks[i]))
 
 
 @dataclass
@@ -37,6 +61,8 @@ class Ranking:
     # A gated fusion's verdict on this case (rft.rankers.gate): {"open": did the model have a say, "confidence",
     # "lift", "disagreement": what the gate read}; None for every other ranker.
     gate: dict | None = None
+    # A reciprocal-rank fusion's parts (rft.rankers.hybrid), aligned with `genes`: `FusionParts`; None for every other ranker.
+    fusion: FusionParts | None = None
 
     @property
     def symbols(self) -> list[str]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rft.rankers.base import RankedGene, Ranking, tied_ranks
+from rft.rankers.base import FusionParts, RankedGene, Ranking, tied_ranks
 from rft.rankers.gate import Gate, gate_signals
 
 if TYPE_CHECKING:
@@ -157,10 +157,12 @@ def rank_arrays(ranker, cases: Sequence[Case]) -> np.ndarray | None:
 
 
 def fuse_rankings(
-    model: Ranking, classical: Ranking, mode: str = "rrf", k: float = 60.0, weight: float = 1.0, candidates: int = 50, top: int | None = None
+    model: Ranking, classical: Ranking, mode: str = "rrf", k: float = 60.0, weight: float = 1.0, candidates: int = 50, top: int | None = None,
+    model_name: str = "model", classical_name: str = "classical",
 ) -> Ranking:
     """One case's fused ranking (see the module docstring), cut at `top`; scores are the fused scores for
-    `rrf` and the model's scores for `rerank`. A gene one ranker lacks counts as ranked last there."""
+    `rrf` (with their parts in `Ranking.fusion`) and the model's scores for `rerank`. A gene one ranker lacks
+    counts as ranked last there."""
     if mode not in HYBRID_MODES:
         raise ValueError(f"hybrid mode must be one of {HYBRID_MODES}, got {mode!r}")
     m_genes, c_genes = model.symbols, classical.symbols
@@ -179,7 +181,8 @@ def fuse_rankings(
         score[[index[g.gene] for g in model.genes]] = [g.score for g in model.genes]
         order = np.lexsort((c_rank, np.where(head, m_rank, np.inf), ~head))
     order = order[:top] if top else order
-    return Ranking(model.case_id, [RankedGene(universe[i], float(score[i])) for i in order], model.ms + classical.ms)
+    parts = FusionParts(model_name, classical_name, k, weight, m_rank[order], c_rank[order]) if mode == "rrf" else None
+    return Ranking(model.case_id, [RankedGene(universe[i], float(score[i])) for i in order], model.ms + classical.ms, fusion=parts)
 
 
 class HybridRanker:
@@ -242,7 +245,7 @@ class HybridRanker:
             if c_ranks is not None:
                 return self._rank_from_arrays(cases, m_ranks, c_ranks, top, t0)
         fused = [
-            fuse_rankings(m, c, self.mode, self.k, self.weight, self.candidates, top)
+            fuse_rankings(m, c, self.mode, self.k, self.weight, self.candidates, top, self.model.name, self.classical.name)
             for m, c in zip(self.model.rank(cases), self.classical.rank(cases), strict=True)
         ]
         ms = (time.perf_counter() - t0) * 1000 / max(len(cases), 1)
@@ -281,9 +284,15 @@ class HybridRanker:
     ) -> list[Ranking]:
         weight = self.weight if weight is None else weight
         universe, score, orders = fuse_rank_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes, self.k, weight, top)
+        # The parts shown beside each gene: the model's own ranks (also where a gate gave it weight 0) and the classical
+        # ranks, as float32 (whole ranks, exact; a full ranking's parts cost 8 bytes a gene).
+        _, m_full, c_full = _full_arrays(m_ranks, self.model.genes, c_ranks, self.classical.genes)
+        weights = np.broadcast_to(np.asarray(weight, dtype=float).reshape(-1), (len(cases),))
         ms = (time.perf_counter() - t0) * 1000 / len(cases)
         return [
-            Ranking(case.id, [RankedGene(universe[i], float(row_score[i])) for i in order], ms)
-            for case, row_score, order in zip(cases, score, orders)
+            Ranking(case.id, [RankedGene(universe[i], float(row_score[i])) for i in order], ms,
+                    fusion=FusionParts(self.model.name, self.classical.name, self.k, float(w),
+                                       m_full[row, order].astype(np.float32), c_full[row, order].astype(np.float32)))
+            for row, (case, row_score, order, w) in enumerate(zip(cases, score, orders, weights))
         ]
 

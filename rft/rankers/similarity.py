@@ -85,6 +85,18 @@ class SimilarityRanker:
         mica, _ = self.m.mica(q)
         return np.where(mica >= 0, self.m.ic[mica], 0.0).astype(np.float64)
 
+    def reverse_scores(self, present: Sequence[int]) -> np.ndarray:
+        """The entity -> patient direction for present term indices: per entity, the mean over its annotated terms
+        of each one's best match (IC) among the patient's terms (what `tie_break` weighs, or symmetric averages)."""
+        m = self.m
+        patient_ic = np.zeros(len(m.terms), dtype=np.float32)
+        closure_p = np.unique(np.concatenate([m.anc_lists[q] for q in present]))
+        patient_ic[closure_p] = m.ic[closure_p]
+        # For every term a: the IC of its best match among the patient's terms = max over a's ancestors.
+        # (Every row holds at least the term itself, so reduceat over the CSR row starts is well defined.)
+        term_best = np.maximum.reduceat(patient_ic[m.anc.indices], m.anc.indptr[:-1])
+        return m.annot @ term_best
+
     def scores(self, case: Case) -> np.ndarray:
         """Score of every gene (aligned with `self.genes`) for one case; higher is better."""
         return self.score_matrix([case])[0]
@@ -110,13 +122,7 @@ class SimilarityRanker:
                 best[:, j] = cache[q]
             score = best.mean(axis=1)
             if self.symmetric or self.tie_break:
-                patient_ic = np.zeros(len(m.terms), dtype=np.float32)
-                closure_p = np.unique(np.concatenate([m.anc_lists[q] for q in present]))
-                patient_ic[closure_p] = m.ic[closure_p]
-                # For every term a: the IC of its best match among the patient's terms = max over a's ancestors.
-                # (Every row holds at least the term itself, so reduceat over the CSR row starts is well defined.)
-                term_best = np.maximum.reduceat(patient_ic[m.anc.indices], m.anc.indptr[:-1])
-                reverse = m.annot @ term_best
+                reverse = self.reverse_scores(present)
                 score = 0.5 * (score + reverse) if self.symmetric else score + self.tie_break * reverse
             excluded = self._term_ids(case.excluded)
             if excluded and self.excluded_weight:

@@ -181,6 +181,10 @@ def test_note_rank_far_evidence_export_and_reimport(app_url, browser, tmp_path):
         widget("dx_note_find", "button").click()
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".st-key-dx_note_keep_3")))
         shot("1_note_terms.png")
+        box = browser.find_element(By.CSS_SELECTOR, ".st-key-dx_note_keep_2 input[type='checkbox']")
+        assert not box.is_selected()  # "No hearing loss": a negated finding is offered unticked; tick it to add it as absent
+        widget("dx_note_keep_2", "label").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-dx_note_keep_2 input[type='checkbox']").is_selected())
         widget("dx_note_add", "button").click()
         shows("dx_present", "Global developmental delay")
         shows("dx_excluded", "Hearing impairment")
@@ -222,3 +226,89 @@ def test_note_rank_far_evidence_export_and_reimport(app_url, browser, tmp_path):
         raise
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
     print(f"\nscreenshots in {SCREENSHOTS}")
+
+
+# The evidence panel's numbers, read from the page: the fused score and its two parts, and every contribution of
+# the classical ranker's table with its total (st.table renders an HTML table; its last row is the total).
+_EVIDENCE_NUMBERS = """
+const parts = document.querySelector('.st-key-dx_fusion_parts');
+const rows = [...document.querySelectorAll('.st-key-dx_evidence table tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.textContent.trim()));
+const header = [...document.querySelectorAll('.st-key-dx_evidence table thead th')].map(c => c.textContent.trim());
+return {parts: parts ? parts.textContent : '', sentence: document.querySelector('.st-key-dx_evidence p').textContent, header, rows};
+"""
+
+# Every element of the evidence panel and the page itself within the window, and nothing in it that scrolls sideways.
+_OVERFLOW = """
+const inner = window.innerWidth;
+const bad = [];
+for (const key of ['dx_fusion_parts', 'dx_evidence']) {
+  const box = document.querySelector('.st-key-' + key);
+  if (!box) { bad.push('missing ' + key); continue; }
+  for (const e of [box, ...box.querySelectorAll('*')]) {
+    const r = e.getBoundingClientRect();
+    if (r.width && r.right > inner + 1) bad.push(key + ' ' + e.tagName + ' right=' + Math.round(r.right));
+    if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && getComputedStyle(e).overflowX !== 'visible') bad.push(key + ' ' + e.tagName + ' scrolls ' + e.scrollWidth + '>' + e.clientWidth);
+  }
+}
+if (document.documentElement.scrollWidth > inner + 1) bad.push('page ' + document.documentElement.scrollWidth + '>' + inner);
+return bad;
+"""
+
+
+def test_dravet_evidence_adds_up_to_the_score_at_1366_px(app_url, browser):
+    """The Dravet example with the recommended ranker, at 1366 x 768: for rank 1 and for SCN1A the panel shows the
+    fused score as its two parts and the classical ranker's per-term contributions adding up to its score, all
+    within the window (element geometry, no sideways scrolling). Screenshots in runs/screenshots/."""
+    import re
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1366, 768)
+    wait = WebDriverWait(browser, 240)  # the first ranking waits for the model to load
+    browser.get(app_url)
+    page = _Page(wait)
+
+    def number(text: str) -> float:
+        return float(text.replace("−", "-"))
+
+    def check(rank: int, gene: str | None) -> None:
+        wait.until(lambda d: f"(rank {rank})" in d.find_element(By.TAG_NAME, "body").text)
+        page.idle()
+        panel = browser.execute_script(_EVIDENCE_NUMBERS)
+        fused = re.search(r"Fused score ([\d.]+).*?= ([\d.]+).*?= ([\d.]+)\.", panel["parts"])
+        assert fused, panel["parts"]
+        score, model_part, classical_part = map(float, fused.groups())
+        assert abs(model_part + classical_part - score) <= 1.5e-4  # shown to 4 decimals
+        table_rank = browser.execute_script(
+            "return [...document.querySelectorAll('.st-key-dx_evidence_gene input')].map(i => i.value).join('')")
+        assert table_rank.startswith(f"{rank}. ") and (gene is None or table_rank == f"{rank}. {gene}")
+        column = panel["header"].index("contribution")
+        contributions = [r[column] for r in panel["rows"][:-1] if r[column] != "not counted"]
+        total = panel["rows"][-1]
+        assert total[1] == "total" and contributions
+        assert abs(sum(map(number, contributions)) - number(total[column])) <= 5e-4 * len(contributions)
+        assert f"{number(total[column]):+.3f}" in panel["sentence"]  # the score the sentence states is the table's total
+        assert all(number(r[column]) <= 0 for r in panel["rows"][:-1] if r[column] != "not counted" and "unexplained" in r[3])
+        browser.execute_script("document.querySelector('.st-key-dx_evidence').scrollIntoView()")
+        time.sleep(0.5)
+        assert browser.execute_script(_OVERFLOW) == []
+        browser.save_screenshot(str(SCREENSHOTS / f"evidence_1366_rank{rank}.png"))
+
+    try:
+        page.widget("dx_example", "input").send_keys("example-dravet", Keys.ENTER)
+        page.shows("dx_present", "Focal hemiclonic seizure")
+        page.widget("dx_rank", "button").click()
+        wait.until(lambda d: "Top 20 of" in d.find_element(By.TAG_NAME, "body").text)
+        scn1a = int(re.search(r"\*\*SCN1A\*\* \(rank (\d+)\)|SCN1A \(rank (\d+)\)", browser.find_element(By.TAG_NAME, "body").text).group(2))
+        check(scn1a, "SCN1A")  # the known gene's evidence opens first
+        box = page.widget("dx_evidence_gene", "input")
+        box.send_keys("1. ", Keys.ENTER)
+        check(1, None)
+    except Exception:
+        browser.save_screenshot(str(SCREENSHOTS / "failure_1366.png"))
+        print(f"\nfailure screenshot: {SCREENSHOTS / 'failure_1366.png'}")
+        raise
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")

@@ -93,10 +93,15 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     at.selectbox(key="dx_ranker").select(ranker).run()
     _button(at, "dx_rank").click().run()
     assert not at.exception
-    assert any(f"by the {explained_by} ranker" in m.value for m in at.markdown)
-    evidence = _table(at, "patient term", "shared ancestor")
-    assert ("log likelihood ratio" in evidence.columns) == (explained_by == "likelihood")
-    assert any(f"Diseases ranked by the {explained_by} ranker, the one that explains the gene list" in c.value for c in at.caption)
+    assert any(f"The **{explained_by}** ranker scored" in m.value for m in at.markdown)
+    [evidence] = [t.value for t in at.table if "contribution" in t.value.columns]
+    assert evidence.iloc[-1]["patient term"] == "total" and f"the {explained_by} ranker's score" in evidence.iloc[-1]["match"]
+    counted = [float(v) for v in evidence["contribution"].iloc[:-1] if v != "not counted"]
+    assert sum(counted) == pytest.approx(float(evidence["contribution"].iloc[-1]), abs=1e-3 * len(counted))
+    fused = ranker.startswith("RFT")  # a fusion's Diseases tab says plainly that it does not rank like the gene list
+    said = "alone, not by the list on the Genes tab" if fused else "the one that ranks the gene list"
+    assert any(f"Diseases ranked by the {explained_by} ranker" in c.value and said in c.value for c in at.caption)
+    assert ("model rank" in _table(at, "gene", "score").columns) == fused
 
 
 def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
@@ -155,12 +160,27 @@ def test_note_terms_with_negation_are_offered_then_added():
     at.button(key="dx_note_find").click().run()
     assert not at.exception
     boxes = [c for c in at.checkbox if c.key.startswith("dx_note_keep_")]
-    assert len(boxes) == 3 and all(c.value for c in boxes)
+    assert len(boxes) == 3 and [c.value for c in boxes] == [True, True, False]  # a negated finding is offered unticked
     assert "absent" in boxes[2].label and "Hearing impairment" in boxes[2].label and "“hearing loss”" in boxes[2].label
+    assert "negated" in boxes[2].label
     boxes[1].uncheck().run()  # drop hypotonia
+    boxes[2].check().run()  # keep the absent hearing loss
     at.button(key="dx_note_add").click().run()
     assert at.multiselect(key="dx_present").value == ["HP:0001250"]  # Seizure
     assert at.multiselect(key="dx_excluded").value == ["HP:0000365"]  # Hearing impairment
+
+
+def test_family_uncertain_and_trigger_findings_are_never_pre_ticked_and_say_why():
+    # The wrong picks a new user met (issue 26): each is offered unticked with its reason; only the patient's own sign is ticked.
+    at = _app()
+    at.text_area(key="dx_note").input("Mother has epilepsy. Possible autism. Hypotonia, first with fever.")
+    at.button(key="dx_note_find").click().run()
+    assert not at.exception
+    boxes = {c.label.split(" · ")[0].split("] ")[1]: c for c in at.checkbox if c.key.startswith("dx_note_keep_")}
+    assert {label: c.value for label, c in boxes.items()} == {"Seizure": False, "Autism": False, "Hypotonia": True, "Fever": False}
+    assert "relative" in boxes["Seizure"].label and "uncertain" in boxes["Autism"].label and "trigger" in boxes["Fever"].label
+    at.button(key="dx_note_add").click().run()
+    assert at.multiselect(key="dx_present").value == ["HP:0001252"] and at.multiselect(key="dx_excluded").value == []
 
 
 def test_evidence_opens_for_a_gene_far_below_the_table_and_diseases_are_ranked():
@@ -272,6 +292,47 @@ def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
     today = datetime.date.today().isoformat()
     assert names == {"batch_dl_results": f"results_similarity_{today}.csv", "batch_dl_rankings": f"rankings_similarity_{today}.csv",
                      "batch_dl_metrics": f"metrics_similarity_{today}.json"}
+
+
+def test_batch_grades_like_rft_eval_a_gene_below_the_kept_head_is_in_the_universe(monkeypatch):
+    # Issue 26, bugs 2 and 3: with 10 genes kept, FBN1 (annotated, but far below a seizure-only case's head) was
+    # counted "not in universe"; the results file now names the ranker as `rft eval` does and says how deep it is.
+    from streamlit.delta_generator import DeltaGenerator
+
+    from rft.evaluate import read_results
+
+    files = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        files[kwargs.get("key")] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    at = _app("batch")
+    cases = json.dumps({"id": "far", "present": ["HP:0001250"], "genes": ["FBN1"]}).encode() + b"\n"
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", cases).run()
+    at.selectbox(key="batch_ranker").select("likelihood").run()
+    at.number_input(key="batch_top").set_value(10).run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    assert json.loads(files["batch_dl_metrics"])["not_in_universe"] == 0
+    [result] = read_results("results.csv", files["batch_dl_results"].encode())
+    assert result.rank is None and result.in_universe and result.kept == 10 and result.ranker == "likelihood"
+
+
+def test_batch_empty_zip_says_it_holds_no_case_and_nothing_else():
+    # Issue 26, bug 7: an empty zip said "No problems found." and then "fix the problems above".
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w"):
+        pass
+    at = _app("batch")
+    at.file_uploader(key="batch_upload").upload("empty.zip", buffer.getvalue()).run()
+    assert not at.exception
+    assert not at.success and len(at.error) == 1 and "No case found in empty.zip" in at.error[0].value
 
 
 def test_batch_malformed_file_is_reported_not_raised():
@@ -411,8 +472,23 @@ def test_models_page_shows_every_metric_a_base_meta_holds(tmp_path, monkeypatch)
     assert any(c.value == "valid_split: data/splits/dev_split.json" for c in at.caption)
     facts = [dict(zip(f.value["field"], f.value["value"])) for f in at.dataframe if list(f.value.columns) == ["field", "value"]]
     # the card of this folder (the shipped models are listed too): its base class and its synthetic data
-    assert {"Base": "LlamaForCausalLM", "Training data": "102,400 synthetic patients"}.items() <= next(
-        f for f in facts if f.get("Base") == "LlamaForCausalLM").items()
+    base_says = "none: pretrained from scratch (LlamaForCausalLM)"  # the architecture is no base (issue 26, bug 8)
+    assert {"Base": base_says, "Training data": "102,400 synthetic patients"}.items() <= next(f for f in facts if f.get("Base") == base_says).items()
+
+
+def test_models_page_shows_no_server_path_and_says_when_a_base_is_not_shipped(tmp_path, monkeypatch):
+    # Issue 26, bug 8: the page showed absolute server paths, and a Base in a runs/ folder that no clone has.
+    run = tmp_path / "elsewhere" / "my-run"
+    run.mkdir(parents=True)
+    (run / "meta.json").write_text(json.dumps({"kind": "rft-run", "base": "runs/prospective/base"}))
+    monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path / "elsewhere"))
+    at = _app("models")
+    assert not at.exception
+    shown = [c.value for c in at.caption] + [str(v) for f in at.dataframe if list(f.value.columns) == ["field", "value"] for v in f.value["value"]]
+    repo = str(Path(APP).parent)
+    assert not [t for t in shown if repo in t or str(tmp_path) in t]
+    assert "…/elsewhere/my-run" in " ".join(shown) and "data/models/default" in " ".join(shown)
+    assert any("not in this repository" in t for t in shown)
 
 
 @pytest.mark.parametrize("page", ["diagnose", "batch", "compare", "models"])
@@ -434,3 +510,45 @@ def test_release_picker_switches_every_page_to_a_cached_release(tmp_path, monkey
     assert "HPO release 2099-01-01" in at.caption[0].value and "4 genes" in at.caption[0].value
     at.switch_page("pages/batch.py").run()
     assert not at.exception and any("HPO release 2099-01-01" in c.value for c in at.caption)  # the choice holds on every page
+
+
+def test_users_see_no_deploy_button():
+    # Issue 26, item 4: Streamlit's developer toolbar ("Deploy") is hidden from the app's users.
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_one_click_removes_the_general_term_the_warning_names():
+    at = _app()
+    for query in ("seizure", "focal-onset seizure"):
+        at.text_input(key="dx_query").input(query).run()
+        _button(at, "dx_add_present").click().run()
+    assert any("is an ancestor of" in w.value for w in at.warning)
+    _button(at, "dx_drop_general_present_0").click().run()
+    assert not at.exception and "HP:0001250" not in at.multiselect(key="dx_present").value  # Seizure, the general one, went
+    assert len(at.multiselect(key="dx_present").value) == 1 and not any("is an ancestor of" in w.value for w in at.warning)
+
+
+def test_sex_and_age_of_onset_are_saved_in_the_phenopacket(monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    files = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        files[kwargs.get("key")] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    at = _app()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.selectbox(key="dx_ranker").select("similarity").run()
+    at.selectbox(key="dx_sex").select("male").run()
+    at.selectbox(key="dx_onset").select("HP:0011463").run()  # Childhood onset
+    _button(at, "dx_rank").click().run()
+    assert not at.exception
+    packet = json.loads(files["dx_dl_phenopacket"]())  # built when its button is clicked
+    assert packet["subject"]["sex"] == "MALE"
+    assert {f["onset"]["ontologyClass"]["id"] for f in packet["phenotypicFeatures"] if not f.get("excluded")} == {"HP:0011463"}

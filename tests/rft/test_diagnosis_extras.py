@@ -69,3 +69,18 @@ def test_phenopacket_export_carries_provenance_and_evidence_and_reimports_as_the
     [case] = batch.cases
     # The candidates are not read back as known genes: only the CAUSATIVE one is.
     assert (case.id, case.present, case.excluded, case.genes) == (MARFAN.id, MARFAN.present, MARFAN.excluded, MARFAN.genes)
+
+
+def test_phenopacket_saves_sex_and_age_of_onset_and_refuses_what_is_neither(hpo):
+    [ranking] = SimilarityRanker(hpo).rank([MARFAN], top=3)
+    packet = diagnosis_phenopacket(MARFAN, ranking, hpo, "similarity", "similarity", {}, top=3, sex="female", onset="HP:0011463")  # Childhood onset
+    assert packet["subject"]["sex"] == "FEMALE"
+    present = [f for f in packet["phenotypicFeatures"] if not f.get("excluded")]
+    assert present and all(f["onset"]["ontologyClass"] == {"id": "HP:0011463", "label": "Childhood onset"} for f in present)
+    assert all("onset" not in f for f in packet["phenotypicFeatures"] if f.get("excluded"))
+    [case] = load_cases_from_bytes("saved.json", json.dumps(packet).encode(), hpo).cases  # still reads back as the same case
+    assert (case.present, case.excluded) == (MARFAN.present, MARFAN.excluded)
+    with pytest.raises(ValueError, match="sex must be one of"):
+        diagnosis_phenopacket(MARFAN, ranking, hpo, "s", "s", {}, sex="F")
+    with pytest.raises(ValueError, match="not an onset term"):
+        diagnosis_phenopacket(MARFAN, ranking, hpo, "s", "s", {}, onset="HP:0001250")  # Seizure

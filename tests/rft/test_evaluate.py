@@ -8,8 +8,9 @@ import pytest
 
 from rft.cases import Case
 from rft.cli import main
-from rft.evaluate import CaseResult, compare, evaluate, grade_rankings, read_results, write_results
+from rft.evaluate import CaseResult, compare, evaluate, grade_rankings, read_results, results_text, write_results
 from rft.rankers import RankedGene, Ranking, SimilarityRanker
+from rft.report import format_comparison
 from rft.splits import publication_of, split_by_publication
 
 
@@ -164,3 +165,26 @@ def test_rank_in_chunks_resumes_where_it_stopped():
     cases = [Case(f"c{i}", ("HP:0001250",)) for i in range(5)]
     done = [n for n, _ in rank_in_chunks(Echo(), cases, None, chunk_size=2, start=2)]
     assert done == [4, 5]
+
+
+def test_a_file_that_kept_only_a_head_is_compared_within_it():
+    # Issue 26, bug 3: a Batch CSV keeps each case's top 100 genes; `rft eval` keeps whole rankings. A gene the CSV
+    # cut off (rank > 100 in the full file) is no loss for the CSV's ranker: both are compared within the top 100.
+    full = [CaseResult(f"c{i}", ("G",), r, ranker="likelihood") for i, r in enumerate([5, 150, 300, 2])]
+    head = [CaseResult(f"c{i}", ("G",), r, ranker="likelihood", kept=100) for i, r in enumerate([5, None, None, 3])]
+    c = compare({"eval": full, "batch": head})
+    assert c.cut == 100 and c.ranks["eval"] == [5, None, None, 2]
+    assert (c.pairwise[0]["wins"], c.pairwise[0]["losses"], c.pairwise[0]["ties"]) == (0, 1, 3)
+    assert "top 100" in format_comparison(c)
+    # the depth travels in the results file, CSV and JSONL alike
+    for csv_format, name in ((True, "r.csv"), (False, "r.jsonl")):
+        assert [r.kept for r in read_results(name, results_text(head, csv_format=csv_format).encode())] == [100] * 4
+
+
+def test_graded_head_keeps_the_rankers_universe():
+    # Issue 26, bug 2: a causal gene the ranker knows but that fell below the kept head is in the universe.
+    case = Case("c", ("HP:0001250",), genes=("FAR",))
+    head = Ranking("c", [RankedGene("NEAR", 1.0)])
+    assert grade_rankings([case], [head])[0].in_universe is False  # what the head alone says
+    [graded] = grade_rankings([case], [head], universe={"NEAR", "FAR"}, kept=1)
+    assert graded.in_universe and graded.kept == 1 and graded.rank is None

@@ -125,6 +125,37 @@ def test_likelihood_evidence_sums_to_what_the_ranker_scored(mini_hpo, present, e
             assert sum(m.log_lr for m in ev.present) == pytest.approx(scores[gene])
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        SimilarityRanker,  # one-sided, with its tie-break
+        lambda h: SimilarityRanker(h, symmetric=True, excluded_weight=1.0),
+        LikelihoodRatioRanker,
+        lambda h: LikelihoodRatioRanker(h, use_excluded=True),
+    ],
+)
+@pytest.mark.parametrize(
+    "present, excluded",
+    [
+        (("HP:0002069", "HP:0000365"), ("HP:0001263",)),  # an imprecise match, a term with nothing below the root
+        (("HP:0001263", "HP:0001250", "HP:0000407"), ("HP:0000365",)),
+        (("HP:0000707", "HP:7777777"), ("HP:0001250", "HP:0000365")),  # a broad term and one the release lacks
+    ],
+)
+def test_contributions_add_up_to_the_score_in_the_list_and_mismatches_never_count_for(mini_hpo, make, present, excluded):
+    # What the evidence panel shows: each counted term's contribution, plus the named parts (a tie-break), is the
+    # very score the ranking lists for the gene; a term the gene has nothing for never adds a positive number.
+    ranker = make(mini_hpo)
+    case = Case("c", present, excluded)
+    [ranking] = ranker.rank([case])
+    for listed in ranking.genes:
+        ev = explain(mini_hpo, case, listed.gene, ranker=ranker)
+        total = sum(t.contribution for t in ev.present + ev.excluded if t.contribution is not None) + sum(v for _, v in ev.parts)
+        assert total == pytest.approx(listed.score, abs=1e-9) and ev.score == pytest.approx(listed.score, abs=1e-9)
+        assert all(t.contribution <= 0 for t in ev.present if t.how.startswith("unexplained"))
+        assert all(t.how for t in ev.present + ev.excluded)
+
+
 def test_likelihood_evidence_reads_each_term(mini_hpo):
     ranker = LikelihoodRatioRanker(mini_hpo)
     ev = explain(mini_hpo, Case("c", ("HP:0002069", "HP:0001250")), "STXBP1", ranker=ranker)
@@ -201,8 +232,8 @@ def test_explain_matches_against_the_best_disease(two_disease_hpo):
     case = Case("c", ("HP:0000407",))  # sensorineural hearing impairment: MULTI's D:2, not its D:1
     ev = explain(two_disease_hpo, case, "MULTI")
     assert ev.best_disease == ("D:2", "D:2")
-    score = SimilarityRanker(two_disease_hpo, tie_break=0.0).scores(case)[two_disease_hpo.genes.index("MULTI")]
-    assert ev.score == pytest.approx(score)
+    score = SimilarityRanker(two_disease_hpo).scores(case)[two_disease_hpo.genes.index("MULTI")]
+    assert ev.score == pytest.approx(score)  # the ranker's own score, tie-break included
     assert [(m.gene_term, m.exact) for m in ev.present] == [("HP:0000407", True)]
     merged = explain(two_disease_hpo, Case("c", ("HP:0002069", "HP:0000407")), "MULTI", level="gene")
     assert merged.best_disease is None and all(m.exact for m in merged.present)  # both diseases' terms count

@@ -70,3 +70,45 @@ def test_download_name_holds_ranker_and_date(ranker, expected):
     import datetime
 
     assert download_name("rankings", ranker, "csv", datetime.date(2026, 11, 30)) == expected
+
+
+def test_a_disease_named_alike_by_omim_and_orphanet_is_listed_once(hpo):
+    # Issue 26, bug 6: ANKRD11's "KBG syndrome" is OMIM:148050 and ORPHA:2332; the table, JSON and summary said it twice.
+    from rft.cases import Case
+    from rft.report import diagnosis_record, diagnosis_summary_html, ranking_frame
+
+    ranking = Ranking("c", [RankedGene("ANKRD11", 1.0)])
+    assert ranking_frame(ranking, hpo)["diseases"][0].count("KBG syndrome") == 1
+    assert diagnosis_record(Case("c", ("HP:0001250",)), ranking, hpo, "x")["genes"][0]["diseases"].count("KBG syndrome") == 1
+    assert diagnosis_summary_html(Case("c", ("HP:0001250",)), ranking, hpo, "x").count("KBG syndrome") == 1
+
+
+def test_printable_summary_opens_with_the_disclaimer_and_says_when_what_and_which_release(hpo):
+    from datetime import datetime, timezone
+
+    from rft.cases import Case
+    from rft.report import diagnosis_summary_html
+
+    page = diagnosis_summary_html(Case("c", ("HP:0001250",)), Ranking("c", [RankedGene("SCN1A", 1.0)]), hpo, "likelihood",
+                                  created=datetime(2026, 12, 7, 4, 30, tzinfo=timezone.utc))
+    body = page.split("<body>")[1]
+    assert body.index("Research use only") < body.index("<h1>")  # the disclaimer on top
+    assert "2026-12-07 04:30 UTC" in body and "rft-genes" in body and f"HPO release (knowledge base) {hpo.version}" in body
+
+
+def test_gene_table_shows_each_genes_modes_of_inheritance(hpo):
+    frame = ranking_frame(Ranking("c", [RankedGene("SCN1A", 2.0), RankedGene("MECP2", 1.0)]), hpo)
+    assert frame["inheritance"].tolist() == ["AD", "XL, XLD, XLR"]
+
+
+def test_json_export_carries_a_fused_genes_parts(hpo):
+    import numpy as np
+
+    from rft.cases import Case
+    from rft.rankers.base import FusionParts
+    from rft.report import diagnosis_record
+
+    parts = FusionParts("m", "likelihood", 60.0, 1.0, np.array([3.0, 1.0]), np.array([1.0, 4.0]))
+    ranking = Ranking("c", [RankedGene("SCN1A", 1 / 63 + 1 / 61), RankedGene("FBN1", 1 / 61 + 1 / 64)], fusion=parts)
+    genes = diagnosis_record(Case("c", ("HP:0001250",)), ranking, hpo, "x")["genes"]
+    assert [(g["model_rank"], g["classical_rank"]) for g in genes] == [(3, 1), (1, 4)] and genes[0]["rrf_k"] == 60.0

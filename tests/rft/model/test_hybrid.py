@@ -166,6 +166,33 @@ def test_gate_gives_the_model_a_say_only_on_cases_like_its_training(gate, famili
     assert opened == is_open
 
 
+def test_fusion_parts_sum_to_each_shown_score():
+    # What the evidence panel shows beside a fused gene: the model's and the classical ranker's parts, from the
+    # very ranks the fusion used; they must add up to the score in the list, gate open (weight 4) or shut (0).
+    import numpy as np
+
+    hybrid = HybridRanker(_StubModel(GENES, TUNED), _StubClassical(GENES, CLASSICAL_SCORES), "rrf", k=1, weight=4.0, gate={"min_confidence": 0.5})
+    from rft.cases import Case
+
+    for ranking in hybrid.rank([Case("familiar", ("HP:0001250",)), Case("new", ("HP:0001250",))]):
+        parts = ranking.fusion
+        assert parts is not None and parts.weight == (4.0 if ranking.gate["open"] else 0.0)
+        assert parts.model == "stub" and parts.classical == "classical"
+        for i, gene in enumerate(ranking.genes):
+            assert np.isclose(sum(parts.parts(i)), gene.score)
+        if ranking.case_id == "new":  # gate shut: the model's part is 0, yet its own rank is still shown (D first)
+            assert parts.parts(ranking.symbols.index("D"))[0] == 0.0 and parts.model_ranks[ranking.symbols.index("D")] == 1.0
+        assert parts.classical_ranks[ranking.symbols.index("B")] == parts.classical_ranks[ranking.symbols.index("C")] == 2.0  # tied
+
+
+def test_list_fusion_parts_sum_to_each_shown_score():
+    import numpy as np
+
+    fused = fuse_rankings(_ranking("A", "B", "C"), _ranking("B", "C", "A"), "rrf", k=1.0, weight=2.0, model_name="m", classical_name="c")
+    assert [np.isclose(sum(fused.fusion.parts(i)), g.score) for i, g in enumerate(fused.genes)] == [True] * 3
+    assert fuse_rankings(_ranking("A"), _ranking("A"), "rerank").fusion is None  # a re-ranking has no parts to add
+
+
 def test_a_gate_needs_what_it_reads():
     class ListOnly:
         name, genes = "list-only", GENES
