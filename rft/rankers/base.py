@@ -37,6 +37,8 @@ class Ranking:
     # A gated fusion's verdict on this case (rft.rankers.gate): {"open": did the model have a say, "confidence",
     # "lift", "disagreement": what the gate read}; None for every other ranker.
     gate: dict | None = None
+    # Within a candidate list (rft.candidates): the candidates the knowledge base does not annotate, placed by rule.
+    unannotated: tuple[str, ...] = ()
 
     @property
     def symbols(self) -> list[str]:
