@@ -128,7 +128,8 @@ def restrict_ranking(ranking: Ranking, candidates: CandidateList, rule: Candidat
     An annotated candidate missing from the ranking (a ranker over a smaller universe) joins the unannotated ones."""
     wanted = set(candidates.annotated)
     kept = [g for g in ranking.genes if g.gene in wanted]
-    missing = [g for g in candidates.annotated if g not in {k.gene for k in kept}]
+    ranked = {k.gene for k in kept}
+    missing = [g for g in candidates.annotated if g not in ranked]
     rest = missing + candidates.unannotated
     if rule.order != "list":
         table = table or load_gene_table()
