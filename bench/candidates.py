@@ -28,7 +28,6 @@ import argparse
 import random
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from window import fold_of_publications  # bench/ is on sys.path when a bench script runs

@@ -14,12 +14,12 @@ from rft.candidates import DEFAULT_RULE, CandidateRanker
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
+from rft.genes import load_gene_table
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
-from rft.genes import load_gene_table
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 from rft.ui_candidates import candidate_input
 

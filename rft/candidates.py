@@ -172,7 +172,21 @@ def parse_candidates(text: str, where: str = "candidates") -> dict[str, list[str
 
 
 def read_candidates(path: str | Path) -> dict[str, list[str]] | list[str]:
-    """`parse_candidates` of a file (a gene list or TSV `case_id<TAB>gene`)."""
+    """`parse_candidates` of a file (a gene list or TSV `case_id<TAB>gene`), or the genes of an annotated VCF
+    (`.vcf`, `.vcf.gz`, `.vcf.bgz`: `rft.vcf.read_vcf_genes` with its default filters; its problems on stderr)."""
+    if str(path).lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz")):
+        import sys
+
+        from rft.vcf import read_vcf_genes
+
+        found = read_vcf_genes(path)
+        for step, variants, genes in found.steps:
+            print(f"{path}: {step}: {variants} variants" + (f", {genes} genes" if genes else ""), file=sys.stderr)
+        for p in found.problems[:20]:
+            print(f"{path}: {p}", file=sys.stderr)
+        if not found.genes:
+            raise ValueError(f"{path}: no variant passes the filters (FILTER=PASS, impact >= MODERATE, population AF <= 0.01); no candidate gene")
+        return found.genes
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

@@ -281,7 +281,7 @@ def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
                    help="a model folder, 'default' (data/models/default, else base), or a classical ranker (likelihood, similarity, enrichment)")
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a hybrid")
-    p.add_argument("--candidates", help="rank only these genes (the patient's exome candidates): a gene list file, one per line; see docs/candidates.md")
+    p.add_argument("--candidates", help="rank only these genes (the patient's exome candidates): a gene list file, one per line, or a VEP/SnpEff-annotated VCF (.vcf, .vcf.gz); see docs/candidates.md")
     p.set_defaults(func=_cmd_rank)
 
 

@@ -124,7 +124,6 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
     annotated_genes: set[str] = set()  # genes hit by the variants still kept after each step
     impact_genes: set[str] = set()
     final_genes: set[str] = set()
-    need = max(gene_col, impact_col)
 
     def problem(msg: str) -> None:
         out.n_problems += 1
@@ -139,7 +138,7 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
             v = next(it)
         except StopIteration:
             break
-        except Exception as e:  # htslib could not parse this line: name it, read on
+        except Exception as e:  # noqa: BLE001 - cyvcf2 raises a bare Exception for a line htslib cannot parse: name it, read on
             problem(f"line {line}: malformed, skipped ({str(e).splitlines()[0][:100]})")
             continue
         counts["read"] += 1
@@ -157,14 +156,15 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
         afs: list[str] = []
         for entry in ann.split(","):  # one entry per transcript; the loop is the reader's hot path: kept plain
             fields = entry.split("|")
-            if len(fields) <= need:
+            try:
+                gene, impact = fields[gene_col], fields[impact_col]
+            except IndexError:
                 problem(f"line {line}: a {key} entry has {len(fields)} fields, the header declares {len(names)}; entry skipped")
                 continue
-            gene = fields[gene_col]
             if not gene:
                 continue
             annotated_genes.add(gene)
-            if severity.get(fields[impact_col], 99) <= worst_kept:
+            if severity.get(impact, 99) <= worst_kept:
                 kept.append(gene)
                 if af_col is not None and af_col < len(fields) and fields[af_col]:
                     afs.append(fields[af_col])

@@ -47,3 +47,15 @@ def test_bad_candidates_file_is_one_line(run, tmp_path):
     tsv.write_text("a\tSCN1A\nb\n\t\n")
     code, _, err = run("rank", "HP:0002069", "--model", "likelihood", "--candidates", str(tsv))
     assert code == 2 and err.startswith("rft: error: ") and "line 2" in err and len(err.strip().splitlines()) == 1
+
+
+def test_rank_within_an_annotated_vcf(run, tmp_path):
+    vcf = tmp_path / "patient.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n"
+                   '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL">\n'
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "1\t10\t.\tC\tT\t50\tPASS\tCSQ=T|stop_gained|HIGH|GJB2\n1\t20\t.\tC\tT\t50\tPASS\tCSQ=T|missense_variant|MODERATE|SCN1A\n"
+                   "1\t30\t.\tC\tT\t50\tPASS\tCSQ=T|intron_variant|MODIFIER|STXBP1\n")
+    code, out, err = run("rank", "HP:0000407", "--model", "likelihood", "--candidates", str(vcf), "--json")  # hearing impairment
+    assert code == 0 and [g["gene"] for g in json.loads(out)["genes"]] == ["GJB2", "SCN1A"]  # STXBP1's variant is too mild
+    assert "impact >= MODERATE: 2 variants, 2 genes" in err
