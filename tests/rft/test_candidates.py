@@ -130,3 +130,13 @@ def test_shipped_gene_table():
     table = load_gene_table()
     assert len(table.symbols) > 19_000  # NCBI Gene's protein-coding genes
     assert table.resolve("p53") == "TP53" and table.facts("TP53").pubmed > 1000
+
+
+def test_downloads_of_a_candidate_ranking_hold_no_nan(mini_hpo, table):
+    from rft import report
+
+    case = Case("a", ("HP:0000407",), genes=("GJB2",))
+    [r] = CandidateRanker(LikelihoodRatioRanker(mini_hpo), mini_hpo, ["GJB2", "TP53"], table=table).rank([case])
+    record = json.dumps(report.diagnosis_record(case, r, mini_hpo, "likelihood"), allow_nan=False)  # strict JSON
+    assert '"score": null' in record
+    assert "no HPO annotation" in report.diagnosis_summary_html(case, r, mini_hpo, "likelihood", 10, top=2)
