@@ -11,7 +11,8 @@ publication (`rft.splits.split_by_publication`, seed 0, half and half), and each
 release without the annotations citing its own paper (`Hpo.without_publications`, 5 leave-publication-out folds),
 so a patient's gene is annotated only if other papers had annotated it.
 
-A simulated exome: the causal gene(s) plus N genes drawn uniformly, per case and seed, from the gene universe:
+A simulated exome: the causal gene(s) plus N genes drawn uniformly (or, `--draw length`, in proportion to genomic
+length: long genes such as TTN collect more rare variants), per case and seed, from the gene universe:
 the 20,598 protein-coding genes of NCBI Gene 2022-09 (`rft.genes`), not from the genes HPO annotates. An exome's
 rare, damaging variants fall in any protein-coding gene, mostly in genes no disease is known for; drawing decoys
 from annotated genes only would make "the one unannotated candidate" a give-away for every new disease gene.
@@ -56,12 +57,16 @@ def log(msg: str) -> None:
     print(f"[candidates {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def draw_decoys(universe: list[str], causal: set[str], n: int, seed: int, case_id: str) -> list[str]:
-    """N genes drawn uniformly without replacement from the universe, the causal ones excluded; seeded per case."""
+def draw_decoys(universe: list[str], causal: set[str], n: int, seed: int, case_id: str, cum_weights: np.ndarray | None = None) -> list[str]:
+    """N genes drawn without replacement from the universe, uniformly or in proportion to `cum_weights` (cumulative,
+    aligned with `universe`), the causal ones excluded; seeded per case."""
     rng = random.Random(f"{seed}:{case_id}")
     out: list[str] = []
     while len(out) < n:
-        g = universe[rng.randrange(len(universe))]
+        if cum_weights is None:
+            g = universe[rng.randrange(len(universe))]
+        else:
+            g = universe[min(int(np.searchsorted(cum_weights, rng.random() * cum_weights[-1], side="right")), len(universe) - 1)]
         if g not in causal and g not in out:
             out.append(g)
     return out
@@ -79,6 +84,8 @@ def main() -> None:
     ap.add_argument("--ranker", default="likelihood", help="ranker spec for rft.registry.load_ranker (default: likelihood)")
     ap.add_argument("--n", type=int, nargs="+", default=[20, 50, 200], help="decoys per exome")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--draw", choices=("uniform", "length"), default="uniform",
+                    help="decoys drawn uniformly from the universe, or in proportion to genomic length (genes without one: the median)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0, help="the window's choose/report split and folds (bench/window.py's)")
     args = ap.parse_args()
@@ -92,6 +99,10 @@ def main() -> None:
     part = {i: "choose" for i in split["train"]} | {i: "report" for i in split["valid"]}
     # The universe in the KB's spelling where the KB has the gene (symbols differ across releases).
     universe = [hpo.canonical_gene(s) or s for s in table.symbols]
+    cum_weights = None
+    if args.draw == "length":
+        lengths = np.array([table.facts(s).length for s in table.symbols], dtype=float)
+        cum_weights = np.cumsum(np.where(lengths > 0, lengths, np.median(lengths[lengths > 0])))
     log(f"KB {hpo.version}; window {len(window)} cases (choose {len(split['train'])}, report {len(split['valid'])}); universe {len(universe)} genes")
 
     # Each case's genome-wide ranking at its fold's leave-publication-out KB, once.
@@ -116,7 +127,7 @@ def main() -> None:
         causal = set(c.genes)
         for n in args.n:
             for seed in range(args.seeds):
-                genes = list(causal) + draw_decoys(universe, causal, n, seed, c.id)
+                genes = list(causal) + draw_decoys(universe, causal, n, seed, c.id, cum_weights)
                 random.Random(f"order:{seed}:{c.id}").shuffle(genes)  # "list" order carries no hint of the answer
                 cl = CandidateList([g for g in genes if g in kb], [g for g in genes if g not in kb])
                 cut = restrict_ranking(rankings[c.id], cl, CandidateRule(0, "list"), table)  # the candidates only; each rule re-places them
@@ -130,7 +141,7 @@ def main() -> None:
 
     choose = [i for i in part if part[i] == "choose"]
     report = [i for i in part if part[i] == "report"]
-    print(f"\n## Choose part: {len(choose)} cases; {name}; N=50 decoys, {args.seeds} seeds; top-1 over all cases by rule\n")
+    print(f"\n## Choose part: {len(choose)} cases; {name}; N=50 decoys drawn {args.draw}, {args.seeds} seeds; top-1 over all cases by rule\n")
     print("| unannotated after | " + " | ".join(f"{o}: top-1 / MRR" for o in ORDERS) + " |\n|---|" + "---|" * len(ORDERS))
     for a in AFTER:
         cells = [table_of(50, CandidateRule(a, o), choose) for o in ORDERS]
@@ -138,7 +149,7 @@ def main() -> None:
     chosen = max(rules, key=lambda r: (table_of(50, r, choose)["top1"], table_of(50, r, choose)["mrr"]))
     print(f"\nchosen: {chosen}")
 
-    print(f"\n## Report part: {len(report)} cases, {len({publication_of(i) for i in report})} papers; {name}; mean over {args.seeds} seeds\n")
+    print(f"\n## Report part: {len(report)} cases, {len({publication_of(i) for i in report})} papers; {name}; decoys drawn {args.draw}; mean over {args.seeds} seeds\n")
     print("| N decoys | rule | subset | cases | top-1 | ± sd over seeds | top-3 | top-10 | MRR |\n|---|---|---|---|---|---|---|---|---|")
     baseline = CandidateRule(1_000_000, "list")  # annotated first, the rest in random order
     for n in args.n:

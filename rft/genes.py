@@ -35,6 +35,7 @@ class GeneFacts:
     go: int  # direct GO annotations
     pfam: int  # Pfam domains
     mim: tuple[str, ...]  # OMIM entries NCBI Gene links (gene or phenotype)
+    length: int = 0  # genomic span in bp (0: not placed): simulated exomes draw decoys in proportion to it
 
     def summary(self) -> str:
         """One line for a person: what the gene is and how much literature it has."""
@@ -83,7 +84,7 @@ def read_gene_table(path: str | Path) -> GeneTable:
     for line in lines[1:]:
         v = dict(zip(head, line.split("\t")))
         rows.append(GeneFacts(v["symbol"], int(v["entrez"]), v["name"], v["chromosome"], int(v["pubmed"]), int(v["go"]), int(v["pfam"]),
-                              tuple(m for m in v["mim"].split("|") if m)))
+                              tuple(m for m in v["mim"].split("|") if m), int(v.get("length") or 0)))
         aliases[v["symbol"]] = [a for a in v["aliases"].split("|") if a]
     return GeneTable(rows, aliases)
 

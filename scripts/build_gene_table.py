@@ -8,6 +8,7 @@ GO 2022-07-01; the package is Artistic-2.0, NCBI Gene's data are public domain).
 Python's sqlite3: no R needed. One row per protein-coding gene:
 
     symbol  entrez  name  chromosome  aliases (|-joined)  pubmed (linked articles)  go (GO terms, direct)  pfam  mim (OMIM ids, |-joined)
+    length (genomic span in bp, UCSC GRCh38 via the package's chromosome_locations; the longest placement; 0: none)
 
 `rft.genes` reads it: the candidate universe (`bench/candidates.py` draws decoys from it), symbol and alias
 resolution for candidate lists, and the facts shown for candidates the HPO does not annotate. The table's
@@ -25,7 +26,7 @@ from pathlib import Path
 from rft.writes import write_atomic
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "genes" / "ncbi_genes.tsv.gz"
-COLUMNS = ("symbol", "entrez", "name", "chromosome", "aliases", "pubmed", "go", "pfam", "mim")
+COLUMNS = ("symbol", "entrez", "name", "chromosome", "aliases", "pubmed", "go", "pfam", "mim", "length")
 
 
 def build(sqlite_path: Path) -> tuple[list[tuple], dict[str, str]]:
@@ -48,10 +49,13 @@ def build(sqlite_path: Path) -> tuple[list[tuple], dict[str, str]]:
                     rows[_id][slot].append(value)
                 else:
                     rows[_id][slot] += 1
+    length: dict[int, int] = {}
+    for _id, start, end in db.execute("select _id, start_location, end_location from chromosome_locations"):
+        length[_id] = max(length.get(_id, 0), abs(abs(end) - abs(start)) + 1)
     out = []
-    for r in rows.values():
+    for _id, r in rows.items():
         aliases = sorted({a for a in r[4] if a != r[0]})
-        out.append((r[0], r[1], r[2], r[3], "|".join(aliases), r[5], r[6], r[7], "|".join(sorted(set(r[8])))))
+        out.append((r[0], r[1], r[2], r[3], "|".join(aliases), r[5], r[6], r[7], "|".join(sorted(set(r[8]))), length.get(_id, 0)))
     return sorted(out), meta
 
 
@@ -75,7 +79,8 @@ def main() -> None:
         f"# {args.out.name}\n\n{len(rows)} protein-coding human genes from Bioconductor's org.Hs.eg.db (Debian package "
         f"r-bioc-org.hs.eg.db 3.16.0; Artistic-2.0). NCBI Gene {meta.get('EGSOURCEDATE')} ({meta.get('EGSOURCEURL')}, public domain), "
         f"GO {meta.get('GOSOURCEDATE')}.\n\nColumns: {', '.join(COLUMNS)}. `pubmed`: articles NCBI Gene links to the gene; `go`: "
-        "direct GO annotations (BP+MF+CC); `pfam`: Pfam domains; `mim`: OMIM ids NCBI links (gene or phenotype entries).\n\n"
+        "direct GO annotations (BP+MF+CC); `pfam`: Pfam domains; `mim`: OMIM ids NCBI links (gene or phenotype entries); "
+        f"`length`: genomic span in bp (UCSC {meta.get('GPSOURCEDATE')}, the longest placement; 0 when unplaced).\n\n"
         "Rebuild: `python scripts/build_gene_table.py org.Hs.eg.sqlite --force` (see that script).\n").encode(), force=args.force)
     print(f"wrote {len(rows)} genes to {args.out} and {provenance}")
 
