@@ -3,8 +3,9 @@
     python bench/candidates.py --window ../shared/data/phenopacket-store-2025h2.zip --train ../shared/data/phenopacket-store-dev.zip
 
 About 3 min on 2 cores with the classical ranker (the default, `likelihood`: the ranker the shipped gate falls back
-to). `--model FOLDER` adds a model ranking (ranked as its meta.json says; minutes more on CPU); use a model that has not
-seen the window (bench/window.py's runs/window/knowledge_lpo5/...), never the shipped one, which was fit on it.
+to). `--ranker model:FOLDER --ranking chosen.json` ranks with a model as a ranking config says (minutes more on CPU);
+use a model that has not seen the window (bench/window.py's runs/window/knowledge_lpo5/...), never the shipped
+one, which was fit on it.
 
 The window, its choose/report split and its knowledge base are bench/window.py's: the window's papers split by
 publication (`rft.splits.split_by_publication`, seed 0, half and half), and each case ranked at the shipped HPO
@@ -26,9 +27,11 @@ Prints the choice grid and the report tables (top-1/3/10 and MRR, mean over seed
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from window import fold_of_publications  # bench/ is on sys.path when a bench script runs
@@ -39,7 +42,7 @@ from rft.cases import load_cases
 from rft.genes import load_gene_table
 from rft.grader import rank_of
 from rft.prospective import case_facts
-from rft.registry import load_ranker
+from rft.registry import hybrid_ranker, load_ranker
 from rft.splits import publication_of, publication_pmid, split_by_publication
 
 AFTER = (0, 1, 2, 3, 5, 10, 1_000_000)
@@ -82,6 +85,8 @@ def main() -> None:
     ap.add_argument("--window", required=True, help="phenopackets of newer publications (the 2025h2 zip)")
     ap.add_argument("--train", help="the cases the model was tuned on (the dev zip): 'seen gene' = named by one of them")
     ap.add_argument("--ranker", default="likelihood", help="ranker spec for rft.registry.load_ranker (default: likelihood)")
+    ap.add_argument("--ranking", help="a JSON file whose 'ranking' (meta.json's, or bench/window.py's chosen.json) says how --ranker's model "
+                    "folder ranks: e.g. runs/window/chosen.json with --ranker model:runs/window/knowledge_lpo5/rft_lr1e-3_300/merged")
     ap.add_argument("--n", type=int, nargs="+", default=[20, 50, 200], help="decoys per exome")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--draw", choices=("uniform", "length"), default="uniform",
@@ -111,7 +116,12 @@ def main() -> None:
     for f in range(args.folds):
         cases = [c for c in window if fold[publication_of(c.id)] == f]
         hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
-        ranker = load_ranker(args.ranker, hpo_f)
+        if args.ranking:  # the model ranked as the file says: the product's fusion and gate, through rft.registry
+            config = json.loads(Path(args.ranking).read_text())["ranking"]
+            ranker = load_ranker(args.ranker, hpo_f, model_only=True, generate=int(config.get("generate", 0)))
+            ranker = hybrid_ranker(ranker, config["hybrid"], hpo_f) if config.get("hybrid") else ranker
+        else:
+            ranker = load_ranker(args.ranker, hpo_f)
         for c, r in zip(cases, ranker.rank(cases, top=None)):
             rankings[c.id] = r
         annotated[f] = set(hpo_f.genes)
