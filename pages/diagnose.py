@@ -199,11 +199,11 @@ if do_rank:
     case = Case(st.session_state.dx_case_id.strip() or "patient", tuple(terms["present"]), tuple(terms["excluded"]), tuple(truth), "app")
     choice = labels[ranker_label]
     try:
-        ranker = cached_ranker(choice.spec, release)
+        ranker = base = cached_ranker(choice.spec, release)
         if candidates is not None:  # within the patient's candidates: the one restriction every ranker goes through
             if not candidates:
                 raise ValueError("No candidate gene yet: paste symbols, upload a gene list or a VCF, or choose *All genes*.")
-            ranker = CandidateRanker(ranker, hpo, candidates)
+            ranker = CandidateRanker(base, hpo, candidates)
         t0 = time.perf_counter()
         [ranking] = ranker.rank([case], top=None)
         seconds = time.perf_counter() - t0
@@ -214,7 +214,7 @@ if do_rank:
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
                                       "partner": getattr(getattr(ranker, "classical", None), "name", ""),
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
-                                      "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
+                                      "explainer": explaining_ranker(getattr(base, "ranker", base), hpo)}
 
 result = st.session_state.get("dx_result")
 if result:
