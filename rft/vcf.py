@@ -131,6 +131,7 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
             out.problems.append(msg)
 
     line = header_lines
+    missing, first_missing = 0, 0  # variants without CSQ/ANN: named once, counted
     it = iter(vcf)
     while True:
         line += 1
@@ -150,6 +151,9 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
         counts["FILTER"] += 1
         ann = v.INFO.get(key)
         if not ann:
+            if missing == 0:
+                first_missing = line
+            missing += 1
             continue
         counts["annotated"] += 1
         kept: list[str] = []
@@ -184,6 +188,8 @@ def read_vcf_genes(path: str | Path, filters: VcfFilters = VcfFilters()) -> VcfG
             if g not in final_genes:
                 final_genes.add(g)
                 out.genes.append(g)
+    if missing:
+        problem(f"line {first_missing}: no {key} annotation ({missing} variant(s) without one in all; skipped)")
     if counts["read"] == 0 and out.n_problems == 0:
         raise ValueError(f"{Path(path).name} holds no variant record")
     af_step = f"population AF <= {filters.max_af} ({out.af_field})" if filters.max_af is not None and out.af_field else "population AF (not annotated: no filter)"

@@ -43,7 +43,7 @@ def test_vep_filters_and_counts(tmp_path, gz):
     assert found.annotation == "CSQ (VEP)" and found.af_field == "gnomADe_AF (in CSQ)"
     assert [s[1] for s in found.steps] == [6, 5, 4, 3, 2]  # read, PASS, annotated, impact, frequency
     assert [s[2] for s in found.steps[2:]] == [5, 3, 2]  # genes: SCN1A KCNQ2 GJB2 STXBP1 STXBP1-AS1; then SCN1A GJB2 STXBP1
-    assert found.problems == []
+    assert found.problems == ["line 10: no CSQ annotation (1 variant(s) without one in all; skipped)"]
 
 
 @pytest.mark.parametrize(
