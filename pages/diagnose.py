@@ -10,15 +10,18 @@ import streamlit as st
 
 from ontology.notes import terms_from_note
 from rft import report
+from rft.candidates import DEFAULT_RULE, CandidateRanker
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
+from rft.genes import load_gene_table
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
 from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
+from rft.ui_candidates import candidate_input
 
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
@@ -190,6 +193,9 @@ for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absen
         warn.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
         fix.button("Remove the general term", key=f"dx_drop_general_{kind}_{n}", on_click=_drop_term, args=(kind, general))
 
+with st.expander("Candidate genes (the patient's exome)", expanded=st.session_state.get("dx_cand_source", "All genes") != "All genes"):
+    candidates = candidate_input(hpo)  # None: every gene
+
 rank_col, clear_col, _ = st.columns([1, 1, 4])
 do_rank = rank_col.button("Rank genes", key="dx_rank", type="primary", disabled=not terms["present"])
 clear_col.button("Clear terms", key="dx_clear", on_click=_clear)
@@ -206,7 +212,11 @@ if do_rank:
     case = Case(st.session_state.dx_case_id.strip() or "patient", tuple(terms["present"]), tuple(terms["excluded"]), tuple(truth), "app")
     choice = labels[ranker_label]
     try:
-        ranker = cached_ranker(choice.spec, release)
+        ranker = base = cached_ranker(choice.spec, release)
+        if candidates is not None:  # within the patient's candidates: the one restriction every ranker goes through
+            if not candidates:
+                raise ValueError("No candidate gene yet: paste symbols, upload a gene list or a VCF, or choose *All genes*.")
+            ranker = CandidateRanker(base, hpo, candidates)
         t0 = time.perf_counter()
         [ranking] = ranker.rank([case], top=None)
         seconds = time.perf_counter() - t0
@@ -217,7 +227,7 @@ if do_rank:
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
                                       "partner": getattr(getattr(ranker, "classical", None), "name", ""),
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
-                                      "explainer": explaining_ranker(getattr(ranker, "ranker", ranker), hpo)}
+                                      "explainer": explaining_ranker(getattr(base, "ranker", base), hpo)}
 
 def _fusion_parts(ranking: Ranking, i: int) -> None:
     """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""
@@ -306,6 +316,11 @@ if result:
         m[3].metric(f"Grader score (top-{DEFAULT_K})", f"{score_rank(rank, DEFAULT_K):.2f}")
     st.caption(f"**Score:** {result['score_meaning']}. **Rank** is the position in the list, as the grader counts it; "
                "**tie** “=k” marks genes whose scores are equal, sharing rank k.")
+    if ranking.unannotated:  # candidates no phenotype can score: each named, with what NCBI Gene knows
+        st.caption(f"**{len(ranking.unannotated)} candidates have no phenotype annotation in HPO {hpo.version}**; they follow the best "
+                   f"{DEFAULT_RULE.after} annotated candidates, most-studied first (docs/candidates.md): "
+                   + "; ".join(f"{g} ({f.summary()})" if (f := load_gene_table().facts(g)) else f"{g} (not in NCBI Gene 2022-09)" for g in ranking.unannotated[:10])
+                   + (f"; and {len(ranking.unannotated) - 10} more" if len(ranking.unannotated) > 10 else ""))
     if ranking.gate is not None:  # a gated fusion: say whether the tuned model had a say on this patient, and why
         st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))
 

@@ -7,7 +7,9 @@
     rft cases convert cases.csv cases.jsonl
     rft grade --truth SCN1A "STXBP1, SCN1A, KCNQ2" --k 10
     rft rank HP:0001250 HP:0001263 --model default
+    rft rank HP:0001250 HP:0001263 --candidates exome_genes.txt   # within the patient's candidates (docs/candidates.md)
     rft eval --ranker similarity --cases cases.zip --split data/splits/dev_split.json --out results/sim.jsonl
+    rft eval --ranker likelihood --cases cases.jsonl --candidates candidates.tsv
     rft compare results/sim.jsonl results/default.jsonl
     rft pretrain --out data/models/base
     rft train --base data/models/base --train cases.zip --split data/splits/dev_split.json --out runs/rft
@@ -121,7 +123,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
     spec = args.ranker or args.model  # as `rft rank --model` reads it: a classical ranker's name, default, or a model folder
-    ranker = load_ranker(spec, hpo, model_only=args.model_only)
+    ranker = _within_candidates(load_ranker(spec, hpo, model_only=args.model_only), hpo, args)
     results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
         write_results(results, args.out, force=args.force, inputs=[args.cases, args.split])
@@ -135,6 +137,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     lines += [f"  problem: {p}" for p in skipped[:10]]
     _emit(args, data, "\n".join(lines))
     return 0
+
+
+def _within_candidates(ranker, hpo, args: argparse.Namespace):
+    """The ranker restricted to candidate genes when --candidates FILE or --candidates-from-cases asks for it."""
+    if not (getattr(args, "candidates", None) or getattr(args, "candidates_from_cases", False)):
+        return ranker
+    from rft.candidates import CandidateRanker, read_candidates
+
+    return CandidateRanker(ranker, hpo, read_candidates(args.candidates) if args.candidates else None)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -164,6 +175,9 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("--split", help="a split file (e.g. data/splits/dev_split.json): evaluate only its --part ids")
     p.add_argument("--part", choices=("valid", "train", "tune"), default="valid")
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a fusion")
+    p.add_argument("--candidates", help="rank within candidate genes: TSV 'case_id<TAB>gene' (one row per candidate) or a gene list for every case "
+                   "(a case missing from the TSV uses its own candidates); see docs/candidates.md")
+    p.add_argument("--candidates-from-cases", action="store_true", help="rank within each case's own candidates (JSONL 'candidates', phenopacket CANDIDATE genes)")
     p.add_argument("--k", type=int, default=DEFAULT_K)
     p.add_argument("--grader", choices=GRADERS, default="topk")
     p.set_defaults(func=_cmd_eval)
@@ -213,22 +227,34 @@ def _cmd_rank(args: argparse.Namespace) -> int:
                 terms[kind].append(r.id)
     if not terms["present"]:
         raise ValueError("no usable present term; give HPO ids such as HP:0001250")
-    ranker = load_ranker(args.model, hpo, model_only=args.model_only)
+    ranker = _within_candidates(load_ranker(args.model, hpo, model_only=args.model_only), hpo, args)
     case = Case("cli", tuple(terms["present"]), tuple(terms["excluded"]))
+    if args.candidates:  # one patient: a TSV's rows, whatever their case id, are its candidates
+        from rft.candidates import read_candidates
+
+        given = read_candidates(args.candidates)
+        case = Case("cli", case.present, case.excluded, candidates=tuple(given if isinstance(given, list) else [g for v in given.values() for g in v]))
+        ranker.candidates = None
     ranker.rank([case], top=args.top)  # warm-up: the first call pays for one-off allocations
     t0 = time.perf_counter()
     [ranking] = ranker.rank([case], top=args.top)
     ms = (time.perf_counter() - t0) * 1000
     ranked = [(g.gene, g.score) for g in ranking.genes]
+    unannotated = set(ranking.unannotated)
     data = {
         "ranker": ranker.name,
         "hpo_version": hpo.version,
         "present": terms["present"],
         "excluded": terms["excluded"],
-        "genes": [{"rank": i, "gene": g, "score": round(s, 4)} for i, (g, s) in enumerate(ranked, start=1)],
+        "genes": [{"rank": i, "gene": g, "score": None if g in unannotated else round(s, 4)} | ({"note": _unannotated_note(hpo, g)} if g in unannotated else {})
+                  for i, (g, s) in enumerate(ranked, start=1)],
         "ms": round(ms, 1),
     }
-    lines = [f"{i:>3}. {g:<12} {s:8.4f}" for i, (g, s) in enumerate(ranked, start=1)] + [f"({ms:.0f} ms, {ranker.name})"]
+    lines = [f"{i:>3}. {g:<12} " + (_unannotated_note(hpo, g) if g in unannotated else f"{s:8.4f}") for i, (g, s) in enumerate(ranked, start=1)]
+    lines.append(f"({ms:.0f} ms, {ranker.name})")
+    if args.candidates:
+        data["candidate_notes"] = ranker.candidates_of(case).notes
+        lines += [f"note: {n}" for n in data["candidate_notes"]]
     if ranking.gate is not None:  # a gated fusion: did the tuned model have a say on this patient?
         from rft.report import gate_sentence
 
@@ -236,6 +262,15 @@ def _cmd_rank(args: argparse.Namespace) -> int:
         lines.append(gate_sentence(ranking.gate, ranker.classical.name).replace("**", ""))
     _emit(args, data, "\n".join(lines))
     return 0
+
+
+def _unannotated_note(hpo, gene: str) -> str:
+    """What is known about a candidate the KB does not annotate: the label, and NCBI Gene's facts when it has them."""
+    from rft.candidates import unannotated_label
+    from rft.genes import load_gene_table
+
+    facts = load_gene_table().facts(gene)
+    return f"[{unannotated_label(hpo)}]" + (f" {facts.summary()}" if facts else "")
 
 
 def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -246,6 +281,7 @@ def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
                    help="a model folder, 'default' (data/models/default, else base), or a classical ranker (likelihood, similarity, enrichment)")
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a hybrid")
+    p.add_argument("--candidates", help="rank only these genes (the patient's exome candidates): a gene list file, one per line, or a VEP/SnpEff-annotated VCF (.vcf, .vcf.gz); see docs/candidates.md")
     p.set_defaults(func=_cmd_rank)
 
 

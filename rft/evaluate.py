@@ -133,8 +133,8 @@ def evaluate(ranker: Ranker, cases: Sequence[Case], k: int = DEFAULT_K, grader: 
     results: list[CaseResult] = []
     universe: set[str] | None = None
     for done, rankings in rank_in_chunks(ranker, cases, None, batch_size):
-        if universe is None and rankings:
-            universe = set(rankings[0].symbols)  # a full ranking lists every gene the ranker knows
+        if universe is None and rankings and not getattr(ranker, "per_case_universe", False):
+            universe = set(rankings[0].symbols)  # a full ranking lists every gene the ranker knows (a candidate list: its own)
         results += grade_rankings(cases[done - len(rankings) : done], rankings, k, grader, ranker.name, universe)
     return results, results_metrics(results, k, grader)
 

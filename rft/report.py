@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
@@ -197,7 +198,7 @@ def diagnosis_record(case: Case, ranking: Ranking, hpo: Hpo, ranker_name: str, e
         "hpo_version": hpo.version,
         "causal_gene_rank": rank,
         "genes": [
-            {"rank": i, "gene": g.gene, "score": float(g.score), "diseases": gene_disease_names(hpo, g.gene)}
+            {"rank": i, "gene": g.gene, "score": None if math.isnan(g.score) else float(g.score), "diseases": gene_disease_names(hpo, g.gene)}
             | (_fused_parts(ranking, i - 1))
             | ({"evidence": evidence[g.gene]} if evidence and g.gene in evidence else {})
             for i, g in enumerate(ranking.genes, start=1)
@@ -223,7 +224,7 @@ def diagnosis_summary_html(
     excluded = "".join(f"<li>{e(hpo.label(t))} <small>{e(t)}</small></li>" for t in case.excluded) or "<li>none</li>"
     wanted = {g.upper() for g in case.genes}
     rows = "".join(
-        f"<tr{' class=causal' if g.gene.upper() in wanted else ''}><td>{i}</td><td><b>{e(g.gene)}</b></td><td>{g.score:.3f}</td>"
+        f"<tr{' class=causal' if g.gene.upper() in wanted else ''}><td>{i}</td><td><b>{e(g.gene)}</b></td><td>{'no HPO annotation' if math.isnan(g.score) else f'{g.score:.3f}'}</td>"
         f"<td>{e('; '.join(gene_disease_names(hpo, g.gene)[:3]))}</td></tr>"
         for i, g in enumerate(ranking.genes[:top], start=1)
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ class Case:
     excluded: tuple[str, ...] = ()
     genes: tuple[str, ...] = ()
     source: str = ""
+    candidates: tuple[str, ...] = ()  # the patient's candidate genes (an exome's list), as given; rft.candidates ranks within them
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,14 @@ def _arr(value: Any) -> list:
 _NOT_CAUSAL = {"CANDIDATE", "REJECTED"}  # interpretation statuses that name no known gene (rft.phenopacket_export writes CANDIDATE)
 
 
-def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
+def _gene_symbols_of_phenopacket(packet: dict, statuses: set[str] | None = None) -> list[str]:
+    """The genes of a phenopacket's genomic interpretations: the causal ones (status not CANDIDATE or REJECTED),
+    or those whose status is in `statuses`."""
     genes: list[str] = []
     for interp in _arr(packet.get("interpretations")):
         for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
             gi = _obj(gi)
-            if gi.get("interpretationStatus") in _NOT_CAUSAL:
+            if (gi.get("interpretationStatus") in _NOT_CAUSAL) if statuses is None else (gi.get("interpretationStatus") not in statuses):
                 continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
             symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")
@@ -205,8 +208,11 @@ def case_from_phenopacket(
         term, is_excluded = _feature_term(feat, where, problems)
         if term is not None:
             (excluded if is_excluded else present).append(term)
-    case, more = build_case(hpo, str(case_id), present, excluded, _gene_symbols_of_phenopacket(packet), where, require_gene)
-    return case, problems + more
+    causal = _gene_symbols_of_phenopacket(packet)
+    case, more = build_case(hpo, str(case_id), present, excluded, causal, where, require_gene)
+    candidates = _gene_symbols_of_phenopacket(packet, {"CANDIDATE"})
+    # An exome's list: the CANDIDATE genes and the causal ones among them (a list without its answer is no list).
+    return _with_candidates(case, candidates + [g for g in causal if g not in candidates] if candidates else []), problems + more
 
 
 def split_values(value: Any) -> list[str]:
@@ -230,15 +236,25 @@ def case_from_record(record: dict, hpo: Hpo, where: str = "", require_gene: bool
     if not isinstance(record.get("present", []), (str, list)):
         return None, [Problem(where, "malformed", repr(record.get("present"))[:80], "'present' must be a list of HPO ids", True)]
     genes = split_values(record.get("genes", record.get("gene")))
-    return build_case(hpo, case_id, split_values(record.get("present")), split_values(record.get("excluded")), genes, where, require_gene)
+    case, problems = build_case(hpo, case_id, split_values(record.get("present")), split_values(record.get("excluded")), genes, where, require_gene)
+    return _with_candidates(case, split_values(record.get("candidates"))), problems
+
+
+def _with_candidates(case: Case | None, candidates: list[str]) -> Case | None:
+    """The case with its candidate genes (an exome's list; `rft.candidates` resolves the symbols)."""
+    if case is None or not candidates:
+        return case
+    return replace(case, candidates=tuple(dict.fromkeys(c for c in candidates if _GENE_SYMBOL.match(c))))
 
 
 # -- writing -------------------------------------------------------------------------------------------
 def case_to_record(case: Case) -> dict:
     """The canonical JSONL record of a case."""
     record = asdict(case)
-    for key in ("present", "excluded", "genes"):
+    for key in ("present", "excluded", "genes", "candidates"):
         record[key] = list(record[key])
+    if not record["candidates"]:  # most cases have none: the record stays as before
+        del record["candidates"]
     return record
 
 

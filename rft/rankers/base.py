@@ -63,6 +63,8 @@ class Ranking:
     gate: dict | None = None
     # A reciprocal-rank fusion's parts (rft.rankers.hybrid), aligned with `genes`: `FusionParts`; None for every other ranker.
     fusion: FusionParts | None = None
+    # Within a candidate list (rft.candidates): the candidates the knowledge base does not annotate, placed by rule.
+    unannotated: tuple[str, ...] = ()
 
     @property
     def symbols(self) -> list[str]:

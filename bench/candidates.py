@@ -1,0 +1,185 @@
+"""Candidate benchmark: simulated exomes (the causal gene plus N uniformly drawn protein-coding genes) on the 2025h2 window.
+
+    python bench/candidates.py --window ../shared/data/phenopacket-store-2025h2.zip --train ../shared/data/phenopacket-store-dev.zip
+
+About 3 min on 2 cores with the classical ranker (the default, `likelihood`: the ranker the shipped gate falls back
+to). `--ranker model:FOLDER --ranking chosen.json` ranks with a model as a ranking config says (minutes more on CPU);
+use a model that has not seen the window (bench/window.py's runs/window/knowledge_lpo5/...), never the shipped
+one, which was fit on it.
+
+The window, its choose/report split and its knowledge base are bench/window.py's: the window's papers split by
+publication (`rft.splits.split_by_publication`, seed 0, half and half), and each case ranked at the shipped HPO
+release without the annotations citing its own paper (`Hpo.without_publications`, 5 leave-publication-out folds),
+so a patient's gene is annotated only if other papers had annotated it.
+
+A simulated exome: the causal gene(s) plus N genes drawn uniformly (or, `--draw length`, in proportion to genomic
+length: long genes such as TTN collect more rare variants), per case and seed, from the gene universe:
+the 20,598 protein-coding genes of NCBI Gene 2022-09 (`rft.genes`), not from the genes HPO annotates. An exome's
+rare, damaging variants fall in any protein-coding gene, mostly in genes no disease is known for; drawing decoys
+from annotated genes only would make "the one unannotated candidate" a give-away for every new disease gene.
+
+Each case's genome-wide ranking is restricted to its candidates by `rft.candidates.restrict_ranking` (the product's
+code path); the rule for unannotated candidates (`CandidateRule`: after how many annotated ones, in which order) is
+chosen on the choose part (top-1 over all cases, N=50, mean over seeds) and only reported on the report part.
+Prints the choice grid and the report tables (top-1/3/10 and MRR, mean over seeds, by subset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from window import fold_of_publications  # bench/ is on sys.path when a bench script runs
+
+from ontology import load_hpo
+from rft.candidates import CandidateList, CandidateRule, restrict_ranking
+from rft.cases import load_cases
+from rft.genes import load_gene_table
+from rft.grader import rank_of
+from rft.prospective import case_facts
+from rft.registry import hybrid_ranker, load_ranker
+from rft.splits import publication_of, publication_pmid, split_by_publication
+
+AFTER = (0, 1, 2, 3, 5, 10, 1_000_000)
+ORDERS = ("pubmed", "go", "list")
+SUBSETS = {
+    "all": lambda f: True,
+    "gene in KB": lambda f: f.gene_in_kb,
+    "gene not in KB": lambda f: not f.gene_in_kb,
+    "seen gene": lambda f: f.seen,
+    "unseen gene": lambda f: not f.seen,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[candidates {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def draw_decoys(universe: list[str], causal: set[str], n: int, seed: int, case_id: str, cum_weights: np.ndarray | None = None) -> list[str]:
+    """N genes drawn without replacement from the universe, uniformly or in proportion to `cum_weights` (cumulative,
+    aligned with `universe`), the causal ones excluded; seeded per case."""
+    rng = random.Random(f"{seed}:{case_id}")
+    out: list[str] = []
+    while len(out) < n:
+        if cum_weights is None:
+            g = universe[rng.randrange(len(universe))]
+        else:
+            g = universe[min(int(np.searchsorted(cum_weights, rng.random() * cum_weights[-1], side="right")), len(universe) - 1)]
+        if g not in causal and g not in out:
+            out.append(g)
+    return out
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    r = np.array([np.inf if x is None else x for x in ranks], dtype=float)
+    return {"top1": float((r <= 1).mean()), "top3": float((r <= 3).mean()), "top10": float((r <= 10).mean()), "mrr": float((1.0 / r).mean())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--window", required=True, help="phenopackets of newer publications (the 2025h2 zip)")
+    ap.add_argument("--train", help="the cases the model was tuned on (the dev zip): 'seen gene' = named by one of them")
+    ap.add_argument("--ranker", default="likelihood", help="ranker spec for rft.registry.load_ranker (default: likelihood)")
+    ap.add_argument("--ranking", help="a JSON file whose 'ranking' (meta.json's, or bench/window.py's chosen.json) says how --ranker's model "
+                    "folder ranks: e.g. runs/window/chosen.json with --ranker model:runs/window/knowledge_lpo5/rft_lr1e-3_300/merged")
+    ap.add_argument("--n", type=int, nargs="+", default=[20, 50, 200], help="decoys per exome")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--draw", choices=("uniform", "length"), default="uniform",
+                    help="decoys drawn uniformly from the universe, or in proportion to genomic length (genes without one: the median)")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0, help="the window's choose/report split and folds (bench/window.py's)")
+    args = ap.parse_args()
+    t0 = time.time()
+
+    hpo = load_hpo()
+    table = load_gene_table()
+    window = load_cases(args.window, hpo, require_gene=True).cases
+    train_genes = {g for c in load_cases(args.train, hpo, require_gene=True).cases for g in c.genes} if args.train else set()
+    split = split_by_publication(window, valid_fraction=0.5, seed=args.seed)
+    part = {i: "choose" for i in split["train"]} | {i: "report" for i in split["valid"]}
+    # The universe in the KB's spelling where the KB has the gene (symbols differ across releases).
+    universe = [hpo.canonical_gene(s) or s for s in table.symbols]
+    cum_weights = None
+    if args.draw == "length":
+        lengths = np.array([table.facts(s).length for s in table.symbols], dtype=float)
+        cum_weights = np.cumsum(np.where(lengths > 0, lengths, np.median(lengths[lengths > 0])))
+    log(f"KB {hpo.version}; window {len(window)} cases (choose {len(split['train'])}, report {len(split['valid'])}); universe {len(universe)} genes")
+
+    # Each case's genome-wide ranking at its fold's leave-publication-out KB, once.
+    fold = fold_of_publications(window, args.folds, args.seed)
+    rankings, annotated, facts = {}, {}, {}
+    for f in range(args.folds):
+        cases = [c for c in window if fold[publication_of(c.id)] == f]
+        hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
+        if args.ranking:  # the model ranked as the file says: the product's fusion and gate, through rft.registry
+            config = json.loads(Path(args.ranking).read_text())["ranking"]
+            ranker = load_ranker(args.ranker, hpo_f, model_only=True, generate=int(config.get("generate", 0)))
+            ranker = hybrid_ranker(ranker, config["hybrid"], hpo_f) if config.get("hybrid") else ranker
+        else:
+            ranker = load_ranker(args.ranker, hpo_f)
+        for c, r in zip(cases, ranker.rank(cases, top=None)):
+            rankings[c.id] = r
+        annotated[f] = set(hpo_f.genes)
+        facts |= case_facts(cases, hpo_f, train_genes)
+        log(f"fold {f + 1}/{args.folds}: {len(cases)} cases ranked by {ranker.name}")
+    name = ranker.name
+
+    # ranks[(n, seed, rule)][case_id]
+    rules = [CandidateRule(a, o) for a in AFTER for o in ORDERS]
+    ranks: dict[tuple, dict[str, int | None]] = {}
+    for c in window:
+        kb = annotated[fold[publication_of(c.id)]]
+        causal = set(c.genes)
+        for n in args.n:
+            for seed in range(args.seeds):
+                genes = list(causal) + draw_decoys(universe, causal, n, seed, c.id, cum_weights)
+                random.Random(f"order:{seed}:{c.id}").shuffle(genes)  # "list" order carries no hint of the answer
+                cl = CandidateList([g for g in genes if g in kb], [g for g in genes if g not in kb])
+                cut = restrict_ranking(rankings[c.id], cl, CandidateRule(0, "list"), table)  # the candidates only; each rule re-places them
+                for rule in rules if n == 50 or part[c.id] == "report" else ():
+                    ranks.setdefault((n, seed, rule), {})[c.id] = rank_of(restrict_ranking(cut, cl, rule, table).symbols, c.genes)
+    log(f"restricted in {time.time() - t0:.0f} s")
+
+    def table_of(n: int, rule: CandidateRule, ids: list[str]) -> dict[str, float]:
+        per_seed = [metrics([ranks[(n, s, rule)][i] for i in ids]) for s in range(args.seeds)]
+        return {k: float(np.mean([m[k] for m in per_seed])) for k in per_seed[0]} | {"sd_top1": float(np.std([m["top1"] for m in per_seed]))}
+
+    choose = [i for i in part if part[i] == "choose"]
+    report = [i for i in part if part[i] == "report"]
+    print(f"\n## Choose part: {len(choose)} cases; {name}; N=50 decoys drawn {args.draw}, {args.seeds} seeds; top-1 over all cases by rule\n")
+    print("| unannotated after | " + " | ".join(f"{o}: top-1 / MRR" for o in ORDERS) + " |\n|---|" + "---|" * len(ORDERS))
+    for a in AFTER:
+        cells = [table_of(50, CandidateRule(a, o), choose) for o in ORDERS]
+        print(f"| {a if a < 1_000_000 else 'all'} | " + " | ".join(f"{m['top1']:.3f} / {m['mrr']:.3f}" for m in cells) + " |")
+    chosen = max(rules, key=lambda r: (table_of(50, r, choose)["top1"], table_of(50, r, choose)["mrr"]))
+    print(f"\nchosen: {chosen}")
+
+    print(f"\n## Report part: {len(report)} cases, {len({publication_of(i) for i in report})} papers; {name}; decoys drawn {args.draw}; mean over {args.seeds} seeds\n")
+    print("| N decoys | rule | subset | cases | top-1 | ± sd over seeds | top-3 | top-10 | MRR |\n|---|---|---|---|---|---|---|---|---|")
+    baseline = CandidateRule(1_000_000, "list")  # annotated first, the rest in random order
+    for n in args.n:
+        for label, rule in (("chosen", chosen), ("annotated first, rest random", baseline)):
+            for s, keep in SUBSETS.items():
+                ids = [i for i in report if keep(facts[i])]
+                if not ids or (s in ("seen gene", "unseen gene") and not args.train):
+                    continue
+                m = table_of(n, rule, ids)
+                print(f"| {n} | {label} | {s} | {len(ids)} | {m['top1']:.3f} | {m['sd_top1']:.3f} | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} |")
+        # A ceiling, not a ranking: a gate that knew the answer's KB status would put the unannotated genes first
+        # exactly when the causal gene is one of them (ordered by the chosen prior); no real rule can beat it.
+        first = CandidateRule(0, chosen.order)
+        for s in ("all", "gene not in KB"):
+            ids = [i for i in report if SUBSETS[s](facts[i])]
+            per_seed = [metrics([ranks[(n, seed, first if not facts[i].gene_in_kb else chosen)][i] for i in ids]) for seed in range(args.seeds)]
+            m = {k: float(np.mean([x[k] for x in per_seed])) for k in per_seed[0]}
+            print(f"| {n} | ceiling: oracle KB-status gate, {chosen.order} order | {s} | {len(ids)} | {m['top1']:.3f} | | {m['top3']:.3f} | {m['top10']:.3f} | {m['mrr']:.3f} |")
+    log(f"done in {(time.time() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The Diagnose page within the patient's candidate genes (AppTest): pasted symbols, an annotated VCF with its
+filter counts, and the inputs people get wrong (one st.error line, never an exception)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+VCF = (
+    "##fileformat=VCFv4.2\n##contig=<ID=15>\n"
+    '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|IMPACT|SYMBOL|gnomADe_AF">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    "15\t100\t.\tC\tT\t50\tPASS\tCSQ=T|missense_variant|MODERATE|FBN1|0.0001\n"
+    "15\t200\t.\tC\tT\t50\tPASS\tCSQ=T|stop_gained|HIGH|TTN|\n"
+    "15\t300\t.\tC\tT\t50\tLowQual\tCSQ=T|stop_gained|HIGH|COL1A1|\n"  # fails FILTER
+    "15\t400\t.\tC\tT\t50\tPASS\tCSQ=T|missense_variant|MODERATE|OR4F5|\n"  # an olfactory receptor HPO does not annotate
+    "15\t500\t.\tC\tT\t50\tPASS\tCSQ=T|synonymous_variant|LOW|SCN1A|\n"  # too mild
+)
+
+
+def _marfan(source: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="dx_example").select("example-marfan").run()
+    at.selectbox(key="dx_ranker").select("likelihood").run()
+    at.radio(key="dx_cand_source").set_value(source).run()
+    assert not at.exception
+    return at
+
+
+def _genes(at: AppTest) -> list[str]:
+    frame = next(f.value for f in at.dataframe if {"rank", "gene", "score"} <= set(f.value.columns))
+    return list(frame["gene"])
+
+
+def test_pasted_candidates_rank_only_those_and_name_the_unannotated():
+    at = _marfan("Paste genes")
+    at.text_area(key="dx_cand_text").input("TTN, fbn1; OR4F5 NOSUCH9").run()
+    at.button(key="dx_rank").click().run()
+    assert not at.exception
+    assert sorted(_genes(at)) == ["FBN1", "NOSUCH9", "OR4F5", "TTN"]
+    assert _genes(at)[0] == "FBN1"
+    assert any("have no phenotype annotation in HPO" in c.value and "OR4F5" in c.value for c in at.caption)
+    assert any("NOSUCH9: not a symbol" in c.value for c in at.caption)
+    assert any("by the likelihood ranker" in m.value for m in at.markdown)  # the evidence is still the ranker's own computation
+
+
+def test_vcf_filters_show_counts_and_rank_within_the_genes():
+    at = _marfan("Annotated VCF")
+    at.file_uploader(key="dx_cand_vcf").upload("patient.vcf.gz", gzip.compress(VCF.encode()), "application/gzip").run()
+    assert not at.exception
+    steps = next(f.value for f in at.dataframe if "step" in f.value.columns)
+    assert list(steps["variants"]) == [5, 4, 4, 3, 3]  # read, PASS, annotated, impact, AF
+    at.button(key="dx_rank").click().run()
+    assert not at.exception
+    assert _genes(at) == ["FBN1", "TTN", "OR4F5"]  # fewer than 3 annotated: the unannotated one follows them
+
+
+def test_vcf_without_annotation_and_empty_list_are_one_line_errors():
+    at = _marfan("Annotated VCF")
+    plain = VCF.replace('##INFO=<ID=CSQ', '##INFO=<ID=XX')
+    at.file_uploader(key="dx_cand_vcf").upload("raw.vcf", plain.encode(), "text/plain").run()
+    assert not at.exception
+    assert any("no CSQ (VEP) or ANN (SnpEff)" in e.value for e in at.error)
+    at2 = _marfan("Paste genes")
+    at2.button(key="dx_rank").click().run()
+    assert not at2.exception
+    assert any("No candidate gene yet" in e.value for e in at2.error)
