@@ -179,8 +179,9 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 def _cmd_train(args: argparse.Namespace) -> int:
     import shlex
 
-    from rft.train import config_from_args, train
+    from rft.train import config_from_args, require_train_extra, train
 
+    require_train_extra()  # one line naming [train] before any file is read
     out = train(config_from_args(args), command=" ".join(shlex.quote(a) for a in ["rft", *sys.argv[1:]]))
     print(f"run written to {out}")
     return 0
@@ -325,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as e:
+    except (ValueError, ImportError) as e:  # bad input, or an optional extra missing (the message names it)
         print(f"rft: error: {e}", file=sys.stderr)
         return 2
 

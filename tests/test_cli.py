@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -74,3 +75,12 @@ def test_grade(run):
 def test_grade_bad_k_exits_2(run):
     code, _, err = run("grade", "--truth", "SCN1A", "SCN1A", "--k", "0")
     assert code == 2 and "k must be at least 1" in err
+
+
+@pytest.mark.parametrize("missing", ["trl", "datasets"])
+def test_train_without_the_train_extra_says_so_in_one_line(run, monkeypatch, missing, tmp_path):
+    """The core install has no trl/datasets (pyproject's [train] extra): `rft train` names the extra, before reading any file."""
+    monkeypatch.setitem(sys.modules, missing, None)  # `import trl` now raises ImportError, as in a core-only environment
+    code, out, err = run("train", "--base", "data/models/base", "--train", str(tmp_path / "absent.zip"), "--out", str(tmp_path / "run"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "[train]" in err and missing in err, err
