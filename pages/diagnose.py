@@ -20,6 +20,7 @@ from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 
+st.title("Diagnose")  # drawn at once: on a cold server the HPO release loads next, under its own spinner
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
@@ -151,7 +152,6 @@ def _note_input() -> None:
         st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
 
 
-st.title("Diagnose")
 st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
 st.caption(f":material/info: {RESEARCH_USE}")
 

@@ -145,6 +145,15 @@ class RftGenesPhEvalRunner(PhEvalRunner):
     def phenopacket_dir(self) -> Path:
         return Path(self.testdata_dir) / "phenopackets"
 
+    def build_output_directory_structure(self) -> None:
+        """PhEval's folders under --output-dir, creating --output-dir (and its parents) first.
+
+        PhEval makes only the subfolders, so `-o runs/pheval/default` in a fresh clone failed with
+        FileNotFoundError (.../tool_input_commands).
+        """
+        Path(self.output_dir).mkdir(parents=True, exist_ok=True)
+        super().build_output_directory_structure()
+
     def prepare(self) -> None:
         """Check the options and the corpus before any ranking starts."""
         RftPhEvalConfig.from_options(self.input_dir_config.tool_specific_configuration_options)  # a bad option: ValueError now
