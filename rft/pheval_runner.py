@@ -39,7 +39,7 @@ try:
     from pheval.post_processing import post_processing
     from pheval.runners.runner import PhEvalRunner
 except ImportError as e:  # an optional extra: say how to get it
-    raise ImportError(f"rft.pheval_runner needs PhEval ({e.name} is missing): pip install \"pheval>=0.7.14,<0.8\" (README: Run inside PhEval)") from e
+    raise ImportError(f"rft.pheval_runner needs PhEval ({e.name} is missing): pip install -e \".[pheval]\" (docs/pheval.md)") from e
 
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
