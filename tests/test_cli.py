@@ -104,8 +104,8 @@ def test_eval_says_per_case_conditions_in_one_line(hpo, tmp_path, capsys):
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "Warning" not in err and "warnings.warn" not in err, err  # no raw warning with its source line
-    assert err.splitlines() == ["rft: 4 cases had their prompt cut to the terms the model has positions for (the least specific left out); "
-                                "--verbose lists them"]
+    assert err.splitlines() == [("rft: 4 cases had their prompt cut to the terms the model has positions for (the least specific left out); "
+                                 "--verbose lists them")]
 
     assert main([*argv, "--verbose"]) == 0
     lines = capsys.readouterr().err.splitlines()

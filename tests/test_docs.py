@@ -29,12 +29,12 @@ def _slug(heading: str) -> str:
 
 
 def _anchors(page: Path) -> set[str]:
-    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
-    return {_slug(m) for m in re.findall(r"^#+\s+(.*)$", text, re.M)}
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return {_slug(m) for m in re.findall(r"^#+\s+(.*)$", text, re.MULTILINE)}
 
 
 def _links(page: Path) -> list[str]:
-    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)  # code blocks hold no links
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)  # code blocks hold no links
     return [t for t in LINK.findall(text) if not re.match(r"[a-z]+:", t)]  # relative only: no http:, mailto:
 
 
@@ -74,7 +74,7 @@ def test_every_docs_page_is_reachable_from_the_readme():
 
 
 def test_ci_runs_exactly_the_readmes_test_command():
-    command = re.search(r"\*\*Run the tests\*\*.*?```bash\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
+    command = re.search(r"\*\*Run the tests\*\*.*?```bash\n(.*?)\n```", README.read_text(encoding="utf-8"), re.DOTALL)
     assert command, "README.md: no 'Run the tests' bash block"
     lines = [ln for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
     assert lines[-1] == command.group(1).strip()
