@@ -23,6 +23,7 @@ from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 from rft.ui_candidates import candidate_input
 
+st.title("Diagnose")  # drawn at once: on a cold server the HPO release loads next, under its own spinner
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
@@ -34,6 +35,17 @@ terms = st.session_state.dx_terms
 for kind in ("present", "excluded"):
     st.session_state.setdefault(f"dx_{kind}", list(terms[kind]))
 st.session_state.setdefault("dx_case_id", f"patient-{datetime.now(timezone.utc):%Y%m%d-%H%M}")
+
+
+@st.fragment(run_every=1.0)
+def _model_loading(spec: str, release: str) -> None:
+    """The "loading" line, rechecked every second on its own; once the model is ready the page reruns and drops it.
+
+    Without the timer the line stayed until the user's next action, however long ago the model had loaded.
+    """
+    if preload_ranker(spec, release):
+        st.rerun()  # the whole page: the next run finds the model ready and no longer draws this fragment (nor its timer)
+    st.caption(":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile.")
 
 
 def _add_terms(kind: str, term_ids: list[str]) -> None:
@@ -149,7 +161,6 @@ def _note_input() -> None:
         st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
 
 
-st.title("Diagnose")
 st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
 st.caption(f":material/info: {RESEARCH_USE}")
 
@@ -173,7 +184,7 @@ with right:
     recommended = choices[0].label
     ranker_label = st.selectbox("Ranker", list(labels), key="dx_ranker", format_func=lambda r: f"{r} · recommended" if r == recommended else r)
     if not model_ready:
-        st.caption(":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile.")
+        _model_loading(choices[0].spec, release)
     c1, c2 = st.columns(2)
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
     gene_text = c2.text_input("Known causal gene(s) (optional)", key="dx_gene", placeholder="e.g. SCN1A, or SCN1A, SCN2A")

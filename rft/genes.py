@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rft.paths import DATA_DIR
+
 __all__ = ["GENE_TABLE", "GeneFacts", "GeneTable", "load_gene_table"]
 
-GENE_TABLE = Path(__file__).resolve().parents[1] / "data" / "genes" / "ncbi_genes.tsv.gz"
+GENE_TABLE = DATA_DIR / "genes" / "ncbi_genes.tsv.gz"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ try:
     from pheval.post_processing import post_processing
     from pheval.runners.runner import PhEvalRunner
 except ImportError as e:  # an optional extra: say how to get it
-    raise ImportError(f"rft.pheval_runner needs PhEval ({e.name} is missing): pip install \"pheval>=0.7.14,<0.8\" (README: Run inside PhEval)") from e
+    raise ImportError(f"rft.pheval_runner needs PhEval ({e.name} is missing): pip install -e \".[pheval]\" (docs/pheval.md)") from e
 
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
@@ -144,6 +144,15 @@ class RftGenesPhEvalRunner(PhEvalRunner):
     @property
     def phenopacket_dir(self) -> Path:
         return Path(self.testdata_dir) / "phenopackets"
+
+    def build_output_directory_structure(self) -> None:
+        """PhEval's folders under --output-dir, creating --output-dir (and its parents) first.
+
+        PhEval makes only the subfolders, so `-o runs/pheval/default` in a fresh clone failed with
+        FileNotFoundError (.../tool_input_commands).
+        """
+        Path(self.output_dir).mkdir(parents=True, exist_ok=True)
+        super().build_output_directory_structure()
 
     def prepare(self) -> None:
         """Check the options and the corpus before any ranking starts."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rft.paths import DATA_DIR
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.gate import Gate
 from rft.rankers.hybrid import HybridRanker
@@ -49,7 +50,7 @@ __all__ = [
     "reference_folder",
 ]
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
+MODELS_DIR = DATA_DIR / "models"
 MODELS_DIR_ENV = "RFT_MODELS_DIR"
 CLASSICAL_RANKERS: dict[str, Callable[[Hpo], Ranker]] = {
     "enrichment": EnrichmentRanker,

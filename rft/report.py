@@ -317,4 +317,4 @@ def gate_sentence(verdict: dict, partner: str) -> str:
     if verdict["open"]:
         return f"**Gate open:** the tuned model had a say on this patient: {read}, so it resembles the case reports the model was tuned on."
     return (f"This patient does not look like the case reports the model was tuned on ({read}), so the list is the {partner} "
-            "ranker's alone (**gate shut**): on such patients the tuned model is no better than a lookup (README, \"New patients\").")
+            "ranker's alone (**gate shut**): on such patients the tuned model is no better than a lookup (docs/benchmark.md).")

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rft.cases import Case
+from rft.paths import DATA_DIR
 
 __all__ = [
     "DEV_SPLIT",
@@ -37,7 +38,7 @@ __all__ = [
     "split_by_publication",
 ]
 
-DEV_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "dev_split.json"
+DEV_SPLIT = DATA_DIR / "splits" / "dev_split.json"
 _PMID = re.compile(r"^(PMID[_:]?\d+)", re.IGNORECASE)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -29,6 +28,7 @@ from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
 from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
+from rft.paths import DATA_DIR
 from rft.registry import load_ranker
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ __all__ = [
     "term_label",
 ]
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
+EXAMPLES_DIR = DATA_DIR / "examples"
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 

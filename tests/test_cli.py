@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -80,3 +81,58 @@ def test_eval_takes_a_classical_ranker_by_model_as_rank_does(run, fixtures_dir):
     # Issue 26, bug 5: `rft rank --model likelihood` works; `rft eval --model likelihood` looked for a model folder.
     code, out, _ = run("eval", "--model", "likelihood", "--cases", str(fixtures_dir / "cases" / "cases.jsonl"), "--json")
     assert code == 0 and json.loads(out)["ranker"] == "likelihood"
+
+
+@pytest.mark.parametrize("missing", ["trl", "datasets"])
+def test_train_without_the_train_extra_says_so_in_one_line(run, monkeypatch, missing, tmp_path):
+    """The core install has no trl/datasets (pyproject's [train] extra): `rft train` names the extra, before reading any file."""
+    monkeypatch.setitem(sys.modules, missing, None)  # `import trl` now raises ImportError, as in a core-only environment
+    code, out, err = run("train", "--base", "data/models/base", "--train", str(tmp_path / "absent.zip"), "--out", str(tmp_path / "run"))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "[train]" in err and missing in err, err
+
+
+def _many_term_cases(hpo, path, n_cases: int) -> None:
+    from rft.model.tokenizer import MAX_PRESENT
+
+    terms = sorted(t for t in hpo.terms if hpo.is_phenotype(t))[: MAX_PRESENT + 5]  # 5 more than the prompt holds
+    path.write_text("".join(json.dumps({"id": f"big-{i}", "present": terms[i:] + terms[:i], "genes": ["SCN1A"]}) + "\n"
+                            for i in range(n_cases)))
+
+
+@pytest.mark.slow
+def test_eval_says_per_case_conditions_in_one_line(hpo, tmp_path, capsys):
+    """Four cases whose prompts are cut: one summary line, no Python warning lines; --verbose lists them; --quiet drops it."""
+    cases = tmp_path / "big.jsonl"
+    _many_term_cases(hpo, cases, 4)
+    argv = ["eval", "--model", "default", "--cases", str(cases)]
+
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "Warning" not in err and "warnings.warn" not in err, err  # no raw warning with its source line
+    assert err.splitlines() == [("rft: 4 cases had their prompt cut to the terms the model has positions for (the least specific left out); "
+                                 "--verbose lists them")]
+
+    assert main([*argv, "--verbose"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert sorted(ln.split(":")[1].strip() for ln in lines if "cut the 5 least specific" in ln) == [f"case big-{i}" for i in range(4)]
+
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_other_warnings_are_counted_not_printed(run, monkeypatch):
+    """A library's own warning during a command is one counted line, not its message and source line."""
+    import warnings
+
+    import rft.cli
+
+    def noisy(args):
+        for _ in range(3):
+            warnings.warn("something a library says", UserWarning)
+        return 0
+
+    monkeypatch.setattr(rft.cli, "_cmd_grade", noisy)
+    code, _out, err = run("grade", "--truth", "SCN1A", "SCN1A")
+    assert code == 0
+    assert err.splitlines() == ["rft: 3 other warning(s), e.g. 'something a library says'; --verbose shows them"]

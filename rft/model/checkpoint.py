@@ -180,8 +180,8 @@ def _attach_knowledge(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
 def _load_adapter(folder: Path, dtype: torch.dtype) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     try:
         from peft import AutoPeftModelForCausalLM
-    except ImportError as e:  # pragma: no cover - peft is a core dependency
-        raise ImportError("loading a LoRA adapter folder needs peft: pip install peft") from e
+    except ImportError as e:  # peft is in the [train] extra: adapters come from `rft train`
+        raise ImportError('loading a LoRA adapter folder needs the [train] extra (peft): pip install -e ".[train]"') from e
     from transformers import AutoTokenizer
 
     if not (folder / "tokenizer.json").is_file():

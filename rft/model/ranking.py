@@ -77,14 +77,14 @@ def _prompts(bundle: RankingModel, cases: Sequence[Case], hpo: Hpo | None) -> li
     if hpo is not None:
         return [case_to_prompt(c, hpo, bundle.tokenizer, bundle.vocab) for c in cases]
     # Without an ontology only ids the vocabulary knows are kept (the tokenizer would map others to <unk>).
-    import warnings
+    from rft.notices import notice
 
     vocab = bundle.vocab
     out = []
     for c in cases:
         unknown = [t for t in (*c.present, *c.excluded) if t not in vocab]
         if unknown:
-            warnings.warn(f"case {c.id}: dropped terms unknown to the model: {', '.join(unknown)}", stacklevel=3)
+            notice("term_dropped", f"case {c.id}: dropped terms unknown to the model: {', '.join(unknown)}")
         present = [t for t in c.present if t in vocab]
         out.append(format_prompt(present, [t for t in c.excluded if t in vocab and t not in present]))
     return out

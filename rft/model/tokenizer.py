@@ -16,11 +16,11 @@ read from its spelling (`is_gene_token`).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ontology.normalize import resolve_term
+from rft.notices import notice
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -112,7 +112,7 @@ def _resolve(values: Iterable[str], hpo: Hpo, vocab: dict[str, int] | None, what
         r = resolve_term(hpo, v)
         term = _map_to_vocab(r.id, hpo, vocab) if r.id is not None else None
         if term is None:
-            warnings.warn(f"case {case_id}: dropped {what} term {v!r} ({r.note or 'not in the model vocabulary'})", stacklevel=3)
+            notice("term_dropped", f"case {case_id}: dropped {what} term {v!r} ({r.note or 'not in the model vocabulary'})")
             continue
         if term not in ids:
             ids.append(term)
@@ -126,7 +126,7 @@ def _most_specific(terms: list[str], hpo: Hpo, cap: int, what: str = "present", 
     keep = set(sorted(terms, key=lambda t: -hpo.ic.get(t, 0.0))[:cap])
     cut = [t for t in terms if t not in keep]
     named = ", ".join(cut[:8]) + (f" and {len(cut) - 8} more" if len(cut) > 8 else "")  # a readable line, not hundreds of ids
-    warnings.warn(f"case {case_id}: the prompt holds at most {cap} {what} terms; cut the {len(cut)} least specific: {named}", stacklevel=3)
+    notice("prompt_cut", f"case {case_id}: the prompt holds at most {cap} {what} terms; cut the {len(cut)} least specific: {named}")
     return [t for t in terms if t in keep]  # keep the given order
 
 

@@ -18,7 +18,30 @@ from typing import Any
 from rft.grader import DEFAULT_K
 from rft.registry import MODELS_DIR, model_folder
 
-__all__ = ["BALANCES", "DEFAULT_GRPO", "DEFAULT_LORA", "SYNTHETIC_GENES", "RftConfig", "add_train_arguments", "config_from_args"]
+__all__ = [
+    "BALANCES", "DEFAULT_GRPO", "DEFAULT_LORA", "SYNTHETIC_GENES", "TRAIN_EXTRA", "RftConfig", "add_train_arguments", "config_from_args",
+    "require_train_extra",
+]
+
+# What only training needs (pyproject's [train] extra): ranking, the app and the PhEval runner never import these.
+TRAIN_EXTRA = ("trl", "peft", "accelerate", "datasets")
+
+
+def require_train_extra() -> None:
+    """Raise an ImportError naming the `[train]` extra when a package only training needs is missing.
+
+    Called before anything is read or loaded, so `rft train` without the extra says so in one line.
+    """
+    import importlib
+
+    missing = []
+    for name in TRAIN_EXTRA:
+        try:
+            importlib.import_module(name)  # training imports each of them anyway
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ImportError(f"rft train needs the [train] extra ({', '.join(missing)} not installed): pip install -e \".[train]\"")
 
 # Defaults chosen for a ~5 MB Llama on 2 CPU cores; every key is a GRPOConfig field.
 DEFAULT_GRPO: dict[str, Any] = {

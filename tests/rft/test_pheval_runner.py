@@ -1,6 +1,6 @@
 """rft.pheval_runner: the PhEval runner on a tiny corpus (three phenopackets, the mini ontology, the similarity ranker).
 
-    pytest tests/rft/test_pheval_runner.py    # needs PhEval installed (README: Run inside PhEval)
+    pytest tests/rft/test_pheval_runner.py    # needs PhEval installed (docs/pheval.md); tests/rft/test_pheval_cli.py runs it in .venv/pheval
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip(
     "pheval",
-    reason="PhEval is not installed: it pins pyarrow<20 while trl>=1.16 needs pyarrow>=21, so it lives in its own environment "
-    "(README: Run inside PhEval)",
+    reason="PhEval is not installed here: it pins pyarrow<20 while the [train] extra needs pyarrow>=21, so it lives in its own "
+    "environment (docs/pheval.md); tests/rft/test_pheval_cli.py runs these tests there",
 )
 import polars as pl  # installed with PhEval
 from pheval.implementations.pheval_class_resolver import PhevalClassResolver

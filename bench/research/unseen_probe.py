@@ -1,6 +1,6 @@
 """Is RFT's loss on genes no training case named a prior that can be taken back at ranking time?
 
-    python bench/unseen_probe.py --cases ../shared/data/phenopacket-store-dev.zip          # both windows, ~4 min
+    python bench/research/unseen_probe.py --cases ../shared/data/phenopacket-store-dev.zip          # both windows, ~4 min
 
 On the prospective benchmark's windows (`bench/prospective.py`; its cached models under --work), RFT ranks genes
 its training cases named far better than its base and genes they did not name far worse. If that were a prior

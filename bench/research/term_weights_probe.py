@@ -1,6 +1,6 @@
 """Can a ranker whose learned part cannot tell genes apart gain on genes no training case named?
 
-    python bench/term_weights_probe.py --cases ../shared/data/phenopacket-store-dev.zip
+    python bench/research/term_weights_probe.py --cases ../shared/data/phenopacket-store-dev.zip
 
 The likelihood ranker (rft.rankers.likelihood) with its fixed match turned into a gene-agnostic learned one:
 

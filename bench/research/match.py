@@ -1,7 +1,7 @@
 """How much a knowledge base (KB) has seen a set of cases: the median *match* of their present terms to their gene.
 
-    python bench/match.py --cases ../shared/data/phenopacket-store-dev.zip
-    python bench/match.py --cases ... --hpo-dir 2024-03-06 --split data/splits/dev_split.json --part valid
+    python bench/research/match.py --cases ../shared/data/phenopacket-store-dev.zip
+    python bench/research/match.py --cases ... --hpo-dir 2024-03-06 --split data/splits/dev_split.json --part valid
 
 A case's match (`rft.prospective.match_fraction`) is the fraction of its present terms at or under a term the
 KB annotates to its causal gene. It prints one row per group: the split's part at the KB (default: the dev

@@ -1,7 +1,7 @@
 """Where a model's next-token probability goes while it writes a ranked list: on genes it already listed,
 on non-gene tokens, on the genes still allowed. Why RFT needs `GeneListPolicy` (README, RFT section).
 
-    python bench/list_mass.py --cases ../shared/data/phenopacket-store-dev.zip [--model data/models/base] [--n 64]
+    python bench/research/list_mass.py --cases ../shared/data/phenopacket-store-dev.zip [--model data/models/base] [--n 64]
 
 For the first `--n` validation cases (data/splits/dev_split.json) the model decodes its constrained greedy
 list of 10 genes; the plain model (no mask) is then run over prompt + list and, at each of the 10 positions,
