@@ -205,31 +205,35 @@ class Hpo:
         return term_id == PHENOTYPIC_ABNORMALITY or PHENOTYPIC_ABNORMALITY in self._ancestors[term_id]
 
     def _ancestor_closure(self) -> dict[str, frozenset[str]]:
+        """Each term's ancestors; a cycle of is_a links (a damaged or hand-edited hp.obo) is a ValueError naming it."""
         closure: dict[str, frozenset[str]] = {}
-
-        def visit(t: str) -> frozenset[str]:
-            # Iterative post-order: the ontology is deep enough to make recursion fragile.
-            stack = [t]
-            while stack:
-                cur = stack[-1]
-                if cur in closure:
-                    stack.pop()
+        for root in self.terms:
+            if root in closure:
+                continue
+            # Iterative depth-first walk (the ontology is deep enough to make recursion fragile). `path` holds the
+            # terms being visited: meeting one again is a cycle, which would otherwise never finish.
+            path: list[str] = [root]
+            on_path = {root}
+            pending = [iter(self.terms[root].parents)]
+            while path:
+                nxt = next((p for p in pending[-1] if p in self.terms and p not in closure), None)
+                if nxt is not None:
+                    if nxt in on_path:
+                        loop = path[path.index(nxt):] + [nxt]
+                        raise ValueError(f"hp.obo has a cycle of is_a links ({' -> '.join(loop[:6])}{' ...' if len(loop) > 6 else ''}): not a usable release")
+                    path.append(nxt)
+                    on_path.add(nxt)
+                    pending.append(iter(self.terms[nxt].parents))
                     continue
-                missing = [p for p in self.terms[cur].parents if p in self.terms and p not in closure]
-                if missing:
-                    stack.extend(missing)
-                    continue
+                cur = path.pop()
+                on_path.discard(cur)
+                pending.pop()
                 acc: set[str] = set()
                 for p in self.terms[cur].parents:
                     if p in self.terms:
                         acc.add(p)
                         acc |= closure[p]
                 closure[cur] = frozenset(acc)
-                stack.pop()
-            return closure[t]
-
-        for t in self.terms:
-            visit(t)
         return closure
 
     # -- genes -----------------------------------------------------------------------------------------

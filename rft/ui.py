@@ -145,7 +145,15 @@ def current_hpo() -> tuple[Hpo, str]:
         format_func=lambda r: f"{default.version} (default)" if r == "" else r,
         help="The knowledge base genes are ranked against. `rft kb update` adds the newest release; models rank its new genes at once.",
     )
-    return (default if release == "" else cached_hpo(release)), release
+    if release == "":
+        return default, release
+    try:
+        return cached_hpo(release), release
+    except (ValueError, OSError) as e:  # a damaged cached release: say so, rank against the default instead
+        st.session_state.release = ""
+        st.error(f"HPO release {release} cannot be used ({e}); using the default release {default.version}. "
+                 f"`rft kb update --from FOLDER --force` replaces it.")
+        return default, ""
 
 
 def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multiple: bool = False, **kwargs) -> list[tuple[str, bytes]]:
