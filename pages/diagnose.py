@@ -15,10 +15,13 @@ from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.links import disease_links, gene_links
+from rft.markdown import escape_markdown
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
+
+_SHOWN_PROBLEMS = 20  # lines in one warning box; the rest are counted
 
 hpo, release = current_hpo()
 examples = {c.id: c for c in example_cases(hpo)}
@@ -71,7 +74,7 @@ def _import_phenopacket() -> None:
     st.session_state.dx_import_problems = [str(p) for p in batch.problems]
     if batch.cases:
         _set_case(batch.cases[0])
-        st.session_state.dx_import_note = f"Opened {batch.cases[0].id} from {upload.name}" + (
+        st.session_state.dx_import_note = f"Opened {escape_markdown(batch.cases[0].id)} from {escape_markdown(upload.name)}" + (
             f" (the first of {len(batch.cases)} cases)" if len(batch.cases) > 1 else "")
 
 
@@ -99,9 +102,9 @@ def _term_search() -> None:
     query = st.text_input("Search HPO terms", key="dx_query", placeholder="label, synonym, lay word or id, e.g. seizure, fits, HP:0001250")
     hits = hpo.search(query, 25) if query.strip() else []
     if query.strip() and not hits:
-        st.warning(f"No HPO term matches {query!r}. Try another word, a synonym or an HP id.")
+        st.warning(f"No HPO term matches {escape_markdown(repr(query))}. Try another word, a synonym or an HP id.")
     elif hits and hits[0].corrected:
-        st.info(f"Nothing matches {query.strip()!r}; showing matches for **{hits[0].corrected}**.")
+        st.info(f"Nothing matches {escape_markdown(repr(query.strip()))}; showing matches for **{escape_markdown(hits[0].corrected)}**.")
     by_id = {h.id: h for h in hits}
     if st.session_state.get("dx_hit") not in by_id:
         st.session_state.dx_hit = hits[0].id if hits else None  # a new search selects its best hit
@@ -155,8 +158,10 @@ with left:
         st.file_uploader("A GA4GH phenopacket (JSON), e.g. one saved from this page", type=["json"], key="dx_import", on_change=_import_phenopacket)
         if note := st.session_state.pop("dx_import_note", None):
             st.success(note)
-        for problem in st.session_state.pop("dx_import_problems", []):
-            st.warning(problem)
+        if problems := st.session_state.pop("dx_import_problems", []):  # one box, however many: a file may hold thousands
+            shown = "  \n".join(escape_markdown(p) for p in problems[:_SHOWN_PROBLEMS])
+            more = f"  \n… and {len(problems) - _SHOWN_PROBLEMS:,} more" if len(problems) > _SHOWN_PROBLEMS else ""
+            st.warning(f"{len(problems):,} problem(s) in the file:  \n{shown}{more}")
 
 with right:
     st.selectbox("Example case", ["", *examples], key="dx_example", on_change=_load_example, format_func=lambda c: c or "—")
@@ -173,9 +178,14 @@ with right:
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
-    redundant = [(a, t) for t in chosen for a in chosen if a != t and a in hpo.ancestors(t)]
-    for general, specific in redundant:
-        st.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
+    # Each term's ancestors met against the set of chosen terms (not all pairs: a case may have a thousand terms),
+    # and one box for all of them.
+    chosen_set = set(chosen)
+    redundant = [(a, t) for t in chosen if t in hpo.terms for a in sorted(hpo.ancestors(t) & chosen_set)]
+    if redundant:
+        pairs = "; ".join(f"{escape_markdown(term_label(hpo, a))} is an ancestor of {escape_markdown(term_label(hpo, t))}" for a, t in redundant[:_SHOWN_PROBLEMS])
+        more = f"; and {len(redundant) - _SHOWN_PROBLEMS:,} more" if len(redundant) > _SHOWN_PROBLEMS else ""
+        st.warning(f"{pairs}{more}. A general term adds nothing beside a specific one below it; keep the specific one.")
 
 rank_col, clear_col, _ = st.columns([1, 1, 4])
 do_rank = rank_col.button("Rank genes", key="dx_rank", type="primary", disabled=not terms["present"])
@@ -188,7 +198,7 @@ if do_rank:
     for symbol in [g for g in re.split(r"[,;\s]+", gene_text) if g]:
         canon = hpo.canonical_gene(symbol)
         if canon is None:
-            st.warning(f"{symbol!r} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
+            st.warning(f"{escape_markdown(repr(symbol))} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
         truth.append(canon or symbol.upper())
     case = Case(st.session_state.dx_case_id.strip() or "patient", tuple(terms["present"]), tuple(terms["excluded"]), tuple(truth), "app")
     choice = labels[ranker_label]
@@ -198,7 +208,7 @@ if do_rank:
         [ranking] = ranker.rank([case], top=None)
         seconds = time.perf_counter() - t0
     except (ValueError, ImportError) as e:  # bad input, or a ranker whose optional parts are not installed
-        st.error(str(e))
+        st.error(escape_markdown(e, limit=1000))
     else:
         st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
@@ -249,7 +259,7 @@ if result:
             try:
                 ev = _evidence(gene)
             except ValueError as e:  # a gene a model knows that this release does not annotate
-                st.info(str(e))
+                st.info(escape_markdown(e, limit=1000))
             else:
                 present_ev, excluded_ev = report.evidence_frames(ev)
                 disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""

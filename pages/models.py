@@ -5,6 +5,7 @@ import json
 import altair as alt
 import streamlit as st
 
+from rft.markdown import escape_markdown
 from rft.model_card import find_model_folders, read_model_card
 from rft.registry import MODELS_DIR_ENV, models_dirs
 
@@ -20,11 +21,11 @@ for i, path in enumerate(folders):
     try:
         card = read_model_card(path)
     except ValueError as e:
-        st.error(str(e))
+        st.error(escape_markdown(e, limit=1000))
         continue
     with st.container(border=True):
         st.subheader(card.name)
-        st.caption(f"{card.kind} · {card.folder}")
+        st.caption(escape_markdown(f"{card.kind} · {card.folder}"))
         facts = {"Base": card.base, "Training data": card.train_size, "Grader": card.grader, "HPO release": card.hpo_version,
                  "How it ranks": card.ranking}
         # A full-width table, not st.metric: a metric tile cuts long values ("102,400 synthetic patients") short.
@@ -54,6 +55,6 @@ for i, path in enumerate(folders):
         else:
             st.caption("no metrics.jsonl in this folder (not an RFT run)")
         for problem in card.problems:
-            st.warning(problem)
+            st.warning(escape_markdown(problem, limit=1000))
         with st.expander("meta.json"):
             st.code(json.dumps(card.meta, indent=2, default=str)[:20000], language="json")

@@ -29,6 +29,7 @@ from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
 from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
+from rft.markdown import escape_markdown
 from rft.registry import load_ranker
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def current_hpo() -> tuple[Hpo, str]:
         return cached_hpo(release), release
     except (ValueError, OSError) as e:  # a damaged cached release: say so, rank against the default instead
         st.session_state.release = ""
-        st.error(f"HPO release {release} cannot be used ({e}); using the default release {default.version}. "
+        st.error(f"HPO release {release} cannot be used ({escape_markdown(e, limit=1000)}); using the default release {default.version}. "
                  f"`rft kb update --from FOLDER --force` replaces it.")
         return default, ""
 
@@ -168,7 +169,7 @@ def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multipl
     out = []
     for f in files:
         if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"{f.name} is {f.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
+            st.error(f"{escape_markdown(f.name)} is {f.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
             continue
         out.append((f.name, f.getvalue()))
     return out

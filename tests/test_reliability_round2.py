@@ -51,7 +51,7 @@ def test_item01_a_cyclic_release_is_refused_fast_and_never_cached(tmp_path):
             "try:\n    install_release(sys.argv[1], 'test')\nexcept ValueError as e:\n    print(e); sys.exit(3)\n")
     t0 = time.perf_counter()
     try:  # a subprocess: on main this loops forever, growing
-        done = subprocess.run([sys.executable, "-c", code, str(_cyclic(tmp_path))], capture_output=True, text=True, timeout=30,
+        done = subprocess.run([sys.executable, "-c", code, str(_cyclic(tmp_path))], capture_output=True, text=True, timeout=30, check=False,
                               cwd=ROOT, env={**os.environ, "RFT_CACHE_DIR": str(cache)})
     except subprocess.TimeoutExpired:
         pytest.fail("installing a release with an is_a cycle did not finish in 30 s")
@@ -105,7 +105,6 @@ def test_item01_the_app_shows_a_broken_cached_release_as_an_error_and_keeps_work
     """A release cached by an older version (or damaged since) is picked: a one-line error, the default release
     used, no traceback; and the app never sends stack traces to a browser ("none", not false)."""
     import tomllib
-
     from streamlit.testing.v1 import AppTest
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -120,3 +119,109 @@ def test_item01_the_app_shows_a_broken_cached_release_as_an_error_and_keeps_work
     at.switch_page("pages/diagnose.py").run()
     assert not at.exception
     assert any("2099-01-01 cannot be used" in e.value and "cycle" in e.value for e in at.error)
+
+
+# -- 2. bounded work per upload: did-you-mean searches capped and remembered, a parsed upload kept across reruns --
+def _unknown_words_csv(rows: int = 150, words: int = 30) -> bytes:
+    """The issue's 44 KB upload: rows of random lower-case words, none an HPO label (seeded: the same every run)."""
+    import random
+
+    rng = random.Random(27)
+    word = lambda: "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(rng.randint(6, 10)))  # no vowels: no label
+    lines = ["case_id,present,gene"] + [f"r{i},{';'.join(word() for _ in range(words))},SCN1A" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_item02_unknown_words_cost_a_bounded_number_of_searches(monkeypatch):
+    from ontology import load_hpo
+    from rft.cases import load_cases_from_bytes
+    from rft.limits import MAX_SUGGESTIONS
+
+    hpo = load_hpo(MINI)  # its own copy: the did-you-mean memo starts empty
+    searches = []
+    real = hpo.search
+    monkeypatch.setattr(hpo, "search", lambda q, limit=10: searches.append(q) or real(q, limit))
+    data = _unknown_words_csv()
+    assert 35_000 < len(data) < 60_000
+    batch = load_cases_from_bytes("words.csv", data, hpo)
+    assert batch.n_read == 150 and not batch.cases
+    assert sum(p.kind == "unknown_term" for p in batch.problems) == 4500  # every value still reported, by name
+    assert len(searches) == MAX_SUGGESTIONS  # was 4,500 (7-20 ms each on the full release: 38 s)
+    load_cases_from_bytes("words.csv", data, hpo)
+    # The same file again: the remembered answers cost nothing, the budget goes to words not yet searched.
+    assert len(searches) == 2 * MAX_SUGGESTIONS and len(set(searches)) == len(searches)
+
+
+def test_item02_batch_page_parses_an_upload_once(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import rft.cases
+
+    calls = []
+    real = rft.cases.load_cases_from_bytes
+    monkeypatch.setattr(rft.cases, "load_cases_from_bytes", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/batch.py").run()
+    at.file_uploader(key="batch_upload").upload("words.csv", _unknown_words_csv(20, 5)).run()
+    assert not at.exception and calls == ["words.csv"]
+    at.run()  # any later click reruns the page script
+    at.run()
+    assert not at.exception and calls == ["words.csv"]  # was parsed again on every rerun
+
+
+# -- 3. a phenopacket with thousands of terms: capped per case, one warning box, no all-pairs check ------------
+def _big_phenopacket(hpo, n: int) -> bytes:
+    ids = sorted(t for t in hpo.terms if hpo.is_phenotype(t))[:n]  # ids of the bundled release, ancestors among them
+    return json.dumps({"id": "big", "phenotypicFeatures": [{"type": {"id": t}} for t in ids]}).encode()
+
+
+def test_item03_a_case_with_8000_terms_is_capped_with_a_problem(mini_hpo):
+    from rft.cases.case import build_case
+    from rft.limits import MAX_TERMS_PER_CASE
+
+    terms = ["HP:0001250", "HP:0001263"] * 4000
+    t0 = time.perf_counter()
+    case, problems = build_case(mini_hpo, "big", terms, [], [], "big.json", require_gene=False)
+    assert time.perf_counter() - t0 < 1
+    assert case is not None and case.present == ("HP:0001250", "HP:0001263")
+    assert [p.kind for p in problems] == ["limit"] and f"{MAX_TERMS_PER_CASE:,}" in problems[0].message
+
+
+def test_item03_diagnose_opens_an_8000_term_phenopacket_fast_with_one_warning_box(hpo):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    t0 = time.perf_counter()
+    at.file_uploader(key="dx_import").upload("big.json", _big_phenopacket(hpo, 8000)).run()
+    seconds = time.perf_counter() - t0
+    assert not at.exception
+    assert len(at.warning) <= 2  # the file's problems in one box, the redundant terms in one (was 62,021 boxes)
+    assert seconds < 30  # was 37 s on an idle machine; bench/bench_limits.py measures it (target < 3 s)
+
+
+# -- 4. untrusted text never becomes markdown: one escaping helper ----------------------------------------------
+PHISH = "[Verify your login](http://evil.example/phish) ![x](http://evil.example/beacon.png)"
+
+
+def test_item04_escape_markdown_shows_text_literally():
+    from rft.markdown import escape_markdown
+
+    text = escape_markdown(PHISH)
+    assert "](" not in text.replace("\\]\\(", "") and "http://" not in text and "\n" not in escape_markdown("# a\nb")
+    assert escape_markdown(":red[big] $x$ **b**") == "\\:red\\[big\\] \\$x\\$ \\*\\*b\\*\\*"
+    assert escape_markdown("a\ud800").encode("utf-8")  # a lone surrogate can be sent to a browser
+
+
+def test_item04_a_phishing_phenopacket_id_renders_as_text_on_diagnose():
+    from streamlit.testing.v1 import AppTest
+
+    packet = {"id": PHISH, "phenotypicFeatures": [{"type": {"id": "HP:0001250"}}, {"type": {"id": "HP:9999999"}}]}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.file_uploader(key="dx_import").upload(PHISH + ".json", json.dumps(packet).encode()).run()
+    assert not at.exception
+    shown = [e.value for e in (*at.success, *at.warning)]
+    assert any("Verify your login" in v for v in at.success.values)
+    assert not any("](http" in v or "](" in v.replace("\\]\\(", "") for v in shown)

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontology.normalize import resolve_term
+from rft.limits import MAX_SUGGESTIONS, MAX_TERMS_PER_CASE
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "split_values", "write_jsonl"]
+__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "split_values", "suggestion_budget", "write_jsonl"]
 
 _SPLIT_TERMS = re.compile(r"[;|]")
 _GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -82,10 +85,33 @@ class CaseBatch:
 
 
 # -- building one case ---------------------------------------------------------------------------------
+# Did-you-mean searches left in the load under way (`suggestion_budget`); None outside a load (one case typed in).
+_SUGGESTIONS_LEFT: ContextVar[list[int] | None] = ContextVar("suggestions_left", default=None)
+
+
+@contextmanager
+def suggestion_budget(n: int = MAX_SUGGESTIONS) -> Iterator[None]:
+    """Within this block, at most `n` unknown terms get a "did you mean ...?" search (the loaders of whole files
+    use it: a 44 KB file of random words is 4,500 unknown values, over a minute of searches)."""
+    token = _SUGGESTIONS_LEFT.set([n])
+    try:
+        yield
+    finally:
+        _SUGGESTIONS_LEFT.reset(token)
+
+
+def _may_suggest() -> bool:
+    left = _SUGGESTIONS_LEFT.get()
+    if left is None:
+        return True
+    left[0] -= 1
+    return left[0] >= 0
+
+
 def _resolve_all(hpo: Hpo, values: Iterable[str], where: str, problems: list[Problem]) -> list[str]:
     ids: list[str] = []
     for v in values:
-        r = resolve_term(hpo, v)
+        r = resolve_term(hpo, v, suggest=_may_suggest)
         if r.id is None:
             if r.kind != "empty":
                 problems.append(Problem(where, r.kind, str(v), r.note))
@@ -111,6 +137,12 @@ def build_case(
 ) -> tuple[Case | None, list[Problem]]:
     """A `Case` from raw values, with every problem found (terms resolved, genes checked); None when unusable."""
     problems: list[Problem] = []
+    present, excluded = list(present), list(excluded)
+    if len(present) + len(excluded) > MAX_TERMS_PER_CASE:  # bounded work per case: resolving, ranking, the Diagnose checks
+        n = len(present) + len(excluded)
+        problems.append(Problem(where, "limit", f"{n:,} terms", f"case {case_id!r} has {n:,} terms (over {MAX_TERMS_PER_CASE:,}); only the first {MAX_TERMS_PER_CASE:,} are read"))
+        present = present[:MAX_TERMS_PER_CASE]
+        excluded = excluded[: MAX_TERMS_PER_CASE - len(present)]
     pres = _resolve_all(hpo, present, where, problems)
     excl = _resolve_all(hpo, excluded, where, problems)
     for t in [t for t in excl if t in pres]:
