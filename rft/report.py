@@ -30,7 +30,7 @@ from rft.evidence import Evidence, TermMatch
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
 from rft.rankers.base import tied_ranks
-from rft.writes import csv_cell, write_atomic
+from rft.writes import PROJECT_MARKER, csv_cell, write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -149,7 +149,7 @@ def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50, force: b
     ax.legend()
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": PROJECT_MARKER})  # ours: `rft compare` may redraw it
     plt.close(fig)
     write_atomic(png, buffer.getvalue(), force=force, inputs=inputs, what="--plot")
 

@@ -225,3 +225,43 @@ def test_item04_a_phishing_phenopacket_id_renders_as_text_on_diagnose():
     shown = [e.value for e in (*at.success, *at.warning)]
     assert any("Verify your login" in v for v in at.success.values)
     assert not any("](http" in v or "](" in v.replace("\\]\\(", "") for v in shown)
+
+
+# -- 5. --force never replaces an input, a non-regular file, or a file the project did not write --------------
+def _results(path: Path, ranker: str, ranks: list[int | None]) -> Path:
+    from rft.evaluate import CaseResult, write_results
+
+    write_results([CaseResult(f"c{i}", ("SCN1A",), r, 1.0 if r == 1 else 0.0, ranker=ranker) for i, r in enumerate(ranks)], path)
+    return path
+
+
+def test_item05_force_never_replaces_inputs_nodes_or_foreign_files(tmp_path, capsys):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(CASE) + "\n")
+    # a) eval --out inside the model folder it evaluates: refused before any ranking, the weights untouched
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"weights")
+    rc, err = _cli(capsys, "eval", "--model", str(model), "--cases", str(cases), "--out", str(model / "model.safetensors"), "--force")
+    assert rc != 0 and "inside the input folder" in err and (model / "model.safetensors").read_bytes() == b"weights"
+    # b) pretrain --out F --force, where F holds its own --valid-cases file: refused, the file kept
+    run = tmp_path / "pre"
+    run.mkdir()
+    (run / "meta.json").write_text(json.dumps({"written_by": "rft-genes", "pretrain": {}}))
+    (run / "valid.jsonl").write_text(json.dumps(CASE) + "\n")
+    rc, err = _cli(capsys, "pretrain", "--out", str(run), "--force", "--valid-cases", str(run / "valid.jsonl"), "--steps", "1")
+    assert rc != 0 and "valid.jsonl" in err and (run / "valid.jsonl").exists()
+    # c) --out on a FIFO (as on /dev/null) with --force: never replaced by a file
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    rc, err = _cli(capsys, "cases", "convert", str(cases), str(fifo), "--force")
+    assert rc != 0 and "not a regular file" in err and fifo.is_fifo()
+    # d) compare without --plot next to a compare_topk.png it did not draw: kept; one it drew: redrawn
+    a, b = _results(tmp_path / "a.jsonl", "a", [1, 2, None]), _results(tmp_path / "b.jsonl", "b", [3, 1, 1])
+    png = tmp_path / "compare_topk.png"
+    png.write_bytes(b"my own figure")
+    rc, err = _cli(capsys, "compare", str(a), str(b), hpo=False)
+    assert rc != 0 and png.read_bytes() == b"my own figure"
+    png.unlink()
+    assert _cli(capsys, "compare", str(a), str(b), hpo=False)[0] == 0 and png.read_bytes().startswith(b"\x89PNG")
+    assert _cli(capsys, "compare", str(a), str(b), hpo=False)[0] == 0  # the plot it drew is redrawn each time
