@@ -265,3 +265,57 @@ def test_item05_force_never_replaces_inputs_nodes_or_foreign_files(tmp_path, cap
     png.unlink()
     assert _cli(capsys, "compare", str(a), str(b), hpo=False)[0] == 0 and png.read_bytes().startswith(b"\x89PNG")
     assert _cli(capsys, "compare", str(a), str(b), hpo=False)[0] == 0  # the plot it drew is redrawn each time
+
+
+# -- 6. runs cannot corrupt each other: a lock per run folder, and --resume only with the same settings and data --
+def _interrupted_run(tmp_path: Path, cfg, hpo) -> Path:
+    """A run folder as an interrupted `rft train` leaves it: meta.json of its settings, one complete checkpoint."""
+    from rft.train.data import prepare_data
+    from rft.train.run import run_fingerprint
+
+    out = Path(cfg.out)
+    out.mkdir()
+    print_ = run_fingerprint(cfg, prepare_data(cfg, hpo).hashes, hpo.version)
+    meta = {"written_by": "rft-genes", "kind": "rft-run", "status": "running", "config": print_["config"] | {"resume": False},
+            "grpo": print_["grpo"], "lora": print_["lora"], "hpo_version": hpo.version, "data": {"hashes": print_["data_hashes"]}}
+    (out / "meta.json").write_text(json.dumps(meta))
+    (out / "checkpoint-2").mkdir()
+    (out / "checkpoint-2" / "trainer_state.json").write_text("{}")
+    return out
+
+
+def _base(tmp_path: Path) -> str:
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "meta.json").write_text(json.dumps({"written_by": "rft-genes", "pretrain": {}}))
+    return str(base)
+
+
+def test_item06_a_run_folder_in_use_is_refused(tmp_path, mini_hpo):
+    from rft.train import RftConfig, train
+    from rft.train.run import run_lock
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(CASE) + "\n")
+    cfg = RftConfig(train=str(cases), valid=str(cases), base=_base(tmp_path), out=str(tmp_path / "run3"))
+    with run_lock(cfg.out):  # another `rft train --out run3` holds it
+        with pytest.raises(ValueError, match="in use by another rft train"):
+            train(cfg, mini_hpo)
+    assert not (tmp_path / "run3" / "metrics.jsonl").exists()
+
+
+def test_item06_resume_with_other_data_or_settings_is_refused(tmp_path, mini_hpo):
+    from rft.train import RftConfig, train
+
+    cases, other, valid = tmp_path / "cases.jsonl", tmp_path / "other.jsonl", tmp_path / "valid.jsonl"
+    cases.write_text(json.dumps(CASE) + "\n")
+    other.write_text(json.dumps(CASE | {"id": "c2"}) + "\n")
+    valid.write_text(json.dumps(CASE | {"id": "v1"}) + "\n")
+    first = RftConfig(train=str(cases), valid=str(valid), base=_base(tmp_path), out=str(tmp_path / "run"))
+    out = _interrupted_run(tmp_path, first, mini_hpo)
+    before = (out / "meta.json").read_text()
+    changed = RftConfig(train=str(other), valid=str(valid), base=first.base, out=first.out, resume=True, grpo={"learning_rate": 5e-4})
+    with pytest.raises(ValueError, match="other settings or data") as e:
+        train(changed, mini_hpo)
+    assert "config.train" in str(e.value) and "learning_rate" in str(e.value) and "data_hashes" in str(e.value)
+    assert (out / "meta.json").read_text() == before  # meta.json still describes the run it holds
