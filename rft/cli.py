@@ -151,7 +151,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     # The default plot is redrawn each time, but only over a plot this project drew (its PNG says so).
     plot_topk(comparison, png, force=args.force or (not args.plot and png_written_by_project(png)), inputs=args.results)
     data = {"names": comparison.names, "n_common": comparison.n_common, "dropped": comparison.dropped,
-            "metrics": comparison.metrics, "pairwise": comparison.pairwise, "plot": str(png)}
+            "metrics": comparison.metrics, "pairwise": comparison.pairwise, "mismatched": comparison.mismatched, "plot": str(png)}
     _emit(args, data, format_comparison(comparison) + f"\ntop-k curve: {png}")
     return 0
 

@@ -161,7 +161,8 @@ def format_comparison(c: Comparison) -> str:
     from rft.metrics import TOP_KS
 
     keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
-    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
+    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)
+             + (f"; {len(c.mismatched)} left out whose causal genes differ between files (e.g. {c.mismatched[0]})" if c.mismatched else "")]
     lines.append("| ranker | " + " | ".join(keys) + " |")
     lines.append("|---" * (len(keys) + 1) + "|")
     for n, m in c.metrics.items():

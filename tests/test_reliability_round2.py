@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -298,9 +299,8 @@ def test_item06_a_run_folder_in_use_is_refused(tmp_path, mini_hpo):
     cases = tmp_path / "cases.jsonl"
     cases.write_text(json.dumps(CASE) + "\n")
     cfg = RftConfig(train=str(cases), valid=str(cases), base=_base(tmp_path), out=str(tmp_path / "run3"))
-    with run_lock(cfg.out):  # another `rft train --out run3` holds it
-        with pytest.raises(ValueError, match="in use by another rft train"):
-            train(cfg, mini_hpo)
+    with run_lock(cfg.out), pytest.raises(ValueError, match="in use by another rft train"):  # another `rft train --out run3` holds it
+        train(cfg, mini_hpo)
     assert not (tmp_path / "run3" / "metrics.jsonl").exists()
 
 
@@ -319,3 +319,79 @@ def test_item06_resume_with_other_data_or_settings_is_refused(tmp_path, mini_hpo
         train(changed, mini_hpo)
     assert "config.train" in str(e.value) and "learning_rate" in str(e.value) and "data_hashes" in str(e.value)
     assert (out / "meta.json").read_text() == before  # meta.json still describes the run it holds
+
+
+# -- 7. a list where a phenopacket has a string: read, not a traceback that aborts the whole file ----------------
+def test_item07_interpretation_status_as_a_list_loses_nothing(mini_hpo):
+    from rft.cases import load_cases_from_bytes
+
+    def packet(i: int, status) -> dict:
+        gi = {"interpretationStatus": status, "variantInterpretation": {"variationDescriptor": {"geneContext": {"symbol": "SCN1A"}}}}
+        return {"id": f"p{i}", "phenotypicFeatures": [{"type": {"id": "HP:0001250"}}], "interpretations": [{"diagnosis": {"genomicInterpretations": [gi]}}]}
+
+    data = json.dumps([packet(0, ["CAUSATIVE"]), packet(1, "CAUSATIVE"), packet(2, {"x": 1}), packet(3, ["CANDIDATE"])]).encode()
+    batch = load_cases_from_bytes("cohort.json", data, mini_hpo)
+    assert [(c.id, c.genes) for c in batch.cases] == [("p0", ("SCN1A",)), ("p1", ("SCN1A",)), ("p2", ("SCN1A",)), ("p3", ())]
+
+
+# -- 8. results readers: typed and bounded, every bad value named with its file and line -----------------------
+@pytest.mark.parametrize("line, named", [
+    ('{"case_id": "c1", "causal_gene": ["SCN1A"], "rank": 1e999}', "r.jsonl:1: rank inf"),  # OverflowError on main
+    ('{"case_id": "c1", "causal_gene": ["SCN1A"], "rank": 1, "score": [1]}', "r.jsonl:1: score [1] is not a number"),  # TypeError
+    ('{"case_id": "c1", "causal_gene": ["SCN1A"], "rank": 1, "n_present": "many"}', "r.jsonl:1: n_present 'many'"),
+    ('{"case_id": "c1", "rank": 2.5}', "r.jsonl:1: rank 2.5 must be a whole number"),
+    ("[" * 100_000, "r.jsonl:1: JSON nested too deeply"),  # RecursionError on main
+])
+def test_item08_bad_numbers_in_results_files_are_one_line_errors(line, named):
+    from rft.evaluate import read_results
+
+    with pytest.raises(ValueError, match=re.escape(named)):
+        read_results("r.jsonl", (line + "\n").encode())
+
+
+def test_item08_csv_inf_rank_is_an_error_naming_the_line():
+    from rft.evaluate import read_results
+
+    with pytest.raises(ValueError, match=re.escape("r.csv:3: rank 'inf'")):
+        read_results("r.csv", b"case_id,causal_gene,rank\nc1,SCN1A,1\nc2,SCN1A,inf\n")
+
+
+# -- 9. a lone surrogate in a case id: replaced and reported at the boundary, so it can be written and shown ----
+def test_item09_a_lone_surrogate_in_a_case_id_is_replaced_and_reported(tmp_path, mini_hpo, capsys):
+    from rft.cases import load_cases_from_bytes
+
+    line = '{"id": "a\\ud800", "present": ["HP:0001250"], "genes": ["SCN1A"]}\n'
+    batch = load_cases_from_bytes("c.jsonl", line.encode(), mini_hpo)
+    assert [c.id for c in batch.cases] == ["a?"] and batch.cases[0].id.encode("utf-8")
+    assert any(p.kind == "malformed" and "\\ud800" in p.message for p in batch.problems)
+    cases = tmp_path / "c.jsonl"
+    cases.write_text(line)
+    rc, err = _cli(capsys, "eval", "--ranker", "similarity", "--cases", str(cases), "--out", str(tmp_path / "r.csv"))
+    assert rc == 0 and "a?" in (tmp_path / "r.csv").read_text()  # was a UnicodeEncodeError after all the ranking
+
+
+# -- 10. two CSVs without case_id in one folder or zip: both files' rows kept ----------------------------------
+def test_item10_csvs_without_case_id_in_one_folder_keep_all_rows(tmp_path, mini_hpo):
+    from rft.cases import load_cases
+
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("present,gene\nHP:0001250,SCN1A\nHP:0001263,STXBP1\n")
+    batch = load_cases(tmp_path, mini_hpo)
+    assert len(batch.cases) == 4 and not [p for p in batch.problems if p.kind == "duplicate_id"]
+    assert len({c.id for c in batch.cases}) == 4
+
+
+# -- 11. compare pairs a case only when every file gives it the same causal gene ------------------------------
+def test_item11_compare_does_not_pair_cases_whose_causal_genes_differ(tmp_path, capsys):
+    from rft.evaluate import CaseResult, compare
+
+    a = [CaseResult("c1", ("FBN1",), 1), CaseResult("c2", ("NF1",), 2), CaseResult("c3", ("TSC2",), 5)]
+    b = [CaseResult("c1", ("MECP2",), 4), CaseResult("c2", ("NF1",), 1), CaseResult("c3", ("TSC2",), 2)]
+    c = compare({"a": a, "b": b})
+    assert c.case_ids == ["c2", "c3"] and c.mismatched == ["c1"]
+    with pytest.raises(ValueError, match="not their causal genes"):
+        compare({"a": a[:1], "b": b[:1]})
+    pa, pb = _results(tmp_path / "a.jsonl", "a", [1]), tmp_path / "b.jsonl"
+    pb.write_text(json.dumps({"case_id": "c0", "causal_gene": ["MECP2"], "rank": 3}) + "\n")
+    rc, err = _cli(capsys, "compare", str(pa), str(pb), hpo=False)
+    assert rc != 0 and "not their causal genes" in err and "p =" not in err

@@ -24,11 +24,21 @@ from rft.limits import MAX_SUGGESTIONS, MAX_TERMS_PER_CASE
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "split_values", "suggestion_budget", "write_jsonl"]
+__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "clean_text", "split_values", "suggestion_budget", "write_jsonl"]
 
 _SPLIT_TERMS = re.compile(r"[;|]")
 _GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
+
+
+def clean_text(value: object) -> str:
+    """`value` as text that can be encoded as UTF-8: a lone surrogate (JSON "\\ud800") becomes "?"."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,10 @@ class Problem:
     value: str
     message: str
     dropped: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("where", "kind", "value", "message"):  # shown in tables and sent to browsers: valid text only
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" + (" (case skipped)" if self.dropped else "")
@@ -137,6 +151,9 @@ def build_case(
 ) -> tuple[Case | None, list[Problem]]:
     """A `Case` from raw values, with every problem found (terms resolved, genes checked); None when unusable."""
     problems: list[Problem] = []
+    if clean_text(case_id) != case_id:  # a lone surrogate ("a\ud800") cannot be written nor shown: replaced, said
+        problems.append(Problem(where, "malformed", ascii(case_id), f"case id {case_id!a} holds characters that are not text; read as {clean_text(case_id)!r}"))
+        case_id = clean_text(case_id)
     present, excluded = list(present), list(excluded)
     if len(present) + len(excluded) > MAX_TERMS_PER_CASE:  # bounded work per case: resolving, ranking, the Diagnose checks
         n = len(present) + len(excluded)
@@ -189,7 +206,10 @@ def _gene_symbols_of_phenopacket(packet: dict) -> list[str]:
     for interp in _arr(packet.get("interpretations")):
         for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
             gi = _obj(gi)
-            if gi.get("interpretationStatus") in _NOT_CAUSAL:
+            status = gi.get("interpretationStatus")
+            if isinstance(status, list):  # a hand-edited file: ["CAUSATIVE"]; read as its first value
+                status = next(iter(status), None)
+            if isinstance(status, str) and status.upper() in _NOT_CAUSAL:
                 continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
             symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")

@@ -183,7 +183,8 @@ def _read_csv_rows(reader: csv.DictReader, numbers: list[int], batch: CaseBatch,
             batch.problems.append(Problem(loc, "malformed", str(row[None]), f"row has {len(header) + len(row[None])} cells, header has {len(header)}", True))
             continue
         get = lambda k: (row.get(cols[k]) or "") if cols[k] else ""
-        case_id = get("case_id").strip() or f"row{n}"
+        # No case_id column: the file's name and the line, so two such files in one folder or zip stay distinct.
+        case_id = get("case_id").strip() or f"{Path(where.split('!')[-1]).stem}:row{n}"
         _add(batch, build_case(hpo, case_id, split_values(get("present")), split_values(get("excluded")), split_values(get("gene")), loc, require_gene))
 
 
