@@ -366,7 +366,7 @@ def test_item09_a_lone_surrogate_in_a_case_id_is_replaced_and_reported(tmp_path,
     assert any(p.kind == "malformed" and "\\ud800" in p.message for p in batch.problems)
     cases = tmp_path / "c.jsonl"
     cases.write_text(line)
-    rc, err = _cli(capsys, "eval", "--ranker", "similarity", "--cases", str(cases), "--out", str(tmp_path / "r.csv"))
+    rc, _ = _cli(capsys, "eval", "--ranker", "similarity", "--cases", str(cases), "--out", str(tmp_path / "r.csv"))
     assert rc == 0 and "a?" in (tmp_path / "r.csv").read_text()  # was a UnicodeEncodeError after all the ranking
 
 
@@ -395,3 +395,52 @@ def test_item11_compare_does_not_pair_cases_whose_causal_genes_differ(tmp_path, 
     pb.write_text(json.dumps({"case_id": "c0", "causal_gene": ["MECP2"], "rank": 3}) + "\n")
     rc, err = _cli(capsys, "compare", str(pa), str(pb), hpo=False)
     assert rc != 0 and "not their causal genes" in err and "p =" not in err
+
+
+# -- 13. model-folder settings validated with bounds; a broken card shown as broken, the others stay -----------
+@pytest.mark.parametrize("ranking, named", [
+    ({"hybrid": {"classical": "similarity", "wieght": 1.0}}, "unknown ranking.hybrid setting(s) 'wieght'"),  # TypeError on main
+    ({"hybrid": {"classical": "similarity", "weight": "heavy"}}, "ranking.hybrid.weight must be a number"),  # numpy error while ranking
+    ({"generate": 100_000_000}, "ranking.generate must be a whole number from 0"),  # a hang on main
+    ({"generate": "ten"}, "ranking.generate must be a whole number"),
+])
+def test_item13_ranking_settings_are_checked_naming_meta_json(tmp_path, ranking, named):
+    from rft.registry import check_ranking_settings
+
+    with pytest.raises(ValueError, match=re.escape(named)) as e:
+        check_ranking_settings(ranking, tmp_path / "meta.json")
+    assert "meta.json" in str(e.value)
+    assert check_ranking_settings({"generate": 0, "hybrid": {"classical": "likelihood", "mode": "rrf", "k": 60, "weight": 1.0,
+                                                             "gate": {"min_confidence": 0.1}}}, tmp_path / "meta.json")
+
+
+def test_item13_a_model_folder_with_absurd_sizes_is_refused_before_building(tmp_path, mini_hpo):
+    from rft.model.checkpoint import load_model
+    from rft.registry import load_ranker
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"")
+    (folder / "config.json").write_text(json.dumps({"model_type": "llama", "num_hidden_layers": 200_000, "hidden_size": 64}))
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="num_hidden_layers is 200000"):
+        load_model(folder, mini_hpo)
+    assert time.perf_counter() - t0 < 5
+    with pytest.raises(ValueError, match="num_hidden_layers is 200000"):  # every way in: the registry too
+        load_ranker(f"model:{folder}", mini_hpo)
+
+
+def test_item13_a_broken_meta_json_leaves_the_other_model_cards(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    for name, meta in (("good", {"written_by": "rft-genes", "kind": "rft-run"}), ("odd", {"data": {"n_train": [1]}}), ("deep", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text(json.dumps(meta) if meta is not None else "[" * 100_000)
+    monkeypatch.setenv("RFT_MODELS_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "pages" / "models.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "good" in [s.value for s in at.subheader]
+    assert sum("odd" in e.value or "deep" in e.value for e in at.error) == 2
