@@ -14,6 +14,7 @@ from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.limits import MAX_NOTE_CHARS
 from rft.links import disease_links, gene_links
 from rft.markdown import escape_markdown
 from rft.phenopacket_export import RESEARCH_USE, diagnosis_phenopacket
@@ -125,7 +126,8 @@ def _term_search() -> None:
 
 def _note_input() -> None:
     with st.form("dx_note_form", border=False):
-        note = st.text_area("Clinical note", key="dx_note", height=120,
+        # max_chars: the browser stops typing and pasting there, and Streamlit cuts a longer value on the server too.
+        note = st.text_area("Clinical note", key="dx_note", height=120, max_chars=MAX_NOTE_CHARS,
                             placeholder="e.g. Seizures since 8 months and global developmental delay. No hearing loss.")
         if st.form_submit_button("Find terms", key="dx_note_find"):
             seen: set[str] = set()

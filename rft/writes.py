@@ -19,6 +19,7 @@ Three rules, each enforced once, here:
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -123,6 +124,21 @@ def _write_file(tmp: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _remove_stale_tmp(path: Path) -> None:
+    """Remove `.<name>.<pid>.tmp` files that a killed writer (kill -9, power loss) left beside `path`: only ours (the
+    name pattern) and only of processes no longer running."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -4]
+        if not pid.isdigit() or tmp.is_symlink() or not tmp.is_file():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: is the process alive?
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (PermissionError, OverflowError, OSError):
+            continue  # alive (another user's), or not a pid: left alone
+
+
 def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False, inputs: Iterable[str | Path | None] = (), what: str = "--out") -> Path:
     """Write `data` to `path` through a temporary file and a rename, after `check_target`'s checks.
 
@@ -130,6 +146,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False, in
         ValueError: the target is refused, or the write failed (permissions, full disk), naming the path.
     """
     path = check_target(path, force=force, inputs=inputs, what=what)
+    _remove_stale_tmp(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

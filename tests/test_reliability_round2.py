@@ -6,6 +6,7 @@ SCN1A, STXBP1); no file of phenopacket-store is used.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -444,3 +445,53 @@ def test_item13_a_broken_meta_json_leaves_the_other_model_cards(tmp_path, monkey
     assert not at.exception
     assert "good" in [s.value for s in at.subheader]
     assert sum("odd" in e.value or "deep" in e.value for e in at.error) == 2
+
+
+# -- 14. minor: outputs in input folders, skipped zip members, a killed writer's temporary file, the note box ---
+def test_item14_an_output_inside_the_input_folder_is_refused(tmp_path, capsys):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps(CASE) + "\n")
+    rc, err = _cli(capsys, "eval", "--ranker", "similarity", "--cases", str(folder), "--out", str(folder / "results.jsonl"))
+    assert rc != 0 and "inside the input folder" in err and not (folder / "results.jsonl").exists()  # it would be read back as cases
+
+
+def test_item14_non_case_members_of_a_zip_are_reported(mini_hpo):
+    from rft.cases import load_cases_from_bytes
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jsonl", json.dumps(CASE) + "\n")
+        zf.writestr("notes.txt", "not a case")
+        zf.writestr("inner.zip", b"PK\x05\x06" + b"\0" * 18)
+    batch = load_cases_from_bytes("outer.zip", buf.getvalue(), mini_hpo)
+    assert [c.id for c in batch.cases] == ["c1"]
+    [skipped] = [p for p in batch.problems if p.kind == "skipped"]
+    assert "notes.txt" in skipped.message and "inner.zip" in skipped.message and "zip inside a zip" in skipped.message
+
+
+def test_item14_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    from rft.writes import write_atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    stale = tmp_path / f".r.csv.{dead.stdout.strip()}.tmp"  # what kill -9 during `rft eval --out r.csv` leaves
+    stale.write_text("half")
+    running = tmp_path / ".r.csv.1.tmp"  # a writer still running (pid 1 always is) keeps its file
+    running.write_text("in progress")
+    write_atomic(tmp_path / "r.csv", "case_id,rank\n")
+    assert not stale.exists() and running.exists() and (tmp_path / "r.csv").read_text() == "case_id,rank\n"
+
+
+def test_item14_the_note_box_is_bounded():
+    from streamlit.testing.v1 import AppTest
+
+    from rft.limits import MAX_NOTE_CHARS
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert at.text_area(key="dx_note").max_chars == MAX_NOTE_CHARS
+    at.session_state["dx_note"] = "Seizures. " * (MAX_NOTE_CHARS // 5)  # twice the limit, as a script could send it
+    t0 = time.perf_counter()
+    at.button(key="dx_note_find").click().run()
+    assert not at.exception and len(at.text_area(key="dx_note").value) == MAX_NOTE_CHARS  # cut on the server too
+    assert time.perf_counter() - t0 < 20

@@ -57,7 +57,7 @@ class Problem:
     """Something wrong in the input. `dropped` tells whether the whole case was lost or only one value."""
 
     where: str  # file, file:line or zip member
-    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, not_phenotype, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term, duplicate_id, limit
+    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, not_phenotype, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term, duplicate_id, limit, skipped
     value: str
     message: str
     dropped: bool = False
