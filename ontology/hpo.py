@@ -321,8 +321,10 @@ def load_hpo(data_dir: str | Path | None = None, exclude_pmids: Iterable[int] = 
         graph = obonet.read_obo(folder / "hp.obo", ignore_obsolete=False)
     except Exception as e:  # obonet raises several kinds on a damaged file
         raise ValueError(f"{folder / 'hp.obo'} is not a readable OBO file ({type(e).__name__}: {e})") from None
+    # The ontology first: a damaged hierarchy (a cycle of is_a links) is refused before the annotations are read.
+    hpo = Hpo(graph, {}, version=_read_version(graph), data_dir=folder)
     ann = read_release_annotations(folder, exclude_pmids)
-    hpo = Hpo(graph, ann.gene_terms, ann.gene_diseases, ann.disease_names, _read_version(graph), folder, ann.disease_terms, ann.horizon,
-              ann.gene_ids)
+    hpo.gene_ids, hpo.horizon = dict(ann.gene_ids), ann.horizon
+    hpo._set_annotations(ann.gene_terms, ann.gene_diseases, ann.disease_names, ann.disease_terms)
     hpo.excluded_pmids = frozenset(int(p) for p in exclude_pmids)
     return hpo

@@ -415,6 +415,21 @@ def test_item13_ranking_settings_are_checked_naming_meta_json(tmp_path, ranking,
                                                              "gate": {"min_confidence": 0.1}}}, tmp_path / "meta.json")
 
 
+def test_item13_the_registry_refuses_an_unknown_hybrid_setting_in_one_line(tmp_path, hpo):
+    from rft.registry import load_ranker
+
+    base = ROOT / "data" / "models" / "base"  # the shipped base model, its weights linked, its meta.json edited
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for f in base.iterdir():
+        (folder / f.name).symlink_to(f) if f.name == "model.safetensors" else shutil.copy(f, folder / f.name)
+    meta = json.loads((base / "meta.json").read_text())
+    meta["ranking"] = {"generate": 0, "hybrid": {"classical": "similarity", "mode": "rrf", "wieght": 1.0}}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="unknown ranking.hybrid setting"):  # a TypeError from HybridRanker on main
+        load_ranker(f"model:{folder}", hpo)
+
+
 def test_item13_a_model_folder_with_absurd_sizes_is_refused_before_building(tmp_path, mini_hpo):
     from rft.model.checkpoint import load_model
     from rft.registry import load_ranker
