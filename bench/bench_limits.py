@@ -93,7 +93,8 @@ ROUND2 = {  # row -> (what is measured, target)
     "words-cli": ("44 KB CSV, 150 rows x 30 unknown words: `rft cases validate` (validation; the HPO load apart)", "< 2 s"),
     "words-batch": ("the same CSV on the Batch page: upload, then a rerun (any later click)", "< 3 s, rerun < 0.5 s"),
     "terms-diagnose": ("phenopacket with 8,000 terms (0.26 MB) opened on Diagnose", "< 3 s, 1 warning box"),
-    "cyclic-release": ("`rft kb update --from DIR`, hp.obo with one is_a loop", "refused < 5 s, not cached, peak < 1 GB"),
+    "cyclic-release": ("`rft kb update --from DIR`, hp.obo with one is_a loop (staging, load, check; the CLI's start-up apart)",
+                       "refused < 5 s, not cached, peak < 1 GB"),
 }
 
 
@@ -183,14 +184,27 @@ def run_round2(row: str, tmp: Path) -> dict:
 
         from rft.cli import main
 
+        import ontology.releases
+
         source = cyclic_release(tmp / "release")
         os.environ["RFT_CACHE_DIR"] = str(tmp / "cache")
+        real, spent = ontology.releases.install_release, []
+
+        def timed(*a, **k):  # the refusal itself: staging, loading, checking (the CLI's own start-up apart)
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                return real(*a, **k)
+            finally:
+                spent.extend([time.perf_counter() - t0, time.process_time() - c0])
+
+        ontology.releases.install_release = timed
         err = io.StringIO()
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             rc = main(["kb", "update", "--from", str(source)])
         cached = sorted(p.name for p in (tmp / "cache" / "hpo").iterdir()) if (tmp / "cache" / "hpo").is_dir() else []
-        out = {"seconds": round(time.perf_counter() - t0, 2), "outcome": f"exit {rc}; cached: {cached or 'nothing'}; {err.getvalue().strip()[:90]}"}
+        out = {"seconds": round(spent[0], 2) if spent else "-",
+               "outcome": f"exit {rc}; CPU {spent[1]:.1f} s; whole command {time.perf_counter() - t0:.1f} s; cached: {cached or 'nothing'}; {err.getvalue().strip()[:70]}"}
     return out | {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 

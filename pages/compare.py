@@ -83,7 +83,9 @@ except ValueError as e:
 st.divider()
 st.subheader("Metrics")
 dropped = [f"{n}: {d}" for n, d in comparison.dropped.items() if d]
-st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {escape_markdown(', '.join(dropped))})" if dropped else ""))
+st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {escape_markdown(', '.join(dropped))})" if dropped else "")
+           + (f"; {len(comparison.mismatched)} case id(s) left out whose causal genes differ between files (e.g. {escape_markdown(comparison.mismatched[0])})"
+              if comparison.mismatched else ""))
 table = pd.DataFrame.from_dict(comparison.metrics, orient="index").rename_axis("ranker").reset_index()
 st.dataframe(table, key="cmp_metrics", hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(c, format="%.3f") for c in table.columns if c not in ("ranker", "n")})
