@@ -226,7 +226,7 @@ def round2_table(timeout: int = 300) -> None:
             r = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {
                 "seconds": "-", "peak_mb": "-", "outcome": f"failed: {(proc.stderr.strip().splitlines() or ['?'])[-1][:120]}"}
         except subprocess.TimeoutExpired:
-            r = {"seconds": f"> {timeout}", "peak_mb": "-", "outcome": "killed at the timeout"}
+            r = {"seconds": f"> {60 if cyclic else timeout}", "peak_mb": "-", "outcome": "killed at the timeout"}
         print(f"| {what} | {target} | {r['seconds']} | {r['peak_mb']} | {r['outcome']} |", flush=True)
 
 

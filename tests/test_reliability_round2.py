@@ -111,16 +111,16 @@ def test_item01_the_app_shows_a_broken_cached_release_as_an_error_and_keeps_work
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"  # false means "stacktrace" in current Streamlit
-    broken = tmp_path / "cache" / "hpo" / "2099-01-01"
+    broken = tmp_path / "cache" / "hpo" / "2098-12-31"  # a date no other test caches (st.cache_resource is per process)
     shutil.copytree(_cyclic(tmp_path), broken)
-    (broken / "source.json").write_text(json.dumps({"release": "2099-01-01", "origin": "older rft"}))
+    (broken / "source.json").write_text(json.dumps({"release": "2098-12-31", "origin": "older rft"}))
     monkeypatch.setenv("RFT_CACHE_DIR", str(tmp_path / "cache"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.session_state["release"] = "2099-01-01"  # as the sidebar's picker sets it
+    at.session_state["release"] = "2098-12-31"  # as the sidebar's picker sets it
     at.switch_page("pages/diagnose.py").run()
     assert not at.exception
-    assert any("2099-01-01 cannot be used" in e.value and "cycle" in e.value for e in at.error)
+    assert any("2098-12-31 cannot be used" in e.value and "cycle" in e.value for e in at.error)
 
 
 # -- 2. bounded work per upload: did-you-mean searches capped and remembered, a parsed upload kept across reruns --
