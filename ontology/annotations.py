@@ -22,7 +22,8 @@ Frequencies are turned into a number in (0, 1]: `15/15` → 1.0, `50%` → 0.5, 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ _FREQUENCY_TERMS = {
     "HP:0040285": 0.0,  # Excluded (0%)
 }
 _PMID = re.compile(r"PMID:\s*(\d+)")
+_MAX_PMID_DIGITS = 9  # PubMed ids have 8 digits today; a longer "PMID" is a damaged file, and int() of 5,000 digits raises
 GENE_LINK_FILES = ("genes_to_phenotype.txt", "phenotype_to_genes.txt")
 
 
@@ -55,12 +57,17 @@ def parse_frequency(text: str) -> float | None:
     try:
         if "/" in text:
             num, den = text.split("/", 1)
-            return int(num) / int(den) if int(den) > 0 else None
-        if text.endswith("%"):
-            return float(text[:-1]) / 100.0
+            value = int(num) / int(den) if int(den) > 0 else None
+        elif text.endswith("%"):
+            value = float(text[:-1]) / 100.0
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    # `nan%`, `inf%`, `150%` or `5/3` is a damaged file, not a frequency: one NaN poisons every score.
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(f"frequency {text!r} is not between 0 and 100%")
+    return value
 
 
 @dataclass
@@ -94,6 +101,23 @@ def _keep_highest(terms: dict[str, float | None], term: str, freq: float | None)
         terms[term] = freq
 
 
+@contextmanager
+def _text_lines(path: Path) -> Iterator[Iterator[tuple[int, str]]]:
+    """(line number, line) of a UTF-8 text file; a binary or mis-encoded file is a ValueError naming it and the line."""
+    with open(path, encoding="utf-8") as f:
+        last = [0]
+
+        def numbered() -> Iterator[tuple[int, str]]:
+            for i, line in enumerate(f, 1):
+                last[0] = i
+                yield i, line
+
+        try:
+            yield numbered()
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}:{last[0] + 1}: not UTF-8 text ({e.reason} at byte {e.start}): not a usable release file") from None
+
+
 def _hpoa_columns(header: str, path: Path) -> dict[str, int]:
     aliases = {"databaseid": "database_id", "diseasename": "disease_name"}  # the pre-2023 header's spelling
     names = [aliases.get(h.strip().lower(), h.strip().lower()) for h in header.lstrip("#").split("\t")]
@@ -110,8 +134,8 @@ def read_phenotype_hpoa(path: Path, annotations: ReleaseAnnotations, exclude_pmi
     exclude = {int(p) for p in exclude_pmids}
     columns: dict[str, int] | None = None
     horizon = 0
-    with open(path, encoding="utf-8") as f:
-        for line in f:
+    with _text_lines(path) as lines:
+        for lineno, line in lines:
             if columns is None:
                 if line.startswith("#DatabaseID") or line.lower().startswith("database_id"):
                     columns = _hpoa_columns(line.rstrip("\n"), path)
@@ -121,7 +145,10 @@ def read_phenotype_hpoa(path: Path, annotations: ReleaseAnnotations, exclude_pmi
                 continue
             disease = parts[columns["database_id"]]
             annotations.disease_names.setdefault(disease, parts[columns["disease_name"]])
-            pmids = [int(p) for p in _PMID.findall(parts[columns["reference"]])]
+            found = _PMID.findall(parts[columns["reference"]])
+            if any(len(p) > _MAX_PMID_DIGITS for p in found):
+                raise ValueError(f"{path}:{lineno}: a PMID of {max(map(len, found)):,} digits is not a PubMed id: not a usable release")
+            pmids = [int(p) for p in found]
             if pmids:
                 horizon = max(horizon, *pmids)
             if parts[columns["qualifier"]].strip().upper() == "NOT":
@@ -129,7 +156,11 @@ def read_phenotype_hpoa(path: Path, annotations: ReleaseAnnotations, exclude_pmi
             if exclude and any(p in exclude for p in pmids):
                 annotations.n_excluded += 1
                 continue
-            _keep_highest(annotations.disease_terms.setdefault(disease, {}), parts[columns["hpo_id"]], parse_frequency(parts[columns["frequency"]]))
+            try:
+                freq = parse_frequency(parts[columns["frequency"]])
+            except ValueError as e:
+                raise ValueError(f"{path}:{lineno}: {e}: not a usable release") from None
+            _keep_highest(annotations.disease_terms.setdefault(disease, {}), parts[columns["hpo_id"]], freq)
     if columns is None:
         raise ValueError(f"{path} does not look like phenotype.hpoa: no header line (database_id ... frequency ...)")
     annotations.horizon = horizon or None
@@ -143,8 +174,8 @@ def read_gene_diseases(folder: Path) -> tuple[dict[str, set[str]], dict[str, str
         path = folder / name
         if not path.is_file():
             continue
-        with open(path, encoding="utf-8") as f:
-            first = f.readline().rstrip("\n")
+        with _text_lines(path) as lines:
+            first = next(lines, (1, ""))[1].rstrip("\n")
             header = first.lstrip("#").split("\t")
             cols = [h.strip().lower() for h in header]
             if cols[:3] == ["ncbi_gene_id", "gene_symbol", "hpo_id"] and "disease_id" in cols:
@@ -160,7 +191,7 @@ def read_gene_diseases(folder: Path) -> tuple[dict[str, set[str]], dict[str, str
                 g_id, g_sym, d_col = 2, 3, 6
             else:
                 raise ValueError(f"{path}: unrecognised header {header[:5]}; expected an HPO release's {name}")
-            for line in f:
+            for _, line in lines:
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) <= d_col:
                     continue

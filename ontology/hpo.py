@@ -235,31 +235,35 @@ class Hpo:
         return term_id == PHENOTYPIC_ABNORMALITY or PHENOTYPIC_ABNORMALITY in self._ancestors[term_id]
 
     def _ancestor_closure(self) -> dict[str, frozenset[str]]:
+        """Each term's ancestors; a cycle of is_a links (a damaged or hand-edited hp.obo) is a ValueError naming it."""
         closure: dict[str, frozenset[str]] = {}
-
-        def visit(t: str) -> frozenset[str]:
-            # Iterative post-order: the ontology is deep enough to make recursion fragile.
-            stack = [t]
-            while stack:
-                cur = stack[-1]
-                if cur in closure:
-                    stack.pop()
+        for root in self.terms:
+            if root in closure:
+                continue
+            # Iterative depth-first walk (the ontology is deep enough to make recursion fragile). `path` holds the
+            # terms being visited: meeting one again is a cycle, which would otherwise never finish.
+            path: list[str] = [root]
+            on_path = {root}
+            pending = [iter(self.terms[root].parents)]
+            while path:
+                nxt = next((p for p in pending[-1] if p in self.terms and p not in closure), None)
+                if nxt is not None:
+                    if nxt in on_path:
+                        loop = path[path.index(nxt):] + [nxt]
+                        raise ValueError(f"hp.obo has a cycle of is_a links ({' -> '.join(loop[:6])}{' ...' if len(loop) > 6 else ''}): not a usable release")
+                    path.append(nxt)
+                    on_path.add(nxt)
+                    pending.append(iter(self.terms[nxt].parents))
                     continue
-                missing = [p for p in self.terms[cur].parents if p in self.terms and p not in closure]
-                if missing:
-                    stack.extend(missing)
-                    continue
+                cur = path.pop()
+                on_path.discard(cur)
+                pending.pop()
                 acc: set[str] = set()
                 for p in self.terms[cur].parents:
                     if p in self.terms:
                         acc.add(p)
                         acc |= closure[p]
                 closure[cur] = frozenset(acc)
-                stack.pop()
-            return closure[t]
-
-        for t in self.terms:
-            visit(t)
         return closure
 
     # -- genes -----------------------------------------------------------------------------------------
@@ -347,8 +351,10 @@ def load_hpo(data_dir: str | Path | None = None, exclude_pmids: Iterable[int] = 
         graph = obonet.read_obo(folder / "hp.obo", ignore_obsolete=False)
     except Exception as e:  # obonet raises several kinds on a damaged file
         raise ValueError(f"{folder / 'hp.obo'} is not a readable OBO file ({type(e).__name__}: {e})") from None
+    # The ontology first: a damaged hierarchy (a cycle of is_a links) is refused before the annotations are read.
+    hpo = Hpo(graph, {}, version=_read_version(graph), data_dir=folder)
     ann = read_release_annotations(folder, exclude_pmids)
-    hpo = Hpo(graph, ann.gene_terms, ann.gene_diseases, ann.disease_names, _read_version(graph), folder, ann.disease_terms, ann.horizon,
-              ann.gene_ids)
+    hpo.gene_ids, hpo.horizon = dict(ann.gene_ids), ann.horizon
+    hpo._set_annotations(ann.gene_terms, ann.gene_diseases, ann.disease_names, ann.disease_terms)
     hpo.excluded_pmids = frozenset(int(p) for p in exclude_pmids)
     return hpo

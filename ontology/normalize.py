@@ -10,7 +10,7 @@ named: unknown ids, obsolete ids with no replacement, text that is no label or s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,8 +46,15 @@ def _label_index(hpo: Hpo) -> dict[str, str]:
     return index
 
 
-def resolve_term(hpo: Hpo, value: str) -> TermResolution:
-    """Resolve one id or label; never raises for bad user input."""
+def resolve_term(hpo: Hpo, value: str, suggest: bool | Callable[[], bool] = True) -> TermResolution:
+    """Resolve one id or label; never raises for bad user input.
+
+    Args:
+        suggest: for text that is no label, search for the closest term and add "did you mean ...?" to the note;
+            or a function asked, only then, whether to: loaders of whole files pass one that says no past their
+            budget (`rft.limits.MAX_SUGGESTIONS`), as each search costs milliseconds and a file of random words
+            would otherwise cost minutes.
+    """
     text = str(value).strip()
     if not text:
         return TermResolution(value, None, "empty", "empty term")
@@ -65,11 +72,26 @@ def resolve_term(hpo: Hpo, value: str) -> TermResolution:
     tid = _label_index(hpo).get(text.lower())
     if tid is not None:
         return TermResolution(value, tid, "label", f"label {text!r} read as {tid}")
-    hint = ""
-    hits = hpo.search(text, 1)
-    if hits:
-        hint = f"; did you mean {hits[0].id} ({hits[0].label})?"
+    hint = _did_you_mean(hpo, text, suggest)
     return TermResolution(value, None, "unknown_term", f"{text!r} is neither an HPO id nor a label/synonym{hint}")
+
+
+_MAX_REMEMBERED = 20_000  # did-you-mean answers kept per release (about 2 MB): a re-upload costs no search
+
+
+def _did_you_mean(hpo: Hpo, text: str, suggest: bool | Callable[[], bool]) -> str:
+    """"; did you mean HP:... (label)?" for unknown text, or "": one search (7-30 ms), remembered per release (a
+    remembered answer is free: `suggest` is asked only before a new search)."""
+    memo = hpo.__dict__.setdefault("_did_you_mean", {})
+    key = text.lower()
+    if key not in memo:
+        if not (suggest() if callable(suggest) else suggest):
+            return ""
+        hits = hpo.search(text, 1)
+        if len(memo) >= _MAX_REMEMBERED:
+            memo.clear()
+        memo[key] = f"; did you mean {hits[0].id} ({hits[0].label})?" if hits else ""
+    return memo[key]
 
 
 def normalize_terms(hpo: Hpo, values: Iterable[str]) -> list[str]:

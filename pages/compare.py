@@ -11,6 +11,7 @@ from rft import report
 from rft.cases import load_cases_from_bytes
 from rft.evaluate import compare, grade_rankings, read_results, result_name, unique_names
 from rft.grader import DEFAULT_K
+from rft.markdown import escape_markdown
 from rft.registry import ranker_choices
 from rft.ui import EXAMPLES_DIR, cached_ranker, case_upload, current_hpo, rank_with_progress
 
@@ -34,7 +35,7 @@ with run_tab:
         try:
             batch = load_cases_from_bytes(source[0], source[1], hpo, require_gene=True)
         except ValueError as e:
-            st.error(str(e))
+            st.error(escape_markdown(e, limit=1000))
         else:
             cases = batch.cases
             note = f"{len(cases)} cases with a causal gene"
@@ -51,7 +52,7 @@ with run_tab:
                 ranker = cached_ranker(choices[label].spec, release)
                 rankings = rank_with_progress(ranker, cases, None, label=f"{label}: ")
             except (ValueError, ImportError) as e:
-                st.error(f"{label}: {e}")
+                st.error(f"{label}: {escape_markdown(e, limit=1000)}")
                 continue
             results[label] = grade_rankings(cases, rankings, k=DEFAULT_K, ranker=label)
         st.session_state.cmp_results = results
@@ -65,7 +66,7 @@ with saved_tab:
             try:
                 loaded.append(read_results(name, data))
             except ValueError as e:
-                st.error(str(e))
+                st.error(escape_markdown(e, limit=1000))
                 continue
             names.append(result_name(loaded[-1], Path(name).stem))  # the ranker the file names, as `rft compare` does
         st.session_state.cmp_results = dict(zip(unique_names(names), loaded))
@@ -76,13 +77,15 @@ if len(results) < 2:
 try:
     comparison = compare(results, k=DEFAULT_K)
 except ValueError as e:
-    st.error(str(e))
+    st.error(escape_markdown(e, limit=1000))
     st.stop()
 
 st.divider()
 st.subheader("Metrics")
 dropped = [f"{n}: {d}" for n, d in comparison.dropped.items() if d]
-st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {', '.join(dropped)})" if dropped else ""))
+st.caption(f"{comparison.n_common} cases with a causal gene ranked by every ranker" + (f" (left out, not common to all: {escape_markdown(', '.join(dropped))})" if dropped else "")
+           + (f"; {len(comparison.mismatched)} case id(s) left out whose causal genes differ between files (e.g. {escape_markdown(comparison.mismatched[0])})"
+              if comparison.mismatched else ""))
 if comparison.cut is not None:
     st.warning(f"A results file kept only the top {comparison.cut} genes per case (the Batch page's *genes kept*): every ranker is "
                f"compared within its top {comparison.cut}, and a causal gene below that counts as unranked for all.")

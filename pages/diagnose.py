@@ -16,12 +16,16 @@ from rft.diseases import rank_diseases
 from rft.evidence import explain, explaining_ranker, ranker_method
 from rft.genes import load_gene_table
 from rft.grader import DEFAULT_K, rank_of, score_rank
+from rft.limits import MAX_NOTE_CHARS
 from rft.links import disease_links, gene_links
+from rft.markdown import escape_markdown
 from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 from rft.ui_candidates import candidate_input
+
+_SHOWN_PROBLEMS = 20  # lines in one warning box; the rest are counted
 
 st.title("Diagnose")  # drawn at once: on a cold server the HPO release loads next, under its own spinner
 hpo, release = current_hpo()
@@ -86,7 +90,7 @@ def _import_phenopacket() -> None:
     st.session_state.dx_import_problems = [str(p) for p in batch.problems]
     if batch.cases:
         _set_case(batch.cases[0])
-        st.session_state.dx_import_note = f"Opened {batch.cases[0].id} from {upload.name}" + (
+        st.session_state.dx_import_note = f"Opened {escape_markdown(batch.cases[0].id)} from {escape_markdown(upload.name)}" + (
             f" (the first of {len(batch.cases)} cases)" if len(batch.cases) > 1 else "")
 
 
@@ -97,8 +101,8 @@ def _add_note_terms() -> None:
     st.session_state.dx_note_matches = []
 
 
-def _drop_term(kind: str, term_id: str) -> None:
-    st.session_state[f"dx_{kind}"] = [t for t in st.session_state[f"dx_{kind}"] if t != term_id]
+def _drop_terms(kind: str, term_ids: list[str]) -> None:
+    st.session_state[f"dx_{kind}"] = [t for t in st.session_state[f"dx_{kind}"] if t not in term_ids]
 
 
 def _clear() -> None:
@@ -118,9 +122,9 @@ def _term_search() -> None:
     query = st.text_input("Search HPO terms", key="dx_query", placeholder="label, synonym, lay word or id, e.g. seizure, fits, HP:0001250")
     hits = hpo.search(query, 25) if query.strip() else []
     if query.strip() and not hits:
-        st.warning(f"No HPO term matches {query!r}. Try another word, a synonym or an HP id.")
+        st.warning(f"No HPO term matches {escape_markdown(repr(query))}. Try another word, a synonym or an HP id.")
     elif hits and hits[0].corrected:
-        st.info(f"Nothing matches {query.strip()!r}; showing matches for **{hits[0].corrected}**.")
+        st.info(f"Nothing matches {escape_markdown(repr(query.strip()))}; showing matches for **{escape_markdown(hits[0].corrected)}**.")
     by_id = {h.id: h for h in hits}
     if st.session_state.get("dx_hit") not in by_id:
         st.session_state.dx_hit = hits[0].id if hits else None  # a new search selects its best hit
@@ -141,7 +145,8 @@ def _term_search() -> None:
 
 def _note_input() -> None:
     with st.form("dx_note_form", border=False):
-        note = st.text_area("Clinical note", key="dx_note", height=120,
+        # max_chars: the browser stops typing and pasting there, and Streamlit cuts a longer value on the server too.
+        note = st.text_area("Clinical note", key="dx_note", height=120, max_chars=MAX_NOTE_CHARS,
                             placeholder="e.g. Seizures since 8 months and global developmental delay. No hearing loss.")
         if st.form_submit_button("Find terms", key="dx_note_find"):
             seen: set[tuple[str, str]] = set()
@@ -175,8 +180,10 @@ with left:
         st.file_uploader("A GA4GH phenopacket (JSON), e.g. one saved from this page", type=["json"], key="dx_import", on_change=_import_phenopacket)
         if note := st.session_state.pop("dx_import_note", None):
             st.success(note)
-        for problem in st.session_state.pop("dx_import_problems", []):
-            st.warning(problem)
+        if problems := st.session_state.pop("dx_import_problems", []):  # one box, however many: a file may hold thousands
+            shown = "  \n".join(escape_markdown(p) for p in problems[:_SHOWN_PROBLEMS])
+            more = f"  \n… and {len(problems) - _SHOWN_PROBLEMS:,} more" if len(problems) > _SHOWN_PROBLEMS else ""
+            st.warning(f"{len(problems):,} problem(s) in the file:  \n{shown}{more}")
 
 with right:
     st.selectbox("Example case", ["", *examples], key="dx_example", on_change=_load_example, format_func=lambda c: c or "—")
@@ -198,11 +205,18 @@ with right:
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
-    redundant = [(a, t) for t in chosen for a in chosen if a != t and a in hpo.ancestors(t)]
-    for n, (general, specific) in enumerate(redundant):
+    # Each term's ancestors met against the set of chosen terms (not all pairs: a case may have a thousand terms),
+    # and one box for all of them, with one click that removes every general term it names.
+    chosen_set = set(chosen)
+    redundant = [(a, t) for t in chosen if t in hpo.terms for a in sorted(hpo.ancestors(t) & chosen_set)]
+    if redundant:
+        pairs = "; ".join(f"{escape_markdown(term_label(hpo, a))} is an ancestor of {escape_markdown(term_label(hpo, t))}" for a, t in redundant[:_SHOWN_PROBLEMS])
+        more = f"; and {len(redundant) - _SHOWN_PROBLEMS:,} more" if len(redundant) > _SHOWN_PROBLEMS else ""
         warn, fix = st.columns([5, 1], vertical_alignment="center")
-        warn.warning(f"{term_label(hpo, general)} is an ancestor of {term_label(hpo, specific)}: the general term adds nothing; keep the specific one.")
-        fix.button("Remove the general term", key=f"dx_drop_general_{kind}_{n}", on_click=_drop_term, args=(kind, general))
+        warn.warning(f"{pairs}{more}. A general term adds nothing beside a specific one below it; keep the specific one.")
+        general = sorted({a for a, _ in redundant})
+        fix.button("Remove the general term" + ("s" if len(general) > 1 else ""), key=f"dx_drop_general_{kind}",
+                   on_click=_drop_terms, args=(kind, general))
 
 with st.expander("Candidate genes (the patient's exome)", expanded=st.session_state.get("dx_cand_source", "All genes") != "All genes"):
     candidates = candidate_input(hpo)  # None: every gene
@@ -218,7 +232,7 @@ if do_rank:
     for symbol in [g for g in re.split(r"[,;\s]+", gene_text) if g]:
         canon = hpo.canonical_gene(symbol)
         if canon is None:
-            st.warning(f"{symbol!r} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
+            st.warning(f"{escape_markdown(repr(symbol))} has no phenotype annotation in HPO {hpo.version}; no ranker here can place it.")
         truth.append(canon or symbol.upper())
     case = Case(st.session_state.dx_case_id.strip() or "patient", tuple(terms["present"]), tuple(terms["excluded"]), tuple(truth), "app")
     choice = labels[ranker_label]
@@ -232,7 +246,7 @@ if do_rank:
         [ranking] = ranker.rank([case], top=None)
         seconds = time.perf_counter() - t0
     except (ValueError, ImportError) as e:  # bad input, or a ranker whose optional parts are not installed
-        st.error(str(e))
+        st.error(escape_markdown(e, limit=1000))
     else:
         st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
@@ -367,7 +381,7 @@ if result:
             try:
                 ev = _evidence(gene)
             except ValueError as e:  # a gene a model knows that this release does not annotate
-                st.info(str(e))
+                st.info(escape_markdown(e, limit=1000))
             else:
                 _show_evidence(ev, ranking)
     with disease_tab:

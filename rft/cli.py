@@ -108,12 +108,15 @@ def _add_grade(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def _cmd_eval(args: argparse.Namespace) -> int:
     from rft.cases import load_cases
     from rft.evaluate import evaluate, write_results
-    from rft.registry import load_ranker
+    from rft.registry import load_ranker, model_folder
 
     if bool(args.ranker) == bool(args.model):
         raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
+    spec = args.ranker or args.model  # as `rft rank --model` reads it: a classical ranker's name, default, or a model folder
+    # Every path the command reads is an input --out may not be, nor hold: the model folder and release included.
+    inputs = [args.cases, args.split, model_folder(spec), args.hpo_dir if args.hpo_dir and Path(args.hpo_dir).is_dir() else None]
     if args.out:  # refused before any ranking, not after
-        check_target(args.out, force=args.force, inputs=[args.cases, args.split])
+        check_target(args.out, force=args.force, inputs=inputs)
     hpo = _load_hpo(args)
     batch = load_cases(args.cases, hpo, require_gene=True)
     if args.split:
@@ -122,11 +125,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         batch.cases = select(batch.cases, args.split, args.part)
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
-    spec = args.ranker or args.model  # as `rft rank --model` reads it: a classical ranker's name, default, or a model folder
     ranker = _within_candidates(load_ranker(spec, hpo, model_only=args.model_only), hpo, args)
     results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
-        write_results(results, args.out, force=args.force, inputs=[args.cases, args.split])
+        write_results(results, args.out, force=args.force, inputs=inputs)
     skipped = [p for p in batch.problems if p.dropped]
     data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "metrics": metrics, "out": args.out,
             "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
@@ -151,14 +153,16 @@ def _within_candidates(ranker, hpo, args: argparse.Namespace):
 def _cmd_compare(args: argparse.Namespace) -> int:
     from rft.evaluate import compare, read_results, result_name, unique_names
     from rft.report import format_comparison, plot_topk
+    from rft.writes import png_written_by_project
 
     runs = [read_results(p) for p in args.results]
     names = unique_names([result_name(r, Path(p).stem) for r, p in zip(runs, args.results)])
     comparison = compare(dict(zip(names, runs)), k=args.k)
     png = Path(args.plot) if args.plot else Path(args.results[0]).with_name("compare_topk.png")
-    plot_topk(comparison, png, force=args.force or not args.plot, inputs=args.results)  # the default plot is ours to redraw
+    # The default plot is redrawn each time, but only over a plot this project drew (its PNG says so).
+    plot_topk(comparison, png, force=args.force or (not args.plot and png_written_by_project(png)), inputs=args.results)
     data = {"names": comparison.names, "n_common": comparison.n_common, "dropped": comparison.dropped,
-            "metrics": comparison.metrics, "pairwise": comparison.pairwise, "plot": str(png)}
+            "metrics": comparison.metrics, "pairwise": comparison.pairwise, "mismatched": comparison.mismatched, "plot": str(png)}
     _emit(args, data, format_comparison(comparison) + f"\ntop-k curve: {png}")
     return 0
 
@@ -294,6 +298,9 @@ def _cmd_pretrain(args: argparse.Namespace) -> int:
     from rft.registry import hybrid_ranker
     from rft.splits import select
 
+    # Refused now, before the HPO load and the training: --out may not be nor hold a file this command reads.
+    check_target(args.out, force=args.force, folder=True, inputs=[args.valid_cases, args.split if args.valid_cases else None,
+                                                                  args.hpo_dir if args.hpo_dir and Path(args.hpo_dir).is_dir() else None])
     hpo = _load_hpo(args)
     given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     spec = ModelSpec(**given(["hidden_size", "num_layers", "num_heads", "intermediate_size", "init", "head"]), seed=args.seed)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rft.cases.case import clean_text
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import summarize
 from rft.writes import csv_cell, uncsv_cell, write_atomic
@@ -187,37 +188,52 @@ def write_results(results: Sequence[CaseResult], path: str | Path, force: bool =
 
 def _genes(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
-        return tuple(str(g) for g in value if str(g).strip())
+        return tuple(clean_text(g) for g in value if isinstance(g, (str, int)) and str(g).strip())
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ()
-    return tuple(g.strip() for g in str(value).replace(";", ",").split(",") if g.strip())
+    return tuple(g.strip() for g in clean_text(value).replace(";", ",").split(",") if g.strip())
+
+
+_MAX_RANK = 10**9  # more than any ranking holds: a larger "rank" (1e999, inf) is a damaged file
+
+
+def _number(value: Any, where: str, name: str, lo: float, hi: float, whole: bool = False) -> float | int | None:
+    """One numeric field of a results line, typed and bounded: None when empty, else a finite number in [lo, hi]
+    (a whole one when `whole`); anything else (a list, text, inf, 1e999, 2.5 for a rank) is a ValueError naming
+    the file, line, field and value."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+    not_one = f"{where}: {name} {shown} is not a {'whole ' if whole else ''}number"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(not_one)
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise ValueError(not_one) from None
+    if not (math.isfinite(number) and lo <= number <= hi) or (whole and number != int(number)):
+        kind = "a whole number" if whole else "a number"
+        raise ValueError(f"{where}: {name} {shown} must be {kind} from {lo:g} to {hi:g}")
+    return int(number) if whole else number
 
 
 def _rank(value: Any, where: str) -> int | None:
-    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
-        return None
-    try:
-        rank = int(float(value))
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: rank {value!r} is not a whole number") from None
-    if rank < 1:
-        raise ValueError(f"{where}: rank {value!r} must be at least 1")
-    return rank
+    return _number(value, where, "rank", 1, _MAX_RANK, whole=True)
 
 
 def _result(record: dict[str, Any], where: str) -> CaseResult:
     record = {_LEGACY.get(key, key): value for key, value in record.items()}
     if not record.get("case_id") or "rank" not in record:
         raise ValueError(f"{where}: a results line needs 'case_id' and 'rank' (written by `rft eval --out` or the Batch page)")
-    score = record.get("score")
-    score = None if score in (None, "") or (isinstance(score, float) and math.isnan(score)) else float(score)
+    score = _number(record.get("score"), where, "score", -1e12, 1e12)
     in_universe = record.get("in_universe", True)
     kept = record.get("genes_kept")
     kept = None if kept in (None, "") or (isinstance(kept, float) and math.isnan(kept)) else _rank(kept, where)
+    count = lambda name: int(_number(record.get(name), where, name, 0, _MAX_RANK, whole=True) or 0)
     return CaseResult(
-        str(record["case_id"]), _genes(record.get("causal_gene")), _rank(record["rank"], where), score, _genes(record.get("top_genes")),
-        str(record.get("ranker") or ""), int(record.get("n_present") or 0), int(record.get("n_excluded") or 0),
-        float(record.get("ms") or 0.0), in_universe if isinstance(in_universe, bool) else str(in_universe).lower() != "false", kept,
+        clean_text(record["case_id"]), _genes(record.get("causal_gene")), _rank(record["rank"], where), score, _genes(record.get("top_genes")),
+        clean_text(record.get("ranker") or ""), count("n_present"), count("n_excluded"),
+        float(_number(record.get("ms"), where, "ms", 0, 1e12) or 0.0), in_universe if isinstance(in_universe, bool) else str(in_universe).lower() != "false", kept,
         {key: value for key, value in record.items() if key not in _COLUMNS},
     )
 
@@ -252,6 +268,8 @@ def read_results(name: str | Path, data: bytes | None = None) -> list[CaseResult
                 record = json.loads(line)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{name}:{n}: not valid JSON ({e.msg})") from None
+            except RecursionError:  # 100,000 nested "[": never a results line
+                raise ValueError(f"{name}:{n}: JSON nested too deeply to be a results line") from None
             if not isinstance(record, dict):
                 raise ValueError(f"{name}:{n}: a results line must be a JSON object")
             results.append(_result(record, f"{name}:{n}"))
@@ -279,6 +297,7 @@ class Comparison:
     metrics: dict[str, dict]
     pairwise: list[dict]  # each ranker against the first: wins, losses, ties, Wilcoxon signed-rank p
     cut: int | None = None  # a results file kept only this many genes per case: every ranker compared within this depth
+    mismatched: list[str] = field(default_factory=list)  # case ids the results give different causal genes: left out
 
     @property
     def n_common(self) -> int:
@@ -302,8 +321,18 @@ def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Com
     if len(results) < 2:
         raise ValueError("compare needs at least two results")
     by_id = {name: {r.case_id: r for r in rs} for name, rs in results.items()}
-    common = sorted(set.intersection(*({i for i, r in d.items() if r.genes} for d in by_id.values())))
+    shared = sorted(set.intersection(*({i for i, r in d.items() if r.genes} for d in by_id.values())))
+    # A case is the same case only if every file gives it the same causal gene(s): paired by id alone, FBN1 in one
+    # file and MECP2 in another would be compared as one patient.
+    genes_of = lambda c: {frozenset(g.upper() for g in d[c].genes) for d in by_id.values()}
+    mismatched = [c for c in shared if len(genes_of(c)) > 1]
+    common = [c for c in shared if len(genes_of(c)) == 1]
     if not common:
+        if mismatched:
+            c = mismatched[0]
+            seen = " vs ".join(", ".join(by_id[n][c].genes) for n in results)
+            raise ValueError(f"the results share case ids but not their causal genes ({len(mismatched)} cases, e.g. {c}: {seen}): "
+                             "they are not results on the same cases")
         raise ValueError("the results share no case with a causal gene: nothing to compare")
     names = list(results)
     cut = min((by_id[n][c].kept for n in names for c in common if by_id[n][c].kept is not None), default=None)
@@ -319,7 +348,7 @@ def compare(results: dict[str, Sequence[CaseResult]], k: int = DEFAULT_K) -> Com
         pairwise.append({"name": name, "against": names[0], "wins": wins, "losses": losses, "ties": len(common) - wins - losses, "wilcoxon_p": p})
     return Comparison(
         names, common, [", ".join(by_id[names[0]][c].genes) for c in common], ranks,
-        {n: len(d) - len(common) for n, d in by_id.items()}, {n: summarize(ranks[n], k=k) for n in names}, pairwise, cut,
+        {n: len(d) - len(common) for n, d in by_id.items()}, {n: summarize(ranks[n], k=k) for n in names}, pairwise, cut, mismatched,
     )
 
 

@@ -16,7 +16,10 @@ __all__ = [
     "MAX_GENES_KEPT",
     "MAX_JSON_MB",
     "MAX_MEMBER_MB",
+    "MAX_NOTE_CHARS",
     "MAX_RANKED_GENES",
+    "MAX_SUGGESTIONS",
+    "MAX_TERMS_PER_CASE",
     "MAX_UPLOAD_MB",
 ]
 
@@ -30,3 +33,6 @@ MAX_CELL_CHARS = 100_000  # one CSV cell; a longer cell loses its row, never the
 DEFAULT_GENES_KEPT = 100  # genes kept per case on the Batch page, by default
 MAX_GENES_KEPT = 1_000  # the most the Batch page keeps per case (a full ranking is what `rft eval` is for)
 MAX_RANKED_GENES = 1_000_000  # genes kept over all cases of one Batch-page run (~100 MB): fewer per case for big batches
+MAX_SUGGESTIONS = 50  # "did you mean ...?" searches for unknown terms per loaded file, folder or zip (10-30 ms each); later unknown terms get none
+MAX_TERMS_PER_CASE = 1_000  # present + excluded terms of one case (the largest phenopacket-store case: ~150); later terms are a Problem
+MAX_NOTE_CHARS = 20_000  # one clinical note on Diagnose (a long discharge letter: ~10,000); a 5 MB paste took 15 s

@@ -85,7 +85,7 @@ def _read_jsonl(path: Path, problems: list[str]) -> list[dict[str, Any]]:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             problems.append(f"{path.name}:{n} is not valid JSON (skipped)")
             continue
         if isinstance(row, dict):
@@ -154,8 +154,10 @@ def read_model_card(folder: str | Path) -> ModelCard:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise ValueError(f"{folder} has no meta.json: not a model folder") from e
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{folder}/meta.json is not valid JSON ({e})") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{folder}/meta.json is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ValueError(f"{folder}/meta.json is nested too deeply to be a model's meta.json") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{folder}/meta.json must hold a JSON object")
     card = ModelCard(name=folder.name, folder=folder, meta=meta)

@@ -38,9 +38,11 @@ if TYPE_CHECKING:
 __all__ = [
     "BEST_CLASSICAL",
     "CLASSICAL_RANKERS",
+    "MAX_GENERATE",
     "MODELS_DIR",
     "MODELS_DIR_ENV",
     "RankerChoice",
+    "check_ranking_settings",
     "default_model_dir",
     "hybrid_ranker",
     "load_ranker",
@@ -133,16 +135,47 @@ def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generat
     from rft.model import ModelRanker, load_model
 
     bundle = load_model(folder, hpo)
-    ranking = bundle.meta.get("ranking") or {}
-    if not isinstance(ranking, dict):
-        raise ValueError(f"{folder / 'meta.json'}: 'ranking' must be an object, got {ranking!r}")
+    ranking = check_ranking_settings(bundle.meta.get("ranking"), folder / "meta.json")
     model = ModelRanker(bundle, hpo, batch_size=batch_size, generate=int(ranking.get("generate", 10)) if generate is None else generate)
     hybrid = ranking.get("hybrid")
     if model_only or not hybrid:
         return model
-    if not isinstance(hybrid, dict):
-        raise ValueError(f"{folder / 'meta.json'}: 'ranking.hybrid' must be an object, got {hybrid!r}")
     return hybrid_ranker(model, hybrid, hpo)
+
+
+MAX_GENERATE = 1_000  # genes decoded one forward pass at a time (the shipped models: 0); 1e8 would never end
+# meta.json "ranking.hybrid" keys, with (smallest, largest) for the numeric ones: a typo or "heavy" fails here, in one
+# line naming the file, not as a TypeError or a numpy error while ranking.
+_HYBRID_NUMBERS = {"k": (1e-6, 1e6), "weight": (0.0, 1e3), "candidates": (1, 100_000)}
+_HYBRID_KEYS = {"classical", "mode", "gate", *_HYBRID_NUMBERS}
+
+
+def check_ranking_settings(ranking: Any, where: Path) -> dict[str, Any]:
+    """meta.json's "ranking" object, checked: `generate` a whole number up to `MAX_GENERATE`, `hybrid` an object of
+    known keys with numbers in range. Returns it ({} when absent).
+
+    Raises:
+        ValueError: naming `where`, the setting and the allowed values.
+    """
+    ranking = ranking or {}
+    if not isinstance(ranking, dict):
+        raise ValueError(f"{where}: 'ranking' must be an object, got {ranking!r}")
+    generate = ranking.get("generate", 10)
+    if isinstance(generate, bool) or not isinstance(generate, int) or not 0 <= generate <= MAX_GENERATE:
+        raise ValueError(f"{where}: ranking.generate must be a whole number from 0 to {MAX_GENERATE:,}, got {generate!r}")
+    hybrid = ranking.get("hybrid")
+    if hybrid in (None, {}):
+        return ranking
+    if not isinstance(hybrid, dict):
+        raise ValueError(f"{where}: 'ranking.hybrid' must be an object, got {hybrid!r}")
+    unknown = sorted(set(hybrid) - _HYBRID_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown ranking.hybrid setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_HYBRID_KEYS))}")
+    for key, (lo, hi) in _HYBRID_NUMBERS.items():
+        value = hybrid.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi):
+            raise ValueError(f"{where}: ranking.hybrid.{key} must be a number from {lo:g} to {hi:g}, got {value!r}")
+    return ranking
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.metrics import topk_curve
 from rft.phenopacket_export import RESEARCH_USE, software_version
 from rft.rankers.base import tied_ranks
-from rft.writes import csv_cell, write_atomic
+from rft.writes import PROJECT_MARKER, csv_cell, write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -162,7 +162,7 @@ def plot_topk(comparison: Comparison, png: str | Path, max_k: int = 50, force: b
     ax.legend()
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": PROJECT_MARKER})  # ours: `rft compare` may redraw it
     plt.close(fig)
     write_atomic(png, buffer.getvalue(), force=force, inputs=inputs, what="--plot")
 
@@ -174,7 +174,8 @@ def format_comparison(c: Comparison) -> str:
     from rft.metrics import TOP_KS
 
     keys = [f"top{k}" for k in TOP_KS] + ["mrr", "mean_score", "top_max"]
-    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)]
+    lines = [f"{c.n_common} cases common to all files" + "".join(f"; {n}: {d} dropped" for n, d in c.dropped.items() if d)
+             + (f"; {len(c.mismatched)} left out whose causal genes differ between files (e.g. {c.mismatched[0]})" if c.mismatched else "")]
     if c.cut is not None:
         lines.append(f"warning: a file kept only the top {c.cut} genes per case; every ranker is compared within its top {c.cut}")
     lines.append("| ranker | " + " | ".join(keys) + " |")

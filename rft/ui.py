@@ -28,6 +28,7 @@ from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
 from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
+from rft.markdown import escape_markdown
 from rft.paths import DATA_DIR
 from rft.registry import load_ranker
 
@@ -145,7 +146,15 @@ def current_hpo() -> tuple[Hpo, str]:
         format_func=lambda r: f"{default.version} (default)" if r == "" else r,
         help="The knowledge base genes are ranked against. `rft kb update` adds the newest release; models rank its new genes at once.",
     )
-    return (default if release == "" else cached_hpo(release)), release
+    if release == "":
+        return default, release
+    try:
+        return cached_hpo(release), release
+    except (ValueError, OSError) as e:  # a damaged cached release: say so, rank against the default instead
+        st.session_state.release = ""
+        st.error(f"HPO release {release} cannot be used ({escape_markdown(e, limit=1000)}); using the default release {default.version}. "
+                 f"`rft kb update --from FOLDER --force` replaces it.")
+        return default, ""
 
 
 def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multiple: bool = False, **kwargs) -> list[tuple[str, bytes]]:
@@ -160,7 +169,7 @@ def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multipl
     out = []
     for f in files:
         if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(f"{f.name} is {f.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
+            st.error(f"{escape_markdown(f.name)} is {f.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Split it into smaller files.")
             continue
         out.append((f.name, f.getvalue()))
     return out

@@ -6,7 +6,9 @@
 Three rules, each enforced once, here:
 
 1. Never overwrite an existing file or folder without `force`, and never write over an input (an output
-   equal to an input, or a folder holding one, is refused even with `force`).
+   equal to an input, a folder holding one, or a path inside an input folder, is refused even with `force`).
+   A path that is not a regular file or folder (a device such as /dev/null, a FIFO, a symbolic link) is never
+   replaced. The inputs are every path the command reads: cases, split, model folder, release folder.
 2. `force` replaces a folder only when the project wrote it: its `meta.json` carries `"written_by":
    "rft-genes"` (`written_by_project`), and, where a kind is asked for, the right `"kind"`.
 3. Write to a temporary name next to the target and rename it into place, so a crash or a full disk leaves the
@@ -17,6 +19,7 @@ Three rules, each enforced once, here:
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -25,7 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROJECT_MARKER", "check_target", "csv_cell", "folder_writer", "uncsv_cell", "write_atomic", "written_by_project"]
+__all__ = ["PROJECT_MARKER", "check_target", "csv_cell", "folder_writer", "png_written_by_project", "uncsv_cell", "write_atomic",
+           "written_by_project"]
 
 PROJECT_MARKER = "rft-genes"  # meta.json "written_by": what this project wrote, and so may replace with --force
 
@@ -44,6 +48,17 @@ def written_by_project(folder: str | Path, kinds: Iterable[str] | None = None) -
         return False
     ours = meta.get("written_by") == PROJECT_MARKER or meta.get("kind") in ("rft-run", "rft-merged") or "pretrain" in meta
     return ours and (kinds is None or meta.get("kind") in set(kinds))
+
+
+def png_written_by_project(path: str | Path) -> bool:
+    """True when `path` is a PNG this project drew: its "Software" text chunk is `PROJECT_MARKER` (`rft.report`
+    writes it), so a redraw may replace it; any other file, or none, is False."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"\x89PNG") and b"Software\x00" + PROJECT_MARKER.encode() in head
 
 
 def _holds(folder: Path, path: Path) -> bool:
@@ -70,16 +85,20 @@ def check_target(
         source = Path(given).resolve()
         if _holds(target, source):
             raise ValueError(f"{what} {path} is or holds the input {given}: choose another {what}")
+        if source.is_dir() and _holds(source, target):  # a model's weights, or a file read back as a case next time
+            raise ValueError(f"{what} {path} is inside the input folder {given}: choose a {what} outside it")
     parent = target.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
         raise ValueError(f"{what} {path}: {parent} is a file, not a folder")
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return path
     if not folder:
         if path.is_dir():
             raise ValueError(f"{what} {path} is a folder: give a file name")
+        if path.is_symlink() or not path.is_file():  # a device, a FIFO, a socket, a link: never ours to replace
+            raise ValueError(f"{what} {path} is not a regular file (a device, pipe or link): not replacing it, even with --force")
         if not force:
             raise ValueError(f"{what} {path} exists; pass --force to overwrite it or choose another {what}")
         return path
@@ -105,6 +124,21 @@ def _write_file(tmp: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _remove_stale_tmp(path: Path) -> None:
+    """Remove `.<name>.<pid>.tmp` files that a killed writer (kill -9, power loss) left beside `path`: only ours (the
+    name pattern) and only of processes no longer running."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -4]
+        if not pid.isdigit() or tmp.is_symlink() or not tmp.is_file():
+            continue
+        try:
+            os.kill(int(pid), 0)  # signal 0: is the process alive?
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (PermissionError, OverflowError, OSError):
+            continue  # alive (another user's), or not a pid: left alone
+
+
 def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False, inputs: Iterable[str | Path | None] = (), what: str = "--out") -> Path:
     """Write `data` to `path` through a temporary file and a rename, after `check_target`'s checks.
 
@@ -112,6 +146,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False, in
         ValueError: the target is refused, or the write failed (permissions, full disk), naming the path.
     """
     path = check_target(path, force=force, inputs=inputs, what=what)
+    _remove_stale_tmp(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ MAX_README_LINES = 250
 
 # Pages other branches write at the same time (issues 25, 26, 27). A link to one of them is let through only while
 # the page is absent; once they are merged, every link must resolve like any other. Empty this set after the merge.
-PENDING_PAGES = {"docs/limits.md"}  # written on a branch not merged yet
+PENDING_PAGES: set[str] = set()  # pages linked before they are written (none now)
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 

@@ -29,15 +29,18 @@ _CHUNK = 1 << 20
 _MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, ValueError)
 
 
-def _case_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    out = []
+def _case_members(zf: zipfile.ZipFile) -> tuple[list[zipfile.ZipInfo], list[str]]:
+    """The case files of the zip, and the names of the other files in it (not read: said, never silently)."""
+    out, other = [], []
     for info in zf.infolist():
         name = info.filename
         if info.is_dir() or "__MACOSX" in name or Path(name).name.startswith("."):
             continue
         if Path(name).suffix.lower() in CASE_SUFFIXES:
             out.append(info)
-    return out
+        else:
+            other.append(name)
+    return out, other
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
@@ -64,7 +67,12 @@ def read_zip_members(source: str | Path | io.BytesIO, where: str) -> Iterator[tu
         yield where, None, Problem(where, "malformed", where, f"not a readable zip file ({e})", True)
         return
     with zf:
-        members = _case_members(zf)
+        members, other = _case_members(zf)
+        if other:  # a nested zip, a .txt, a README: named, so nothing is skipped unsaid
+            shown = ", ".join(other[:5]) + (f" and {len(other) - 5:,} more" if len(other) > 5 else "")
+            nested = " (a zip inside a zip is not opened: unzip it and upload its files)" if any(n.lower().endswith(".zip") for n in other) else ""
+            yield where, None, Problem(where, "skipped", f"{len(other)} files", f"{len(other):,} file(s) in the zip are not case files "
+                                       f"({', '.join(CASE_SUFFIXES)}) and were not read: {shown}{nested}")
         if len(members) > MAX_ARCHIVE_MEMBERS:
             yield where, None, Problem(where, "limit", str(len(members)),
                                        f"the zip holds {len(members):,} case files; only the first {MAX_ARCHIVE_MEMBERS:,} are read (limit)")

@@ -11,21 +11,34 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ontology.normalize import resolve_term
+from rft.limits import MAX_SUGGESTIONS, MAX_TERMS_PER_CASE
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "split_values", "write_jsonl"]
+__all__ = ["Case", "CaseBatch", "Problem", "build_case", "case_from_phenopacket", "case_from_record", "case_to_record", "clean_text", "split_values", "suggestion_budget", "write_jsonl"]
 
 _SPLIT_TERMS = re.compile(r"[;|]")
 _GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
+
+
+def clean_text(value: object) -> str:
+    """`value` as text that can be encoded as UTF-8: a lone surrogate (JSON "\\ud800") becomes "?"."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -45,10 +58,14 @@ class Problem:
     """Something wrong in the input. `dropped` tells whether the whole case was lost or only one value."""
 
     where: str  # file, file:line or zip member
-    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, not_phenotype, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term, duplicate_id, limit
+    kind: str  # malformed, unknown_term, obsolete_term, replaced_term, not_phenotype, no_present_terms, no_gene, bad_gene, gene_not_in_kb, conflicting_term, duplicate_id, limit, skipped
     value: str
     message: str
     dropped: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("where", "kind", "value", "message"):  # shown in tables and sent to browsers: valid text only
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" + (" (case skipped)" if self.dropped else "")
@@ -83,10 +100,33 @@ class CaseBatch:
 
 
 # -- building one case ---------------------------------------------------------------------------------
+# Did-you-mean searches left in the load under way (`suggestion_budget`); None outside a load (one case typed in).
+_SUGGESTIONS_LEFT: ContextVar[list[int] | None] = ContextVar("suggestions_left", default=None)
+
+
+@contextmanager
+def suggestion_budget(n: int = MAX_SUGGESTIONS) -> Iterator[None]:
+    """Within this block, at most `n` unknown terms get a "did you mean ...?" search (the loaders of whole files
+    use it: a 44 KB file of random words is 4,500 unknown values, over a minute of searches)."""
+    token = _SUGGESTIONS_LEFT.set([n])
+    try:
+        yield
+    finally:
+        _SUGGESTIONS_LEFT.reset(token)
+
+
+def _may_suggest() -> bool:
+    left = _SUGGESTIONS_LEFT.get()
+    if left is None:
+        return True
+    left[0] -= 1
+    return left[0] >= 0
+
+
 def _resolve_all(hpo: Hpo, values: Iterable[str], where: str, problems: list[Problem]) -> list[str]:
     ids: list[str] = []
     for v in values:
-        r = resolve_term(hpo, v)
+        r = resolve_term(hpo, v, suggest=_may_suggest)
         if r.id is None:
             if r.kind != "empty":
                 problems.append(Problem(where, r.kind, str(v), r.note))
@@ -112,6 +152,15 @@ def build_case(
 ) -> tuple[Case | None, list[Problem]]:
     """A `Case` from raw values, with every problem found (terms resolved, genes checked); None when unusable."""
     problems: list[Problem] = []
+    if clean_text(case_id) != case_id:  # a lone surrogate ("a\ud800") cannot be written nor shown: replaced, said
+        problems.append(Problem(where, "malformed", ascii(case_id), f"case id {case_id!a} holds characters that are not text; read as {clean_text(case_id)!r}"))
+        case_id = clean_text(case_id)
+    present, excluded = list(present), list(excluded)
+    if len(present) + len(excluded) > MAX_TERMS_PER_CASE:  # bounded work per case: resolving, ranking, the Diagnose checks
+        n = len(present) + len(excluded)
+        problems.append(Problem(where, "limit", f"{n:,} terms", f"case {case_id!r} has {n:,} terms (over {MAX_TERMS_PER_CASE:,}); only the first {MAX_TERMS_PER_CASE:,} are read"))
+        present = present[:MAX_TERMS_PER_CASE]
+        excluded = excluded[: MAX_TERMS_PER_CASE - len(present)]
     pres = _resolve_all(hpo, present, where, problems)
     excl = _resolve_all(hpo, excluded, where, problems)
     for t in [t for t in excl if t in pres]:
@@ -160,7 +209,11 @@ def _gene_symbols_of_phenopacket(packet: dict, statuses: set[str] | None = None)
     for interp in _arr(packet.get("interpretations")):
         for gi in _arr(_obj(_obj(interp).get("diagnosis")).get("genomicInterpretations")):
             gi = _obj(gi)
-            if (gi.get("interpretationStatus") in _NOT_CAUSAL) if statuses is None else (gi.get("interpretationStatus") not in statuses):
+            status = gi.get("interpretationStatus")
+            if isinstance(status, list):  # a hand-edited file: ["CAUSATIVE"]; read as its first value
+                status = next(iter(status), None)
+            status = status.upper() if isinstance(status, str) else status
+            if (status in _NOT_CAUSAL) if statuses is None else (status not in statuses):
                 continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
             symbol = _obj(vd.get("geneContext")).get("symbol") or _obj(gi.get("gene")).get("symbol")

@@ -31,7 +31,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rft.cases.archive import CASE_SUFFIXES, read_zip_members
-from rft.cases.case import Case, CaseBatch, Problem, build_case, case_from_phenopacket, case_from_record, split_values
+from rft.cases.case import (
+    Case,
+    CaseBatch,
+    Problem,
+    build_case,
+    case_from_phenopacket,
+    case_from_record,
+    split_values,
+    suggestion_budget,
+)
 from rft.limits import MAX_CASES, MAX_CELL_CHARS, MAX_JSON_MB, MAX_MEMBER_MB, MAX_UPLOAD_MB
 
 if TYPE_CHECKING:
@@ -174,7 +183,8 @@ def _read_csv_rows(reader: csv.DictReader, numbers: list[int], batch: CaseBatch,
             batch.problems.append(Problem(loc, "malformed", str(row[None]), f"row has {len(header) + len(row[None])} cells, header has {len(header)}", True))
             continue
         get = lambda k: (row.get(cols[k]) or "") if cols[k] else ""
-        case_id = get("case_id").strip() or f"row{n}"
+        # No case_id column: the file's name and the line, so two such files in one folder or zip stay distinct.
+        case_id = get("case_id").strip() or f"{Path(where.split('!')[-1]).stem}:row{n}"
         _add(batch, build_case(hpo, case_id, split_values(get("present")), split_values(get("excluded")), split_values(get("gene")), loc, require_gene))
 
 
@@ -262,12 +272,14 @@ def load_cases(path: str | Path, hpo: Hpo, require_gene: bool = False) -> CaseBa
         raise ValueError(f"{path} does not exist")
     if not path.is_dir():
         _check_suffix(path, folder_ok=True)
-    return _drop_duplicate_ids(_load_path(path, hpo, require_gene, MAX_CASES))
+    with suggestion_budget():
+        return _drop_duplicate_ids(_load_path(path, hpo, require_gene, MAX_CASES))
 
 
 def load_cases_from_bytes(name: str, data: bytes, hpo: Hpo, require_gene: bool = False) -> CaseBatch:
     """Like `load_cases` for an uploaded file: `name` picks the format, `data` is its content."""
     _check_suffix(name)
-    if Path(name).suffix.lower() == ".zip":
-        return _drop_duplicate_ids(_read_zip(io.BytesIO(data), name, hpo, require_gene, MAX_CASES))
-    return _drop_duplicate_ids(_read_bytes(name, data, hpo, require_gene, MAX_CASES))
+    with suggestion_budget():
+        if Path(name).suffix.lower() == ".zip":
+            return _drop_duplicate_ids(_read_zip(io.BytesIO(data), name, hpo, require_gene, MAX_CASES))
+        return _drop_duplicate_ids(_read_bytes(name, data, hpo, require_gene, MAX_CASES))

@@ -100,14 +100,31 @@ def _check_folder(folder: Path) -> None:
         raise ValueError(f"model folder {folder} has no weights ({' or '.join(_WEIGHT_FILES)})")
     for name in ("config.json", *_TOKENIZER_FILES):
         _read_json_object(folder / name)
+    _check_config_sizes(folder / "config.json")
+
+
+# The sizes a model folder's config.json may ask for: ours are ~10 layers of 256; a folder asking for 200,000 layers
+# would take minutes and gigabytes to build before failing.
+_CONFIG_BOUNDS = {"num_hidden_layers": 64, "hidden_size": 8192, "num_attention_heads": 128, "num_key_value_heads": 128,
+                  "intermediate_size": 65_536, "vocab_size": 1_000_000, "max_position_embeddings": 131_072}
+
+
+def _check_config_sizes(path: Path) -> None:
+    config = _read_json_object(path)
+    for key, most in _CONFIG_BOUNDS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise ValueError(f"{path}: {key} is {value!r}; it must be a whole number from 1 to {most:,}: the model folder is broken")
 
 
 def _read_json_object(path: Path) -> dict[str, Any]:
     """A JSON object from `path`, or a one-line ValueError naming the file and what is wrong with it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ValueError(f"{path} is not valid JSON ({e}): the model folder is broken; re-save or re-install it") from None
+    except (ValueError, OSError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path} is not valid JSON ({type(e).__name__}): the model folder is broken; re-save or re-install it") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a JSON object, not {type(data).__name__}")
     return data

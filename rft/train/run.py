@@ -18,14 +18,19 @@ The run folder holds `adapter/` (LoRA), `merged/` (with `--merge`: a plain model
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import random
 import shlex
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from ontology import load_hpo
 from rft.grader import TopKRankGrader
@@ -37,7 +42,7 @@ from rft.train.data import draw_prompts, fold_knowledge, prepare_data, publicati
 from rft.train.log import last_checkpoint_step, make_callback, plot_curves, read_metrics, truncate_metrics
 from rft.writes import PROJECT_MARKER, check_target, folder_writer, write_atomic
 
-__all__ = ["check_run_folder", "train"]
+__all__ = ["check_resume_matches", "check_run_folder", "run_fingerprint", "run_lock", "train"]
 
 
 _RUN_KIND = "rft-run"  # meta.json "kind" of a run folder: the only kind of folder `rft train --force` replaces
@@ -64,8 +69,79 @@ def check_run_folder(cfg: RftConfig) -> None:
     check_target(out, force=cfg.force, inputs=inputs, folder=True, kinds=[_RUN_KIND])
 
 
+# Settings that may differ when a run is resumed: how it is written and logged, and how long it goes on (a run
+# stopped at max_steps may be continued further), not what it learns from nor how.
+_RESUMABLE = {"resume", "force", "merge", "eval_every"}
+_RESUMABLE_GRPO = {"max_steps", "num_train_epochs", "logging_steps", "save_total_limit", "report_to", "disable_tqdm"}
+
+
+@contextmanager
+def run_lock(out: str | Path) -> Iterator[None]:
+    """Hold the run folder `out` for this process: a second `rft train` on the same folder is refused, in one line,
+    instead of interleaving its metrics with this one's. An advisory lock (`flock`) on `.<name>.lock` beside the
+    folder (it survives `--force` removing the folder): released when the process ends, even by kill -9, so a
+    crashed run never leaves a stale lock. Only the main process of a data-parallel launch takes it.
+    """
+    if os.environ.get("RANK", "0") != "0":
+        yield
+        return
+    out = Path(out)
+    lock = out.parent / f".{out.name}.lock"
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        f = open(lock, "a+")  # noqa: SIM115 - held open for the whole run
+    except OSError as e:
+        raise ValueError(f"cannot lock the run folder {out} ({lock}: {e.strerror or e})") from None
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise ValueError(f"{out} is in use by another rft train ({f.read().strip() or 'pid unknown'}); wait for it or choose another --out") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        f.flush()
+        yield
+    finally:
+        f.close()  # closing releases the lock
+
+
+def run_fingerprint(cfg: RftConfig, data_hashes: dict[str, str], hpo_version: str) -> dict[str, Any]:
+    """What a run learns from: its settings (less `_RESUMABLE`), GRPO and LoRA fields, data hashes and HPO release,
+    as meta.json records them. `--resume` must find the same, or meta.json would misdescribe the run."""
+    config = {k: v for k, v in asdict(cfg).items() if k not in ("grpo", "lora") and k not in _RESUMABLE}
+    grpo = {k: v for k, v in cfg.grpo_args().items() if k not in _RESUMABLE_GRPO}
+    return {"config": _jsonable(config), "grpo": _jsonable(grpo), "lora": _jsonable(DEFAULT_LORA | cfg.lora),
+            "data_hashes": _jsonable(data_hashes), "hpo_version": hpo_version}
+
+
+def check_resume_matches(out: Path, fingerprint: dict[str, Any]) -> None:
+    """Refuse `--resume` when the run in `out` was started with other settings or data, naming each difference."""
+    old = _read_json(out / "meta.json")
+    old = old if isinstance(old, dict) else {}
+    before = {"config": {k: v for k, v in (old.get("config") or {}).items() if k not in _RESUMABLE}, "grpo": {k: v for k, v in (old.get("grpo") or {}).items() if k not in _RESUMABLE_GRPO},
+              "lora": old.get("lora"), "data_hashes": (old.get("data") or {}).get("hashes"), "hpo_version": old.get("hpo_version")}
+    diffs = []
+    for part, now in fingerprint.items():
+        was = before.get(part)
+        if isinstance(now, dict) and isinstance(was, dict):
+            diffs += [f"{part}.{k}: {was.get(k)!r} -> {now.get(k)!r}" for k in sorted(set(now) | set(was)) if was.get(k) != now.get(k)]
+        elif was != now:
+            diffs.append(f"{part}: {was!r} -> {now!r}")
+    if diffs:
+        shown = "; ".join(diffs[:5]) + (f"; and {len(diffs) - 5} more" if len(diffs) > 5 else "")
+        raise ValueError(f"--resume: {out} was started with other settings or data ({shown}); resume with the same ones, or pass --force to start over")
+
+
 def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
-    """Run RFT as configured; returns the run folder. Raises ValueError before training on bad input."""
+    """Run RFT as configured, holding the run folder's lock; returns the run folder. Raises ValueError before
+    training on bad input, on a run folder in use, or on a `--resume` with other settings or data."""
+    with run_lock(cfg.out):
+        return _train(cfg, hpo, command)
+
+
+def _train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     import torch
     from transformers import set_seed
     from trl import GRPOTrainer
@@ -74,6 +150,8 @@ def train(cfg: RftConfig, hpo=None, command: str | None = None) -> Path:
     hpo = hpo or load_hpo(cfg.hpo_dir)
     data = prepare_data(cfg, hpo)
     out = Path(cfg.out)
+    if cfg.resume:  # before any model is loaded: a mismatch costs nothing
+        check_resume_matches(out, run_fingerprint(cfg, data.hashes, hpo.version))
     if cfg.force and out.exists():
         check_run_folder(cfg)  # checked again just before: only a run folder holding no input is removed
         shutil.rmtree(out)
