@@ -20,10 +20,10 @@ The product's situation, replayed at the shipped HPO release (the KB):
    whose gene is outside one fold of the genes (`rft.splits.split_by_gene`), ranking that fold's cases at the KB
    with leave-publication-out annotations. New patients mostly carry genes no training case names; this cohort
    shows what a tuned model does with them (its confident wrong answers included), at the scale the choice needs.
-5. On the choose cases, by publication MRR (`rft.choose.CHOICE_METRIC`): the model's ranking fused with the
-   classical ranker that is best on genes no training case names, with and without a per-case gate
-   (`rft.rankers.gate.Gate`: min_confidence x min_lift x max_disagreement), k and weight; a ranking may be
-   chosen only if it does not lose to that ranker on those genes by more than one clustered SE.
+5. On the choose cases, by publication MRR (`rft.choose.CHOICE_METRIC`): the model's ranking fused with each
+   classical ranker, with and without a per-case gate (`rft.rankers.gate.Gate`: min_confidence x min_lift x
+   max_disagreement), k and weight; a ranking may be chosen only if, on the choose cases of genes no training
+   case names, it does not lose to any classical ranker by more than one clustered SE.
 6. The report part's tables: every ranker (enrichment, similarity, likelihood, base, RFT alone, the old
    shipped fusion, the best ungated fusion, the gated choice), by subset (seen gene = named by a training case),
    top-1 / MRR ± SE over cases [SE clustered by publication]; the chosen ranking paired, case by case,
@@ -272,9 +272,12 @@ def main() -> None:
     choose_ids |= gene_ids
 
     # 3. Choose on the choose part. A ranking may ship only if, on the choose part's cases of genes no training case
-    #    names, it does not lose to the best classical ranker there by more than one publication-clustered SE (never
-    #    ship a ranking that loses to a lookup where the model has nothing to offer), and its partner is that ranker;
-    #    among those, the best publication MRR, ties to the gate that lets the model speak on fewer cases.
+    #    names, it does not lose to any classical ranker there by more than one publication-clustered SE (never ship
+    #    a ranking that loses to a lookup where the model has nothing to offer: the acceptance asks it against each);
+    #    among those, the best publication MRR, ties to the gate that lets the model speak on fewer cases. (Until
+    #    the held-out-gene cohort came in, the partner had to be the classical ranker best on unseen genes by
+    #    publication MRR and the guard was against it alone; with that cohort, enrichment led similarity there by
+    #    0.002, which would have made the choice turn on a hair and guarded against one ranker of three.)
     grid_ranks = {lbl: (cfg, np.concatenate(r), np.concatenate(o)) for lbl, (cfg, r, o) in grid_ranks.items()}
     row_of = {cid: i for i, cid in enumerate(order)}
     pick = np.array([row_of[i] for i in order if i in choose_ids])
@@ -283,30 +286,25 @@ def main() -> None:
     unseen_c = np.array([WINDOW_SUBSETS["unseen gene"](facts[i]) for i in ids_c])
     rr = {lbl: np.where(np.isfinite(r[pick]), 1.0 / r[pick], 0.0) for lbl, (_, r, _) in grid_ranks.items()}
     scored = {lbl: publication_mean(list(v), pubs_c) for lbl, v in rr.items()}
-    # The classical ranker that is best where the model has nothing to offer, by the statistic every choice is made
-    # on (the publication MRR, over the choose cases whose gene no training case names).
     pubs_unseen = [p for p, u in zip(pubs_c, unseen_c) if u]
-    best_classical_unseen = max(PARTNERS, key=lambda n: publication_mean(list(rr[f"{n} alone"][unseen_c]), pubs_unseen))
+    # guard[label]: (MRR difference, clustered SE) on unseen genes against the classical ranker it is closest to losing to.
     guard = {}
     for lbl, v in rr.items():
-        diff, _, cse = mean_with_se(list(v[unseen_c] - rr[f"{best_classical_unseen} alone"][unseen_c]), pubs_unseen)
-        guard[lbl] = (diff, cse)
-    # The partner is the classical ranker that is best where the model has nothing to offer (unseen genes): a shut
-    # gate gives the case that ranker's list exactly.
-    shippable = [lbl for lbl, (cfg, _, _) in grid_ranks.items()
-                 if cfg is not None and cfg.get("hybrid", {}).get("classical") == best_classical_unseen and guard[lbl][0] >= -guard[lbl][1]]
+        margins = [mean_with_se(list(v[unseen_c] - rr[f"{n} alone"][unseen_c]), pubs_unseen) for n in PARTNERS]
+        guard[lbl] = min(((d, cse) for d, _, cse in margins), key=lambda m: m[0] + m[1])
+    shippable = [lbl for lbl, (cfg, _, _) in grid_ranks.items() if cfg is not None and guard[lbl][0] >= -guard[lbl][1]]
     spoke = {lbl: float(grid_ranks[lbl][2][pick].mean()) for lbl in grid_ranks}
     chosen = max(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]))
     ungated = max((lbl for lbl in grid_ranks if grid_ranks[lbl][0] is not None and "gate" not in lbl), key=lambda lbl: scored[lbl])
     log("classical rankers on the choose cases of unseen genes, publication MRR: " + ", ".join(
         f"{n} {publication_mean(list(rr[f'{n} alone'][unseen_c]), pubs_unseen):.3f}" for n in PARTNERS))
     log(f"chosen on the choose part ({CHOICE_METRIC}, {len(shippable)} of {len(grid_ranks)} rankings pass the unseen-gene guard "
-        f"against {best_classical_unseen}): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
+        f"against each classical ranker): {chosen} {scored[chosen]:.3f}; best without a gate: {ungated} {scored[ungated]:.3f}")
     top = sorted(shippable, key=lambda lbl: (round(scored[lbl], 6), -spoke[lbl]), reverse=True)[:10]
     print(f"\n## Choose part: {len(ids_c)} cases, {len(set(pubs_c))} papers ({int(unseen_c.sum())} cases of unseen genes; "
           f"{len(older_ids)} of them from the older windows, {len(gene_ids)} of held-out genes); "
           f"the ten best shippable rankings by publication MRR\n")
-    print(f"| ranking | publication MRR | MRR | unseen-gene MRR minus {best_classical_unseen}'s [clustered SE] | model speaks on |\n|---|---|---|---|---|")
+    print("| ranking | publication MRR | MRR | unseen-gene MRR minus the closest classical ranker's [clustered SE] | model speaks on |\n|---|---|---|---|---|")
     for lbl in top + [f"{n} alone" for n in PARTNERS] + [ungated, "model alone"]:
         print(f"| {lbl} | {scored[lbl]:.3f} | {rr[lbl].mean():.3f} | {guard[lbl][0]:+.3f} [{guard[lbl][1]:.3f}] | {spoke[lbl]:.0%} |")
     counted = {cid: grid_ranks[chosen][1][row_of[cid]] for cid in report_ids}
