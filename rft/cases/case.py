@@ -212,7 +212,7 @@ def _gene_symbols_of_phenopacket(packet: dict, statuses: set[str] | None = None)
             status = gi.get("interpretationStatus")
             if isinstance(status, list):  # a hand-edited file: ["CAUSATIVE"]; read as its first value
                 status = next(iter(status), None)
-            status = status.upper() if isinstance(status, str) else status
+            status = status.upper() if isinstance(status, str) else None  # anything else names no status
             if (status in _NOT_CAUSAL) if statuses is None else (status not in statuses):
                 continue
             vd = _obj(_obj(gi.get("variantInterpretation")).get("variationDescriptor"))
