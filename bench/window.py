@@ -344,7 +344,7 @@ def main() -> None:
     if args.research_gate:
         research = json.loads(json.dumps(grid_ranks[chosen][0]))
         research["hybrid"]["gate"] = Gate(args.research_gate[0], args.research_gate[1], reference=reference_name).to_config()
-        label = f"RFT + likelihood, the chosen fusion gated by confidence >= {args.research_gate[0]:g} and lift >= {args.research_gate[1]:g} (research row, not chosen)"
+        label = f"RFT + {research['hybrid']['classical']}, the chosen fusion gated by confidence >= {args.research_gate[0]:g} and lift >= {args.research_gate[1]:g} (research row, not chosen)"
         rows[label] = lambda cl, rft, base: config_ranker(research, rft, cl, base)
     for cases, hpo_f, classical, rft, base in fold_parts:
         report_cases = [c for c in cases if c.id in report_ids]
