@@ -41,15 +41,20 @@ for kind in ("present", "excluded"):
 st.session_state.setdefault("dx_case_id", f"patient-{datetime.now(timezone.utc):%Y%m%d-%H%M}")
 
 
-@st.fragment(run_every=1.0)
-def _model_loading(spec: str, release: str) -> None:
-    """The "loading" line, rechecked every second on its own; once the model is ready the page reruns and drops it.
+def _wait_for_model(spec: str, release: str, line) -> None:
+    """Called last on the page: the "loading" line stays until the model is ready, then goes, with no user action.
 
-    Without the timer the line stayed until the user's next action, however long ago the model had loaded.
+    The run stays open meanwhile and touches the line every half second, so that a user's click interrupts it
+    at once and reruns the page as any click does. (A `run_every` fragment polled instead, and its timed reruns
+    swallowed clicks on the page's buttons: a term added while the model loaded was lost.)
     """
-    if preload_ranker(spec, release):
-        st.rerun()  # the whole page: the next run finds the model ready and no longer draws this fragment (nor its timer)
-    st.caption(":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile.")
+    while not preload_ranker(spec, release):
+        line.caption(_LOADING)
+        time.sleep(0.5)
+    line.empty()
+
+
+_LOADING = ":material/hourglass_top: Loading the model in the background (once per server); enter terms meanwhile."
 
 
 def _add_terms(kind: str, term_ids: list[str]) -> None:
@@ -190,8 +195,9 @@ with right:
     labels = {c.label: c for c in choices}
     recommended = choices[0].label
     ranker_label = st.selectbox("Ranker", list(labels), key="dx_ranker", format_func=lambda r: f"{r} · recommended" if r == recommended else r)
-    if not model_ready:
-        _model_loading(choices[0].spec, release)
+    loading_line = None if model_ready else st.container(key="dx_model_loading").empty()
+    if loading_line is not None:
+        loading_line.caption(_LOADING)
     c1, c2 = st.columns(2)
     top_n = c1.number_input("Genes to show", min_value=5, max_value=200, value=20, step=5, key="dx_top")
     gene_text = c2.text_input("Known causal gene(s) (optional)", key="dx_gene", placeholder="e.g. SCN1A, or SCN1A, SCN2A")
@@ -405,3 +411,6 @@ if result:
     d4.download_button("Save as phenopacket", _phenopacket, f"{case.id}.phenopacket.json", "application/json",
                        key="dx_dl_phenopacket", on_click="ignore", help="GA4GH phenopacket v2: the terms, known gene, ranked candidates with "
                        "evidence, date, software, ranker and HPO release. Open it again under *Open a phenopacket*.")
+
+if loading_line is not None:  # last, after everything is drawn (see _wait_for_model)
+    _wait_for_model(choices[0].spec, release, loading_line)

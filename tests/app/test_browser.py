@@ -36,10 +36,13 @@ class _Page:
         self.wait, self.by, self.ec = wait, By, ec
 
     def idle(self) -> None:
-        # A click that lands while the script is still rerunning can be lost: wait for the run to end.
+        # A click that lands while the script is still drawing can be lost: wait for the run to end, or to reach
+        # Diagnose's last step, where it only waits for the model and lets any click interrupt it (pages/diagnose.py).
+        done = ("[data-testid='stApp'][data-test-script-state='notRunning'], "
+                "[data-testid='stApp'][data-test-script-state='running'] .st-key-dx_model_loading [data-testid='stCaptionContainer']")
         for _ in range(2):  # twice: the state reads notRunning for a moment before the first run starts
             time.sleep(0.3)
-            self.wait.until(self.ec.presence_of_element_located((self.by.CSS_SELECTOR, "[data-testid='stApp'][data-test-script-state='notRunning']")))
+            self.wait.until(self.ec.presence_of_element_located((self.by.CSS_SELECTOR, done)))
 
     def widget(self, key: str, tag: str):
         # Streamlit gives every keyed widget's container the CSS class st-key-<key>.

@@ -46,7 +46,7 @@ def test_pasted_candidates_rank_only_those_and_name_the_unannotated():
     assert _genes(at)[0] == "FBN1"
     assert any("have no phenotype annotation in HPO" in c.value and "OR4F5" in c.value for c in at.caption)
     assert any("NOSUCH9: not a symbol" in c.value for c in at.caption)
-    assert any("by the likelihood ranker" in m.value for m in at.markdown)  # the evidence is still the ranker's own computation
+    assert any("The **likelihood** ranker scored" in m.value for m in at.markdown)  # the evidence is still the ranker's own computation
 
 
 def test_vcf_filters_show_counts_and_rank_within_the_genes():

@@ -84,10 +84,18 @@ def test_example_case_with_known_gene_shows_its_rank_and_score():
     assert bool(_table(at, "rank", "gene", "score")["causal"].any()) == (int(rank) <= 20)
 
 
-@pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("RFT-tuned (default model)", "likelihood")])
+def _default_partner() -> str:
+    """The classical ranker the shipped model is fused with (its meta.json's ranking)."""
+    from rft.registry import default_model_dir
+
+    return json.loads((default_model_dir() / "meta.json").read_text())["ranking"]["hybrid"]["classical"]
+
+
+@pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("RFT-tuned (default model)", None)])
 def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained_by):
-    # A classical ranker explains itself; the shipped model is fused with likelihood (its meta.json), so its
-    # list is explained by the likelihood ranker, term by term, with each term's log likelihood ratio.
+    # A classical ranker explains itself; the shipped model is fused with a classical ranker (its meta.json), so
+    # its list is explained by that ranker, term by term.
+    explained_by = explained_by or _default_partner()
     at = _app()
     at.selectbox(key="dx_example").select("example-marfan").run()
     at.selectbox(key="dx_ranker").select(ranker).run()
