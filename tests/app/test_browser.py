@@ -305,7 +305,9 @@ def test_dravet_evidence_adds_up_to_the_score_at_1366_px(app_url, browser):
         page.shows("dx_present", "Focal hemiclonic seizure")
         page.widget("dx_rank", "button").click()
         wait.until(lambda d: "Top 20 of" in d.find_element(By.TAG_NAME, "body").text)
-        scn1a = int(re.search(r"\*\*SCN1A\*\* \(rank (\d+)\)|SCN1A \(rank (\d+)\)", browser.find_element(By.TAG_NAME, "body").text).group(2))
+        # The evidence panel is drawn after the heading: wait for the known gene's line, not one look.
+        found = wait.until(lambda d: re.search(r"\*\*SCN1A\*\* \(rank (\d+)\)|SCN1A \(rank (\d+)\)", d.find_element(By.TAG_NAME, "body").text))
+        scn1a = int(found.group(1) or found.group(2))
         check(scn1a, "SCN1A")  # the known gene's evidence opens first
         box = page.widget("dx_evidence_gene", "input")
         box.send_keys("1. ", Keys.ENTER)
