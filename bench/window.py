@@ -136,6 +136,20 @@ def grid(model: _CachedModel, reference: _CachedModel, reference_name: str, part
     return out
 
 
+def rank_cohort(cases, hpo_k, rft_folder, base_folder, reference_name: str, grid_ranks: dict) -> tuple[dict, _CachedModel, _CachedModel]:
+    """Rank one cohort's `cases` at `hpo_k` by every classical ranker, the tuned model and its base, and append the
+    cohort's rows of every shippable ranking to `grid_ranks` (label -> (config, [ranks], [model spoke]), in case order).
+    Returns (classical rankers, tuned model, base) for the cohort's other tables."""
+    classical = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_k), cases) for name in PARTNERS}
+    rft = _CachedModel(ModelRanker(load_model(rft_folder, hpo_k), hpo_k, generate=0), cases)
+    base = _CachedModel(ModelRanker(load_model(base_folder, hpo_k), hpo_k, generate=0), cases)
+    for label, (config, ranks, spoke) in grid(rft, base, reference_name, classical, cases).items():
+        entry = grid_ranks.setdefault(label, (config, [], []))
+        entry[1].append(ranks.astype(np.float32))
+        entry[2].append(spoke)
+    return classical, rft, base
+
+
 def publication_mrr(ranks: np.ndarray, ids: list[str]) -> float:
     return publication_mean([reciprocal_rank(None if not np.isfinite(r) else int(r)) for r in ranks], [publication_of(i) for i in ids])
 
@@ -193,16 +207,10 @@ def main() -> None:
         pmids = {publication_pmid(c.id) for c in cases} - {None}
         hpo_f = hpo.without_publications(pmids)
         facts |= case_facts(cases, hpo_f, train_genes)
-        classical = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_f), cases) for name in PARTNERS}
-        rft = _CachedModel(ModelRanker(load_model(rft_folder, hpo_f), hpo_f, generate=0), cases)
-        base = _CachedModel(ModelRanker(load_model(args.base, hpo_f), hpo_f, generate=0), cases)
+        classical, rft, base = rank_cohort(cases, hpo_f, rft_folder, args.base, reference_name, grid_ranks)
         if args.dump:  # every array the grid reads, for analysis beside the benchmark (large: ~60 MB a fold)
             np.savez_compressed(work / f"fold{f}.npz", ids=[c.id for c in cases], rft_lp=rft._lp, base_lp=base._lp, rft_genes=rft.genes,
                                 **{f"{n}_ranks": cl.gene_ranks(cases) for n, cl in classical.items()}, **{f"{n}_genes": cl.genes for n, cl in classical.items()})
-        for label, (config, ranks, spoke) in grid(rft, base, reference_name, classical, cases).items():
-            entry = grid_ranks.setdefault(label, (config, [], []))
-            entry[1].append(ranks.astype(np.float32))
-            entry[2].append(spoke)
         order += [c.id for c in cases]
         enrich = classical["enrichment"].ranker  # each case's gene's annotation closure size, for the lookup's table below
         closure |= {c.id: max((int(enrich.closure_size[enrich.m.gene_index[g]]) for g in c.genes if g in enrich.m.gene_index), default=0) for c in cases}
@@ -218,20 +226,15 @@ def main() -> None:
         until = releases[i + 1].horizon if i + 1 < len(releases) else hpo_o.horizon  # each window up to the next release's horizon
         cases_o = load_cases(args.train, hpo_o, require_gene=True).cases
         split_o = prospective_split(cases_o, hpo_o.horizon, max(until, hpo_o.horizon))
-        older = [c for c in cases_o if c.id in set(split_o["tune" if i + 1 < len(releases) else "eval"])]
+        later_ids, earlier_ids = set(split_o["tune" if i + 1 < len(releases) else "eval"]), set(split_o["train"])
+        older = [c for c in cases_o if c.id in later_ids]
         split_file_o = work / f"train_split_{hpo_o.version}.json"
         split_file_o.write_text(json.dumps({"train": split_o["train"], "valid": [], "source": "bench/window.py"}) + "\n")
         rft_o = rft_model(work / f"knowledge_lpo5_{hpo_o.version}" / f"rft_{RFT_SETTING}", Path(args.base), args.train, split_file_o, hpo_o,
                           RFT_SETTINGS[RFT_SETTING], validate=False, lpo=LPO)
-        train_genes_o = {g for c in cases_o if c.id in set(split_o["train"]) for g in c.genes}
+        train_genes_o = {g for c in cases_o if c.id in earlier_ids for g in c.genes}
         facts |= case_facts(older, hpo_o, train_genes_o)
-        classical_o = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_o), older) for name in PARTNERS}
-        rft_om = _CachedModel(ModelRanker(load_model(rft_o, hpo_o), hpo_o, generate=0), older)
-        base_o = _CachedModel(ModelRanker(load_model(args.base, hpo_o), hpo_o, generate=0), older)
-        for label, (config, ranks, spoke) in grid(rft_om, base_o, reference_name, classical_o, older).items():
-            entry = grid_ranks.setdefault(label, (config, [], []))
-            entry[1].append(ranks.astype(np.float32))
-            entry[2].append(spoke)
+        rank_cohort(older, hpo_o, rft_o, args.base, reference_name, grid_ranks)
         order += [c.id for c in older]
         older_ids |= {c.id for c in older}
         log(f"older window: KB {hpo_o.version} (horizon PMID {hpo_o.horizon}), model tuned on its {split_o['n_train']} earlier cases; "
@@ -249,20 +252,15 @@ def main() -> None:
         rft_g = rft_model(work / f"knowledge_lpo5_genes0of{args.gene_folds}" / f"rft_{RFT_SETTING}", Path(args.base), args.train, split_file_g, hpo,
                           RFT_SETTINGS[RFT_SETTING], validate=False, lpo=LPO)
         # A case of the older window keeps its place there (one row per case id in the choice's arrays).
-        held = [c for c in train_cases if c.id in set(gsplit["valid"]) and c.id not in older_ids]
-        train_genes_g = {g for c in train_cases if c.id in set(gsplit["train"]) for g in c.genes}
+        held_ids, tuned_ids = set(gsplit["valid"]), set(gsplit["train"])
+        held = [c for c in train_cases if c.id in held_ids and c.id not in older_ids]
+        train_genes_g = {g for c in train_cases if c.id in tuned_ids for g in c.genes}
         fold_g = fold_of_publications(held, args.folds, args.seed)
         for f in range(args.folds):
             cases = [c for c in held if fold_g[publication_of(c.id)] == f]
             hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
             facts |= case_facts(cases, hpo_f, train_genes_g)
-            classical_g = {name: FixedRanks(CLASSICAL_RANKERS[name](hpo_f), cases) for name in PARTNERS}
-            rft_gm = _CachedModel(ModelRanker(load_model(rft_g, hpo_f), hpo_f, generate=0), cases)
-            base_g = _CachedModel(ModelRanker(load_model(args.base, hpo_f), hpo_f, generate=0), cases)
-            for label, (config, ranks, spoke) in grid(rft_gm, base_g, reference_name, classical_g, cases).items():
-                entry = grid_ranks.setdefault(label, (config, [], []))
-                entry[1].append(ranks.astype(np.float32))
-                entry[2].append(spoke)
+            _, _, base_g = rank_cohort(cases, hpo_f, rft_g, args.base, reference_name, grid_ranks)
             b_ranks = base_g.gene_ranks(cases)  # the base alone, for the held-out genes' table below
             gene_base |= dict(zip((c.id for c in cases), fused_target_ranks(b_ranks, base_g.genes, b_ranks, base_g.genes, [c.genes for c in cases], 60.0, 1.0)))
             order += [c.id for c in cases]
