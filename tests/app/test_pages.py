@@ -84,6 +84,22 @@ def test_example_case_with_known_gene_shows_its_rank_and_score():
     assert bool(_table(at, "rank", "gene", "score")["causal"].any()) == (int(rank) <= 20)
 
 
+def _record_downloads(monkeypatch) -> dict[str, dict]:
+    """Each download button's key -> {"file_name", "data"} as the page passed them (the buttons sit in st.columns,
+    so they are recorded on the way to being drawn)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    seen: dict[str, dict] = {}
+    real = DeltaGenerator.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        seen[kwargs.get("key")] = {"file_name": file_name, "data": data}
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    return seen
+
+
 def _default_partner() -> str:
     """The classical ranker the shipped model is fused with (its meta.json's ranking)."""
     from rft.registry import default_model_dir
@@ -281,16 +297,7 @@ def test_batch_upload_with_some_bad_rows_reports_them_and_ranks_the_rest():
 def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
     import datetime
 
-    from streamlit.delta_generator import DeltaGenerator
-
-    names = {}
-    real = DeltaGenerator.download_button
-
-    def recording(self, label, data, file_name=None, *args, **kwargs):  # note each button's file name, then draw it
-        names[kwargs.get("key")] = file_name
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)  # the page's buttons sit in st.columns
+    downloads = _record_downloads(monkeypatch)
     at = _app("batch")
     at.file_uploader(key="batch_upload").upload("cases.jsonl", GOOD_JSONL).run()
     at.selectbox(key="batch_ranker").select("similarity").run()
@@ -298,6 +305,7 @@ def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
     _button(at, "batch_prepare_rankings").click().run()  # the all-rankings file is built when asked for
     assert not at.exception
     today = datetime.date.today().isoformat()
+    names = {key: d["file_name"] for key, d in downloads.items()}
     assert names == {"batch_dl_results": f"results_similarity_{today}.csv", "batch_dl_rankings": f"rankings_similarity_{today}.csv",
                      "batch_dl_metrics": f"metrics_similarity_{today}.json"}
 
@@ -305,18 +313,9 @@ def test_batch_downloads_are_named_by_ranker_and_date(monkeypatch):
 def test_batch_grades_like_rft_eval_a_gene_below_the_kept_head_is_in_the_universe(monkeypatch):
     # Issue 26, bugs 2 and 3: with 10 genes kept, FBN1 (annotated, but far below a seizure-only case's head) was
     # counted "not in universe"; the results file now names the ranker as `rft eval` does and says how deep it is.
-    from streamlit.delta_generator import DeltaGenerator
-
     from rft.evaluate import read_results
 
-    files = {}
-    real = DeltaGenerator.download_button
-
-    def recording(self, label, data, file_name=None, *args, **kwargs):
-        files[kwargs.get("key")] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    downloads = _record_downloads(monkeypatch)
     at = _app("batch")
     cases = json.dumps({"id": "far", "present": ["HP:0001250"], "genes": ["FBN1"]}).encode() + b"\n"
     at.file_uploader(key="batch_upload").upload("cases.jsonl", cases).run()
@@ -324,8 +323,8 @@ def test_batch_grades_like_rft_eval_a_gene_below_the_kept_head_is_in_the_univers
     at.number_input(key="batch_top").set_value(10).run()
     _button(at, "batch_run").click().run()
     assert not at.exception
-    assert json.loads(files["batch_dl_metrics"])["not_in_universe"] == 0
-    [result] = read_results("results.csv", files["batch_dl_results"].encode())
+    assert json.loads(downloads["batch_dl_metrics"]["data"])["not_in_universe"] == 0
+    [result] = read_results("results.csv", downloads["batch_dl_results"]["data"].encode())
     assert result.rank is None and result.in_universe and result.kept == 10 and result.ranker == "likelihood"
 
 
@@ -540,16 +539,7 @@ def test_one_click_removes_the_general_term_the_warning_names():
 
 
 def test_sex_and_age_of_onset_are_saved_in_the_phenopacket(monkeypatch):
-    from streamlit.delta_generator import DeltaGenerator
-
-    files = {}
-    real = DeltaGenerator.download_button
-
-    def recording(self, label, data, file_name=None, *args, **kwargs):
-        files[kwargs.get("key")] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording)
+    downloads = _record_downloads(monkeypatch)
     at = _app()
     at.selectbox(key="dx_example").select("example-marfan").run()
     at.selectbox(key="dx_ranker").select("similarity").run()
@@ -557,6 +547,6 @@ def test_sex_and_age_of_onset_are_saved_in_the_phenopacket(monkeypatch):
     at.selectbox(key="dx_onset").select("HP:0011463").run()  # Childhood onset
     _button(at, "dx_rank").click().run()
     assert not at.exception
-    packet = json.loads(files["dx_dl_phenopacket"]())  # built when its button is clicked
+    packet = json.loads(downloads["dx_dl_phenopacket"]["data"]())  # built when its button is clicked
     assert packet["subject"]["sex"] == "MALE"
     assert {f["onset"]["ontologyClass"]["id"] for f in packet["phenotypicFeatures"] if not f.get("excluded")} == {"HP:0011463"}
