@@ -171,6 +171,18 @@ def _note_input() -> None:
         st.button("Add ticked terms", key="dx_note_add", on_click=_add_note_terms, type="primary")
 
 
+def _redundancy_text(redundant: list[tuple[str, str]]) -> str:
+    pairs = "; ".join(f"{escape_markdown(term_label(hpo, a))} is an ancestor of {escape_markdown(term_label(hpo, t))}" for a, t in redundant[:_SHOWN_PROBLEMS])
+    more = f"; and {len(redundant) - _SHOWN_PROBLEMS:,} more" if len(redundant) > _SHOWN_PROBLEMS else ""
+    return f"{pairs}{more}. A general term adds nothing beside a specific one below it; keep the specific one."
+
+
+def _drop_general_button(where, kind: str, redundant: list[tuple[str, str]]) -> None:
+    general = sorted({a for a, _ in redundant})
+    label = {"present": "Remove the general term", "excluded": "Remove the general absent term"}[kind]
+    where.button(label + ("s" if len(general) > 1 else ""), key=f"dx_drop_general_{kind}", on_click=_drop_terms, args=(kind, general))
+
+
 st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
 st.caption(f":material/info: {RESEARCH_USE}")
 
@@ -185,10 +197,10 @@ with left:
         st.file_uploader("A GA4GH phenopacket (JSON), e.g. one saved from this page", type=["json"], key="dx_import", on_change=_import_phenopacket)
         if note := st.session_state.pop("dx_import_note", None):
             st.success(note)
-        if problems := st.session_state.pop("dx_import_problems", []):  # one box, however many: a file may hold thousands
-            shown = "  \n".join(escape_markdown(p) for p in problems[:_SHOWN_PROBLEMS])
-            more = f"  \n… and {len(problems) - _SHOWN_PROBLEMS:,} more" if len(problems) > _SHOWN_PROBLEMS else ""
-            st.warning(f"{len(problems):,} problem(s) in the file:  \n{shown}{more}")
+        # The file's problems are written further down, into this container, together with any general-beside-specific
+        # terms the file brought: one box, however many problems (a file may hold thousands).
+        import_problems = st.session_state.pop("dx_import_problems", [])
+        import_box = st.container() if import_problems else None
 
 with right:
     st.selectbox("Example case", ["", *examples], key="dx_example", on_change=_load_example, format_func=lambda c: c or "—")
@@ -208,21 +220,29 @@ with right:
     s2.selectbox("Age of onset", ["", *onsets], key="dx_onset", format_func=lambda t: hpo.label(t) if t else "—",
                  help="Saved in the phenopacket as the onset of the present signs; no ranker here uses it.")
 
+redundant_terms: dict[str, list[tuple[str, str]]] = {}
 for kind, title in (("present", "Present terms"), ("excluded", "Explicitly absent terms")):
     chosen = st.multiselect(title, st.session_state[f"dx_{kind}"], key=f"dx_{kind}", format_func=lambda t: term_label(hpo, t))
     terms[kind] = list(chosen)
     # Each term's ancestors met against the set of chosen terms (not all pairs: a case may have a thousand terms),
     # and one box for all of them, with one click that removes every general term it names.
     chosen_set = set(chosen)
-    redundant = [(a, t) for t in chosen if t in hpo.terms for a in sorted(hpo.ancestors(t) & chosen_set)]
-    if redundant:
-        pairs = "; ".join(f"{escape_markdown(term_label(hpo, a))} is an ancestor of {escape_markdown(term_label(hpo, t))}" for a, t in redundant[:_SHOWN_PROBLEMS])
-        more = f"; and {len(redundant) - _SHOWN_PROBLEMS:,} more" if len(redundant) > _SHOWN_PROBLEMS else ""
+    redundant_terms[kind] = [(a, t) for t in chosen if t in hpo.terms for a in sorted(hpo.ancestors(t) & chosen_set)]
+    if redundant_terms[kind] and import_box is None:
         warn, fix = st.columns([5, 1], vertical_alignment="center")
-        warn.warning(f"{pairs}{more}. A general term adds nothing beside a specific one below it; keep the specific one.")
-        general = sorted({a for a, _ in redundant})
-        fix.button("Remove the general term" + ("s" if len(general) > 1 else ""), key=f"dx_drop_general_{kind}",
-                   on_click=_drop_terms, args=(kind, general))
+        warn.warning(_redundancy_text(redundant_terms[kind]))
+        _drop_general_button(fix, kind, redundant_terms[kind])
+if import_box is not None:
+    with import_box:
+        shown = "  \n".join(escape_markdown(p) for p in import_problems[:_SHOWN_PROBLEMS])
+        more = f"  \n… and {len(import_problems) - _SHOWN_PROBLEMS:,} more" if len(import_problems) > _SHOWN_PROBLEMS else ""
+        lines = [f"{len(import_problems):,} problem(s) in the file:  \n{shown}{more}"]
+        lines += [f"{title}: {_redundancy_text(redundant_terms[kind])}" for kind, title in (("present", "Present terms"), ("excluded", "Absent terms"))
+                  if redundant_terms[kind]]
+        st.warning("\n\n".join(lines))
+        for kind in ("present", "excluded"):
+            if redundant_terms[kind]:
+                _drop_general_button(st, kind, redundant_terms[kind])
 
 with st.expander("Candidate genes (the patient's exome)", expanded=st.session_state.get("dx_cand_source", "All genes") != "All genes"):
     candidates = candidate_input(hpo)  # None: every gene
