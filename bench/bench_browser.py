@@ -137,8 +137,17 @@ def cold_first_page(driver) -> dict[str, float]:
         ready = time.monotonic() - t0
         return {"heading": marks["heading"] / 1000, "usable": marks["usable"] / 1000, "model ready": ready}
     finally:
-        proc.terminate()
+        stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server, killing it when it does not stop within 20 s (a loaded machine): a run never ends on a stuck server."""
+    proc.terminate()
+    try:
         proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def click_to_grid(driver, url: str) -> dict[str, float]:
@@ -168,8 +177,7 @@ def main() -> None:
                 time.sleep(1.0)  # let the grid paint its canvas
                 driver.save_screenshot(args.screenshot)
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            stop_server(proc)
     finally:
         driver.quit()
 

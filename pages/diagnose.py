@@ -13,7 +13,7 @@ from rft import report
 from rft.candidates import DEFAULT_RULE, CandidateRanker
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
-from rft.evidence import explain, explaining_ranker, ranker_method
+from rft.evidence import explain, explained_counts, explaining_ranker, ranker_method
 from rft.genes import load_gene_table
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.limits import MAX_NOTE_CHARS
@@ -278,7 +278,8 @@ if do_rank:
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
                                       "partner": getattr(getattr(ranker, "classical", None), "name", ""),
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
-                                      "explainer": explaining_ranker(getattr(base, "ranker", base), hpo)}
+                                      "explainer": explaining_ranker(getattr(base, "ranker", base), hpo),
+                                      "consensus": hasattr(getattr(base, "ranker", base), "explained_by")}
 
 def _fusion_parts(ranking: Ranking, i: int) -> None:
     """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""
@@ -322,6 +323,9 @@ def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | Non
     if ranking.fusion is not None or scorer is None:
         said = (f"Diseases ranked by the {name} ranker alone, not by the list on the Genes tab: that list fuses the {name} ranker with "
                 "a model that ranks genes, not diseases, so the two orders can differ. *gene rank* is each disease's best gene in that list.")
+    elif result.get("consensus"):  # the classical consensus alone: its likelihood part explains it
+        said = (f"Diseases ranked by the {name} ranker alone, one of the two classical rankers whose consensus ranks the list on the "
+                "Genes tab, so the two orders can differ. *gene rank* is each disease's best gene in that list.")
     else:
         said = f"Diseases ranked by the {name} ranker, the one that ranks the gene list (a gene scores as its best disease)."
     best = ev.best_disease[0] if ev is not None and ev.best_disease else None
@@ -345,14 +349,6 @@ if result:
         if gene not in evidence:  # computed once per result and gene; the export reuses them
             evidence[gene] = explain(hpo, case, gene, ranker=result.get("explainer"))
         return evidence[gene]
-
-    def _explains(gene: str) -> str:
-        """How many of the patient's terms the gene's best disease is annotated with, as "k/n"."""
-        try:
-            ev = _evidence(gene)
-        except ValueError:
-            return "—"
-        return f"{sum(t.exact for t in ev.present)}/{len(ev.present)}"
 
     st.divider()
     st.subheader(f"Top {min(top_n, len(ranking.genes))} of {len(ranking.genes):,} genes")
@@ -382,7 +378,9 @@ if result:
         shown = int(top_n) + 1
         head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
         table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
-        table.insert(table.columns.get_loc("score") + 1, "explains", [_explains(g) for g in table["gene"]])
+        # How many of the patient's terms each gene's best disease is annotated with, "k/n" ("—": not annotated)
+        counts = explained_counts(hpo, case, list(table["gene"]), ranker=result.get("explainer"))
+        table.insert(table.columns.get_loc("score") + 1, "explains", [f"{counts[g][0]}/{counts[g][1]}" if g in counts else "—" for g in table["gene"]])
         if fusion is not None:
             st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
                        f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rft.paths import DATA_DIR
+from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.gate import Gate
 from rft.rankers.hybrid import HybridRanker
@@ -55,6 +56,7 @@ __all__ = [
 MODELS_DIR = DATA_DIR / "models"
 MODELS_DIR_ENV = "RFT_MODELS_DIR"
 CLASSICAL_RANKERS: dict[str, Callable[[Hpo], Ranker]] = {
+    "consensus": ConsensusRanker,
     "enrichment": EnrichmentRanker,
     "likelihood": LikelihoodRatioRanker,
     "similarity": SimilarityRanker,

@@ -67,6 +67,10 @@ def test_search_add_present_and_absent_then_rank():
     assert len(table) == 20 and list(table["rank"]) == list(range(1, 21))
     assert table["score"].is_monotonic_decreasing
     assert "Evidence" in [h.value for h in at.subheader]  # term-by-term evidence for the chosen gene
+    # "explains" k/n is the evidence table's count of annotated terms (✓) for the same gene: the first one, shown below
+    evidence = at.table[0].value
+    present = evidence[evidence.index == "present"]
+    assert table["explains"].iloc[0] == f"{int((present['match'] == 'annotated').sum())}/{len(present)}"
     assert {b.key for b in at.get("download_button")} >= {"dx_dl_csv", "dx_dl_json", "dx_dl_html"}
 
 

@@ -84,6 +84,20 @@ def test_explain(mini_hpo):
         explain(mini_hpo, case, "BRCA1")
 
 
+@pytest.mark.parametrize("make", [SimilarityRanker, LikelihoodRatioRanker])
+@pytest.mark.parametrize("present", [("HP:0002069", "HP:0000365"), ("HP:0001263", "HP:0001250", "HP:0000407"), ("HP:0000707",), ("HP:0000001",)])
+def test_explained_counts_are_what_explain_counts(mini_hpo, make, present):
+    from rft.evidence import explained_counts
+
+    ranker, case = make(mini_hpo), Case("c", present)
+    counts = explained_counts(mini_hpo, case, [*mini_hpo.genes, "NOT_A_GENE"], ranker)
+    assert set(counts) == set(mini_hpo.genes)  # an unannotated gene is left out, not guessed
+    for gene in mini_hpo.genes:
+        ev = explain(mini_hpo, case, gene, ranker=ranker)
+        assert counts[gene] == (sum(t.exact for t in ev.present), len(ev.present)), gene
+    assert any(k for k, _ in counts.values()) or present == ("HP:0000001",)  # the cases above match some gene exactly
+
+
 @pytest.mark.parametrize(
     "present",
     [
@@ -168,6 +182,23 @@ def test_likelihood_evidence_reads_each_term(mini_hpo):
     assert [m.patient_term for m in ev.present] == ["HP:0001250", "HP:0002069"]  # strongest evidence first
 
 
+@pytest.mark.parametrize("present", [("HP:0002069", "HP:0000365"), ("HP:0001263", "HP:0001250", "HP:0000407"), ("HP:0000707",)])
+def test_consensus_is_the_rank_fusion_of_likelihood_and_similarity(mini_hpo, present):
+    from rft.rankers import ConsensusRanker
+    from rft.rankers.hybrid import competition_ranks
+
+    case = Case("c", present)
+    consensus = ConsensusRanker(mini_hpo)
+    lik = competition_ranks(LikelihoodRatioRanker(mini_hpo).score_matrix([case]))[0]
+    sim = competition_ranks(SimilarityRanker(mini_hpo).score_matrix([case]))[0]
+    by_hand = 1 / (60 + lik) + 1 / (60 + sim)
+    assert np.allclose(consensus.score_matrix([case])[0], by_hand)
+    [ranking] = consensus.rank([case])
+    assert ranking.symbols[0] == mini_hpo.genes[int(np.argmax(by_hand))] and sorted(ranking.symbols) == sorted(mini_hpo.genes)
+    ranks = consensus.gene_ranks([case])[0]  # what a fusion with a model reads: the list's order, ties sharing a rank
+    assert [ranks[consensus.genes.index(g)] for g in ranking.symbols] == sorted(ranks)
+
+
 def test_a_ranking_is_explained_by_its_classical_partner(mini_hpo):
     from rft.evidence import explaining_ranker
     from rft.rankers.hybrid import HybridRanker
@@ -175,6 +206,11 @@ def test_a_ranking_is_explained_by_its_classical_partner(mini_hpo):
     likelihood, similarity = LikelihoodRatioRanker(mini_hpo), SimilarityRanker(mini_hpo)
     assert explaining_ranker(likelihood, mini_hpo) is likelihood and explaining_ranker(similarity, mini_hpo) is similarity
     assert explaining_ranker(HybridRanker(similarity, likelihood, "rrf", 10, 2.0), mini_hpo) is likelihood
+    from rft.rankers import ConsensusRanker
+
+    consensus = ConsensusRanker(mini_hpo)  # a fused score has no term-by-term reading: its likelihood part explains it
+    assert explaining_ranker(consensus, mini_hpo) is consensus.likelihood
+    assert explaining_ranker(HybridRanker(similarity, consensus, "rrf", 60, 0.25), mini_hpo) is consensus.likelihood
     model_alone = type("ModelAlone", (), {"name": "model", "genes": mini_hpo.genes})()
     assert isinstance(explaining_ranker(model_alone, mini_hpo), SimilarityRanker)
 

@@ -8,7 +8,7 @@ import pytest
 
 from rft.cases import Case
 from rft.model import ModelRanker, ModelSpec, build_base_model, build_tokenizer, save_model
-from rft.rankers import HybridRanker, LikelihoodRatioRanker, SimilarityRanker
+from rft.rankers import ConsensusRanker, HybridRanker, LikelihoodRatioRanker, SimilarityRanker
 from rft.registry import MODELS_DIR, default_model_dir, load_ranker, model_folder, ranker_choices
 
 
@@ -22,7 +22,7 @@ def tiny_folder(tmp_path_factory, mini_hpo):
     return save_model(build_base_model(mini_hpo, tokenizer, spec), tokenizer, folder, meta, dtype=None)
 
 
-@pytest.mark.parametrize("spec, kind", [("similarity", SimilarityRanker), ("likelihood", LikelihoodRatioRanker)])
+@pytest.mark.parametrize("spec, kind", [("similarity", SimilarityRanker), ("likelihood", LikelihoodRatioRanker), ("consensus", ConsensusRanker)])
 def test_classical_by_name(mini_hpo, spec, kind):
     assert isinstance(load_ranker(spec, mini_hpo), kind)
 
@@ -36,6 +36,19 @@ def test_model_folder_ranks_as_its_meta_says(mini_hpo, tiny_folder):
         assert sorted(r.symbols) == mini_hpo.genes
     alone = load_ranker(tiny_folder, mini_hpo, model_only=True, generate=0)
     assert isinstance(alone, ModelRanker) and alone.generate == 0
+
+
+def test_a_folder_fused_with_the_consensus_ranks_with_it(mini_hpo, tiny_folder, tmp_path):
+    folder = tmp_path / "consensus"
+    folder.mkdir()
+    for f in tiny_folder.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    meta = json.loads((tiny_folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps(meta | {"ranking": {"generate": 0, "hybrid": {"classical": "consensus", "k": 60, "weight": 0.25}}}))
+    ranker = load_ranker(folder, mini_hpo)
+    assert isinstance(ranker.classical, ConsensusRanker)
+    [r] = ranker.rank([Case("c", ("HP:0001250", "HP:0001263"))])
+    assert sorted(r.symbols) == mini_hpo.genes and r.fusion is not None and r.fusion.classical == "consensus"
 
 
 def test_a_gated_folder_loads_its_reference_model(mini_hpo, tiny_folder, tmp_path):
@@ -77,7 +90,7 @@ def test_bad_ranking_in_meta_is_a_value_error(mini_hpo, tiny_folder, tmp_path, r
 
 
 def test_unknown_spec_names_the_choices(mini_hpo):
-    with pytest.raises(ValueError, match="unknown ranker 'phenomizer'; choose one of enrichment, likelihood, similarity, default, or a model folder"):
+    with pytest.raises(ValueError, match="unknown ranker 'phenomizer'; choose one of consensus, enrichment, likelihood, similarity, default, or a model folder"):
         load_ranker("phenomizer", mini_hpo)
     with pytest.raises(ValueError, match="does not exist"):
         load_ranker("model:no/such/folder", mini_hpo)
@@ -93,6 +106,6 @@ def test_choices_list_models_of_every_configured_folder_then_classical(tiny_fold
     monkeypatch.setenv("RFT_MODELS_DIR", str(tiny_folder.parent))
     choices = ranker_choices()
     specs = [c.spec for c in choices]
-    assert f"model:{tiny_folder}" in specs and specs[-3:] == ["likelihood", "enrichment", "similarity"]  # the best classical first
+    assert f"model:{tiny_folder}" in specs and specs[-4:] == ["likelihood", "consensus", "enrichment", "similarity"]  # the best classical first
     if (MODELS_DIR / "default" / "config.json").is_file() or (MODELS_DIR / "base" / "config.json").is_file():
         assert choices[0].spec == "default" and choices[0].is_model
