@@ -1,0 +1,170 @@
+"""A reranker that can only see knowledge: it orders the classical rankers' candidates by what their annotations
+say about the patient, never by who they are.
+
+    from rft.rankers.reranker import KnowledgeReranker, load_reranker
+    reranker = load_reranker("runs/reranker/run", hpo)       # a folder written by `save` (rft.train.rerank tunes it)
+    [ranking] = reranker.rank([case], top=20)
+
+For each case the consensus ranker (`rft.rankers.consensus`) proposes its best `candidates` genes. Each candidate
+is described by `FEATURES` alone: how the likelihood, similarity and enrichment rankers score and rank it for this
+patient (relative to the case's best candidate), the size of its annotation closure and the number of the
+patient's terms. No gene symbol, index or embedding enters, and every candidate is scored by the same function
+of its own row, so the score of a gene cannot depend on its name or on the order the candidates come in: what
+this policy learns can only be how to weigh knowledge, and it applies to a gene no training case names exactly as
+to one a hundred cases name (issue 24, item 3).
+
+score(candidate) = base + MLP(features), base = -log(consensus rank): the untrained policy (last layer zero)
+orders the candidates as the consensus does; reinforcement fine-tuning (GRPO with the top-k grader,
+`rft.train.rerank`) moves the MLP. Genes past the candidates follow in the consensus order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+
+from rft.rankers.base import RankedGene, Ranking
+from rft.rankers.consensus import ConsensusRanker
+from rft.rankers.enrichment import EnrichmentRanker
+from rft.rankers.hybrid import competition_ranks
+
+if TYPE_CHECKING:
+    from ontology.hpo import Hpo
+    from rft.cases import Case
+
+__all__ = ["FEATURES", "KnowledgeReranker", "RerankPolicy", "candidate_features", "load_reranker"]
+
+FEATURES = (
+    "likelihood score minus the case's best",
+    "similarity score minus the case's best",
+    "enrichment -ln p minus the case's best",
+    "ln likelihood rank",
+    "ln similarity rank",
+    "ln enrichment rank",
+    "ln annotation closure size",
+    "ln number of present terms",
+)
+DEFAULT_CANDIDATES = 100
+
+
+class RerankPolicy(nn.Module):
+    """score = -ln(consensus rank) + MLP(features); the MLP's last layer starts at zero (the policy starts as the consensus)."""
+
+    def __init__(self, n_features: int = len(FEATURES), hidden: int = 32):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+
+    def forward(self, features: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
+        """features [..., C, F], base [..., C] -> scores [..., C]."""
+        return base + self.mlp(features).squeeze(-1)
+
+
+class CandidateBatch:
+    """Per case: the candidates' indices into the rankers' genes [n, C], their features [n, C, F] and base scores [n, C]."""
+
+    def __init__(self, genes: list[str], index: np.ndarray, features: np.ndarray, base: np.ndarray, ranks: dict[str, np.ndarray]):
+        self.genes, self.index, self.features, self.base = genes, index, features, base
+        self.ranks = ranks  # every gene's rank [n, genes] by "likelihood", "similarity", "enrichment" and "consensus"
+        self.consensus_ranks = ranks["consensus"]
+
+
+def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker, cases: Sequence[Case],
+                       candidates: int = DEFAULT_CANDIDATES) -> CandidateBatch:
+    """The consensus's best `candidates` genes per case and their `FEATURES` (knowledge only: no gene identity)."""
+    genes = consensus.genes
+    if list(enrichment.genes) != list(genes):
+        raise ValueError("the enrichment and consensus rankers rank different genes; build both from one HPO release")
+    lik, sim, enr = consensus.likelihood.score_matrix(cases), consensus.similarity.score_matrix(cases), enrichment.score_matrix(cases)
+    ranks = [competition_ranks(s) for s in (lik, sim, enr)]
+    cons_ranks = competition_ranks(1.0 / (consensus.k + ranks[0]) + 1.0 / (consensus.k + ranks[1]))
+    c = min(candidates, len(genes))
+    index = np.argsort(cons_ranks, axis=1, kind="stable")[:, :c]
+    take = lambda a: np.take_along_axis(a, index, axis=1)
+    n_terms = np.array([max(len(case.present), 1) for case in cases], dtype=np.float64)[:, None]
+    closure = np.log(np.maximum(enrichment.closure_size, 1).astype(np.float64))
+    features = np.stack([
+        np.maximum(take(lik) - lik.max(axis=1, keepdims=True), -50.0) / 10.0,
+        take(sim) - sim.max(axis=1, keepdims=True),
+        np.maximum(take(enr) - enr.max(axis=1, keepdims=True), -50.0) / 10.0,
+        np.log(take(ranks[0])) / 5.0,
+        np.log(take(ranks[1])) / 5.0,
+        np.log(take(ranks[2])) / 5.0,
+        closure[index] / 5.0,
+        np.broadcast_to(np.log(n_terms) / 3.0, index.shape),
+    ], axis=-1).astype(np.float32)
+    base = -np.log(take(cons_ranks)).astype(np.float32)
+    return CandidateBatch(list(genes), index, features, base, dict(zip(("likelihood", "similarity", "enrichment"), ranks)) | {"consensus": cons_ranks})
+
+
+class KnowledgeReranker:
+    """A `Ranker`: the consensus's candidates ordered by a `RerankPolicy` (see the module docstring)."""
+
+    def __init__(self, hpo: Hpo, policy: RerankPolicy | None = None, candidates: int = DEFAULT_CANDIDATES, name: str = "knowledge-reranker"):
+        self.consensus, self.enrichment = ConsensusRanker(hpo), EnrichmentRanker(hpo)
+        self.policy = (policy or RerankPolicy()).eval()
+        self.candidates, self.name = candidates, name
+        self.score_meaning = (f"the reranker's score of the consensus's best {candidates} candidates (knowledge only: how the "
+                              "classical rankers see each gene's annotations); the rest follow in consensus order")
+        self.explained_by = self.consensus.likelihood
+
+    @property
+    def genes(self) -> list[str]:
+        return self.consensus.genes
+
+    def candidate_scores(self, cases: Sequence[Case]) -> tuple[CandidateBatch, np.ndarray]:
+        batch = candidate_features(self.consensus, self.enrichment, cases, self.candidates)
+        with torch.no_grad():
+            scores = self.policy(torch.from_numpy(batch.features), torch.from_numpy(batch.base)).numpy()
+        return batch, scores
+
+    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
+        out = []
+        for start in range(0, len(cases), 256):
+            part = cases[start : start + 256]
+            t0 = time.perf_counter()
+            batch, scores = self.candidate_scores(part)
+            ms = (time.perf_counter() - t0) * 1000 / len(part)
+            for row, case in enumerate(part):
+                head = batch.index[row][np.argsort(-scores[row], kind="stable")]
+                genes = [RankedGene(batch.genes[i], float(s)) for i, s in zip(head, np.sort(scores[row])[::-1])]
+                if top is None or top > len(genes):  # the rest in the consensus's order, scored below every candidate
+                    rest = np.argsort(batch.consensus_ranks[row], kind="stable")[len(head):]
+                    floor = float(scores[row].min()) - 1.0
+                    genes += [RankedGene(batch.genes[i], floor - float(np.log(batch.consensus_ranks[row][i]))) for i in rest]
+                out.append(Ranking(case.id, genes[:top] if top else genes, ms))
+        return out
+
+    def save(self, folder: str | Path, meta: dict) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        torch.save(self.policy.state_dict(), folder / "reranker.pt")
+        (folder / "meta.json").write_text(json.dumps({"kind": "knowledge reranker", "candidates": self.candidates,
+                                                      "features": list(FEATURES)} | meta, indent=2) + "\n")
+        return folder
+
+
+def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
+    """A reranker folder written by `KnowledgeReranker.save`.
+
+    Raises:
+        ValueError: not a reranker folder, or its features are not this code's.
+    """
+    folder = Path(folder)
+    meta_path, weights = folder / "meta.json", folder / "reranker.pt"
+    if not meta_path.is_file() or not weights.is_file():
+        raise ValueError(f"{folder} is not a knowledge reranker folder (it needs meta.json and reranker.pt)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("features") != list(FEATURES):
+        raise ValueError(f"{folder}: the reranker was trained on other features than this code computes; retrain it")
+    policy = RerankPolicy()
+    policy.load_state_dict(torch.load(weights, weights_only=True))
+    return KnowledgeReranker(hpo, policy, candidates=int(meta.get("candidates", DEFAULT_CANDIDATES)), name=folder.name)
