@@ -2,6 +2,7 @@
 
     python bench/bench_browser.py                      # 5 cold starts, 5 clicks; prints a table of medians
     python bench/bench_browser.py --runs 3 --screenshot docs/diagnose.png
+    python bench/bench_browser.py --clicks-only       # only click to grid, on one warm server (a quick before/after check)
 
 `bench/bench_app.py` times the app through Streamlit's AppTest (no browser, no rendering); this drives headless
 Chromium (/usr/bin/chromium with chromium-driver, selenium from the `[test]` extra) against `streamlit run app.py`
@@ -162,11 +163,12 @@ def click_to_grid(driver, url: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts and clicks, each (median reported)")
+    parser.add_argument("--clicks-only", action="store_true", help="skip the cold starts: only click to grid (quick before/after checks)")
     parser.add_argument("--screenshot", help="save the Diagnose page with the Dravet example ranked (e.g. docs/diagnose.png)")
     args = parser.parse_args()
     driver = browser()
     try:
-        cold = [cold_first_page(driver) for _ in range(args.runs)]
+        cold = [] if args.clicks_only else [cold_first_page(driver) for _ in range(args.runs)]
         proc, url = start_server()
         try:
             driver.get(url)
@@ -187,9 +189,10 @@ def main() -> None:
 
     print(f"\nreal Chromium, {args.runs} runs each, median (all runs in seconds)\n")
     print("| what | median | runs | target |\n|---|---|---|---|")
-    print(row("cold server: navigation to the Diagnose heading", [c["heading"] for c in cold], "< 5 s"))
-    print(row("cold server: navigation to the page usable (Rank genes drawn)", [c["usable"] for c in cold], ""))
-    print(row("cold server: navigation to the model ready (loading line gone)", [c["model ready"] for c in cold], ""))
+    if cold:
+        print(row("cold server: navigation to the Diagnose heading", [c["heading"] for c in cold], "< 5 s"))
+        print(row("cold server: navigation to the page usable (Rank genes drawn)", [c["usable"] for c in cold], ""))
+        print(row("cold server: navigation to the model ready (loading line gone)", [c["model ready"] for c in cold], ""))
     print(row(f"click Rank genes ({EXAMPLE}) to the grid's rows", [c["grid"] for c in clicks], "< 1 s"))
     print(row(f"click Rank genes ({EXAMPLE}) to the page idle", [c["idle"] for c in clicks], ""))
 

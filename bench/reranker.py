@@ -71,8 +71,9 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
             for j, (r, case) in enumerate(zip(chunk_rows, chunk)):
                 cols = [index[g] for g in case.genes if g in index]
                 parts["features"][r], parts["base"][r], parts["target"][r] = batch.features[j], batch.base[j], int(data.target[j])
-                for n in CLASSICAL:
-                    parts[n][r] = float(min((ranks[n][j][c] for c in cols), default=np.inf))
+                for n in CLASSICAL:  # the gene's position in the ranker's list: equal scores in gene order (rank_by_scores)
+                    row = ranks[n][j]
+                    parts[n][r] = float(min((1 + (row < row[c]).sum() + (row[:c] == row[c]).sum() for c in cols), default=np.inf))
                 parts["cons_rank"][r] = parts["consensus"][r]
         log(f"  fold {f + 1}/{folds}: {len(part)} cases at KB without their {len({publication_pmid(c.id) for c in part} - {None})} papers")
     out = {"ids": np.array(ids), "features": np.stack(parts["features"]), "base": np.stack(parts["base"]),
@@ -127,8 +128,8 @@ def main() -> None:
     train_cases = load_cases(args.train, hpo, require_gene=True).cases
     window = load_cases(args.window, hpo, require_gene=True).cases
     log(f"KB {hpo.version}; {len(train_cases)} --train cases, {len(window)} window cases; features leave-publication-out ({args.folds} folds)")
-    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, work / f"features_train_c{args.candidates}.npz")
-    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, work / f"features_window_c{args.candidates}.npz")
+    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, work / f"features_train_c{args.candidates}_v2.npz")
+    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, work / f"features_window_c{args.candidates}_v2.npz")
 
     gsplit = split_by_gene(train_cases, args.gene_folds, 0, args.seed)
     tuned, held = set(gsplit["train"]), set(gsplit["valid"])

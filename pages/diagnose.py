@@ -274,6 +274,7 @@ if do_rank:
     except (ValueError, ImportError) as e:  # bad input, or a ranker whose optional parts are not installed
         st.error(escape_markdown(e, limit=1000))
     else:
+        st.session_state.pop("dx_evidence_kept", None)  # a new ranking opens its evidence on its own known gene
         st.session_state.dx_result = {"case": case, "ranking": ranking, "ranker": choice.label, "spec": choice.spec, "seconds": seconds,
                                       "score_meaning": getattr(ranker, "score_meaning", ""), "evidence": {},
                                       "partner": getattr(getattr(ranker, "classical", None), "name", ""),
@@ -371,45 +372,51 @@ if result:
     if ranking.gate is not None:  # a gated fusion: say whether the tuned model had a say on this patient, and why
         st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))
 
-    gene_tab, disease_tab = st.tabs(["Genes", "Diseases"])
+    # Lazy tabs: only the open tab runs and is drawn (the click on Rank genes draws the gene table, not the diseases too).
+    gene_tab, disease_tab = st.tabs(["Genes", "Diseases"], key="dx_view", on_change="rerun")
     fusion = ranking.fusion
+    gene = st.session_state.get("dx_evidence_kept")  # the gene open under Evidence, also while the Diseases tab is shown
     with gene_tab:
-        # One gene past the table, so that its last row still sees a tie with the next gene.
-        shown = int(top_n) + 1
-        head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
-        table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
-        # How many of the patient's terms each gene's best disease is annotated with, "k/n" ("—": not annotated)
-        counts = explained_counts(hpo, case, list(table["gene"]), ranker=result.get("explainer"))
-        table.insert(table.columns.get_loc("score") + 1, "explains", [f"{counts[g][0]}/{counts[g][1]}" if g in counts else "—" for g in table["gene"]])
-        if fusion is not None:
-            st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
-                       f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
-        st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
-                     column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
-                                    "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
-                                    "model rank": st.column_config.NumberColumn("model rank", width="small"),
-                                    "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
-                                    "explains": st.column_config.TextColumn("explains", width="small",
-                                                                            help="patient terms the gene's best disease is annotated with (or a more specific one)"),
-                                    "inheritance": st.column_config.TextColumn("inheritance", width="small"),
-                                    "causal": st.column_config.CheckboxColumn("causal", width="small"), "diseases": st.column_config.TextColumn("diseases", width="large")})
+        if gene_tab.open:
+            # One gene past the table, so that its last row still sees a tie with the next gene.
+            shown = int(top_n) + 1
+            head = Ranking(ranking.case_id, ranking.genes[:shown], fusion=fusion.head(shown) if fusion is not None else None)
+            table = report.ranking_frame(head, hpo, case.genes).head(int(top_n))
+            # How many of the patient's terms each gene's best disease is annotated with, "k/n" ("—": not annotated)
+            counts = explained_counts(hpo, case, list(table["gene"]), ranker=result.get("explainer"))
+            table.insert(table.columns.get_loc("score") + 1, "explains", [f"{counts[g][0]}/{counts[g][1]}" if g in counts else "—" for g in table["gene"]])
+            if fusion is not None:
+                st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
+                           f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
+            st.dataframe(table, key="dx_table", hide_index=True, width="stretch",
+                         column_config={"rank": st.column_config.NumberColumn("#", width="small"), "tie": st.column_config.TextColumn("tie", width="small"),
+                                        "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
+                                        "model rank": st.column_config.NumberColumn("model rank", width="small"),
+                                        "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
+                                        "explains": st.column_config.TextColumn("explains", width="small",
+                                                                                help="patient terms the gene's best disease is annotated with (or a more specific one)"),
+                                        "inheritance": st.column_config.TextColumn("inheritance", width="small"),
+                                        "causal": st.column_config.CheckboxColumn("causal", width="small"), "diseases": st.column_config.TextColumn("diseases", width="large")})
 
-        st.subheader("Evidence")
-        position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
-        known = [g for g in case.genes if g in position]
-        gene = st.selectbox(f"Gene (any of the {len(position):,}; type to find one)", ranking.symbols, key="dx_evidence_gene",
-                            index=position[known[0]] - 1 if known else 0, format_func=lambda g: f"{position[g]}. {g}")
-        if gene:
-            st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
-            _fusion_parts(ranking, position[gene] - 1)
-            try:
-                ev = _evidence(gene)
-            except ValueError as e:  # a gene a model knows that this release does not annotate
-                st.info(escape_markdown(e, limit=1000))
-            else:
-                _show_evidence(ev, ranking)
+            st.subheader("Evidence")
+            position = {g: i for i, g in enumerate(ranking.symbols, start=1)}
+            # The gene open before (kept while the Diseases tab was shown: an undrawn widget forgets its value), else the known gene.
+            known = [g for g in (st.session_state.get("dx_evidence_kept"), *case.genes) if g in position]
+            gene = st.selectbox(f"Gene (any of the {len(position):,}; type to find one)", ranking.symbols, key="dx_evidence_gene",
+                                index=position[known[0]] - 1 if known else 0, format_func=lambda g: f"{position[g]}. {g}")
+            st.session_state.dx_evidence_kept = gene
+            if gene:
+                st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
+                _fusion_parts(ranking, position[gene] - 1)
+                try:
+                    ev = _evidence(gene)
+                except ValueError as e:  # a gene a model knows that this release does not annotate
+                    st.info(escape_markdown(e, limit=1000))
+                else:
+                    _show_evidence(ev, ranking)
     with disease_tab:
-        _disease_tab(case, ranking, result, evidence.get(gene) if gene else None, gene, int(top_n))
+        if disease_tab.open:
+            _disease_tab(case, ranking, result, evidence.get(gene) if gene else None, gene, int(top_n))
 
     sex, onset = st.session_state.get("dx_sex") or None, st.session_state.get("dx_onset") or None  # read now: the file is built later
 

@@ -61,7 +61,8 @@ CLASSICAL_RANKERS: dict[str, Callable[[Hpo], Ranker]] = {
     "likelihood": LikelihoodRatioRanker,
     "similarity": SimilarityRanker,
 }
-BEST_CLASSICAL = "likelihood"  # bench/window.py, the 2025h2 window (leave-publication-out KB): the best classical MRR (README, "New patients")
+BEST_CLASSICAL = "consensus"  # bench/window.py, the 2025h2 window's report part (leave-publication-out KB): the best classical MRR; first in menus
+DEFAULT_PARTNER = "likelihood"  # the partner of a meta.json "hybrid" that names none (folders written before "classical" was required)
 
 
 def models_dirs() -> list[Path]:
@@ -89,7 +90,7 @@ def model_folder(spec: str | Path) -> Path | None:
 def hybrid_ranker(model: Ranker, config: dict[str, Any], hpo: Hpo) -> HybridRanker:
     """The fusion of `model` with the classical ranker that `config` (meta.json's "hybrid") names."""
     config = dict(config)
-    name = config.pop("classical", BEST_CLASSICAL)
+    name = config.pop("classical", DEFAULT_PARTNER)
     if name not in CLASSICAL_RANKERS:
         raise ValueError(f"hybrid classical ranker {name!r} is unknown; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}")
     mode = config.get("mode", "rrf")

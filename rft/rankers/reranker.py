@@ -21,7 +21,6 @@ orders the candidates as the consensus does; reinforcement fine-tuning (GRPO wit
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rft.rankers.base import RankedGene, Ranking
+from rft.rankers.base import Ranking, rank_by_scores
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.hybrid import competition_ranks
@@ -126,22 +125,21 @@ class KnowledgeReranker:
             scores = self.policy(torch.from_numpy(batch.features), torch.from_numpy(batch.base)).numpy()
         return batch, scores
 
-    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
-        out = []
-        for start in range(0, len(cases), 256):
-            part = cases[start : start + 256]
-            t0 = time.perf_counter()
-            batch, scores = self.candidate_scores(part)
-            ms = (time.perf_counter() - t0) * 1000 / len(part)
-            for row, case in enumerate(part):
-                head = batch.index[row][np.argsort(-scores[row], kind="stable")]
-                genes = [RankedGene(batch.genes[i], float(s)) for i, s in zip(head, np.sort(scores[row])[::-1])]
-                if top is None or top > len(genes):  # the rest in the consensus's order, scored below every candidate
-                    rest = np.argsort(batch.consensus_ranks[row], kind="stable")[len(head):]
-                    floor = float(scores[row].min()) - 1.0
-                    genes += [RankedGene(batch.genes[i], floor - float(np.log(batch.consensus_ranks[row][i]))) for i in rest]
-                out.append(Ranking(case.id, genes[:top] if top else genes, ms))
+    def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
+        """Scores [n_cases, n_genes] aligned with `genes`: the candidates' policy scores; every other gene below the
+        case's lowest candidate, in the consensus's order (lowest - 1 - ln consensus rank)."""
+        batch, scores = self.candidate_scores(cases)
+        floor = scores.min(axis=1, keepdims=True) - 1.0
+        out = floor - np.log(batch.consensus_ranks)
+        np.put_along_axis(out, batch.index, scores.astype(np.float64), axis=1)
         return out
+
+    def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
+        """1-based ranks [n_cases, n_genes], ties sharing the best rank (what a fusion with a model reads)."""
+        return competition_ranks(self.score_matrix(cases))
+
+    def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
+        return rank_by_scores(self.score_matrix, self.genes, cases, top)
 
     def save(self, folder: str | Path, meta: dict) -> Path:
         folder = Path(folder)

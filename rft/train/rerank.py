@@ -53,13 +53,16 @@ class RerankData:
 
 
 def candidate_ranks(policy: RerankPolicy, data: RerankData) -> np.ndarray:
-    """The causal gene's 1-based rank among the candidates by the policy's scores, equal scores sharing the best rank
-    (as `rft.rankers.hybrid.competition_ranks` ranks the classical rankers); inf when it is not a candidate."""
+    """The causal gene's 1-based position in the list the policy's scores make of the candidates, as the grader counts
+    it: equal scores keep the candidates' order (the consensus's), as `KnowledgeReranker.rank` lists them; inf when
+    the gene is not a candidate."""
     with torch.no_grad():
         scores = policy(data.features, data.base)
     hit = data.target >= 0
-    own = scores.gather(1, data.target.clamp(min=0)[:, None])
-    ranks = 1 + (scores > own).sum(dim=1)
+    target = data.target.clamp(min=0)[:, None]
+    own = scores.gather(1, target)
+    before = torch.arange(scores.shape[1])[None, :] < target
+    ranks = 1 + (scores > own).sum(dim=1) + ((scores == own) & before).sum(dim=1)
     return np.where(hit.numpy(), ranks.numpy().astype(float), np.inf)
 
 

@@ -111,10 +111,11 @@ def _default_partner() -> str:
     return json.loads((default_model_dir() / "meta.json").read_text())["ranking"]["hybrid"]["classical"]
 
 
-@pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("RFT-tuned (default model)", None)])
+@pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("consensus", "likelihood"),
+                                                    ("RFT-tuned (default model)", None)])
 def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained_by):
-    # A classical ranker explains itself; the shipped model is fused with a classical ranker (its meta.json), so
-    # its list is explained by that ranker, term by term.
+    # A classical ranker explains itself; the consensus by its likelihood part; the shipped model is fused with a
+    # classical ranker (its meta.json), so its list is explained by that ranker, term by term.
     explained_by = explained_by or _default_partner()
     at = _app()
     at.selectbox(key="dx_example").select("example-marfan").run()
@@ -127,9 +128,13 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     counted = [float(v) for v in evidence["contribution"].iloc[:-1] if v != "not counted"]
     assert sum(counted) == pytest.approx(float(evidence["contribution"].iloc[-1]), abs=1e-3 * len(counted))
     fused = ranker.startswith("RFT")  # a fusion's Diseases tab says plainly that it does not rank like the gene list
-    said = "alone, not by the list on the Genes tab" if fused else "the one that ranks the gene list"
-    assert any(f"Diseases ranked by the {explained_by} ranker" in c.value and said in c.value for c in at.caption)
+    said = ("alone, not by the list on the Genes tab" if fused else "one of the two classical rankers whose consensus" if ranker == "consensus"
+            else "the one that ranks the gene list")
     assert ("model rank" in _table(at, "gene", "score").columns) == fused
+    assert not any("Diseases ranked" in c.value for c in at.caption)  # lazy tabs: the Diseases tab runs when opened
+    at.session_state["dx_view"] = "Diseases"
+    at.run()
+    assert any(f"Diseases ranked by the {explained_by} ranker" in c.value and said in c.value for c in at.caption)
 
 
 def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
@@ -221,11 +226,16 @@ def test_evidence_opens_for_a_gene_far_below_the_table_and_diseases_are_ranked()
     genes.select(far.split(". ", 1)[1]).run()
     assert not at.exception
     assert any(f"rank {far.split('.')[0]}" in m.value and "ClinVar" in m.value for m in at.markdown)
+    assert "tie" in _table(at, "rank", "gene", "score").columns
+    assert any("position in the list" in c.value for c in at.caption)  # the rank convention is stated
+    at.session_state["dx_view"] = "Diseases"  # the Diseases tab, opened (lazy: it runs only when open)
+    at.run()
     diseases = _table(at, "disease", "ids", "genes")
     assert diseases["disease"].str.lower().str.contains("marfan syndrome").any()
     assert all(", " not in ids or len(set(ids.split(", "))) > 1 for ids in diseases["ids"])
-    assert "tie" in _table(at, "rank", "gene", "score").columns
-    assert any("position in the list" in c.value for c in at.caption)  # the rank convention is stated
+    at.session_state["dx_view"] = "Genes"
+    at.run()
+    assert at.selectbox(key="dx_evidence_gene").value == far.split(". ", 1)[1]  # back on Genes, the same gene's evidence
 
 
 def test_several_known_genes_and_phenopacket_round_trip():

@@ -106,6 +106,6 @@ def test_choices_list_models_of_every_configured_folder_then_classical(tiny_fold
     monkeypatch.setenv("RFT_MODELS_DIR", str(tiny_folder.parent))
     choices = ranker_choices()
     specs = [c.spec for c in choices]
-    assert f"model:{tiny_folder}" in specs and specs[-4:] == ["likelihood", "consensus", "enrichment", "similarity"]  # the best classical first
+    assert f"model:{tiny_folder}" in specs and specs[-4:] == ["consensus", "enrichment", "likelihood", "similarity"]  # the best classical first
     if (MODELS_DIR / "default" / "config.json").is_file() or (MODELS_DIR / "base" / "config.json").is_file():
         assert choices[0].spec == "default" and choices[0].is_model

@@ -81,3 +81,12 @@ def test_a_saved_reranker_loads_and_ranks_the_same(mini_hpo, tmp_path):
     assert all(sorted(r.symbols) == sorted(mini_hpo.genes) for r in again.rank(CASES))  # past the candidates: the rest follow
     with pytest.raises(ValueError, match="not a knowledge reranker folder"):
         load_reranker(tmp_path, mini_hpo)
+
+
+def test_gene_ranks_follow_the_ranked_list(mini_hpo):
+    reranker = KnowledgeReranker(mini_hpo, _trained_policy(), candidates=2)  # two candidates, the rest in consensus order
+    ranks = reranker.gene_ranks(CASES)
+    for row, ranking in enumerate(reranker.rank(CASES)):
+        assert [ranks[row][reranker.genes.index(g)] for g in ranking.symbols] == sorted(ranks[row])
+        consensus_order = ConsensusRanker(mini_hpo).rank([CASES[row]])[0].symbols
+        assert [g for g in consensus_order if g not in ranking.symbols[:2]] == ranking.symbols[2:]
