@@ -105,10 +105,12 @@ def _record_downloads(monkeypatch) -> dict[str, dict]:
 
 
 def _default_partner() -> str:
-    """The classical ranker the shipped model is fused with (its meta.json's ranking)."""
+    """The classical ranker whose computation explains the shipped model's list: its meta.json's partner, or for
+    the consensus its likelihood part."""
     from rft.registry import default_model_dir
 
-    return json.loads((default_model_dir() / "meta.json").read_text())["ranking"]["hybrid"]["classical"]
+    partner = json.loads((default_model_dir() / "meta.json").read_text())["ranking"]["hybrid"]["classical"]
+    return {"consensus": "likelihood"}.get(partner, partner)
 
 
 @pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("consensus", "likelihood"),
@@ -139,7 +141,7 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
 
 def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
     # The shipped model ranks through a per-case gate (meta.json): the page says, for this patient, whether the
-    # tuned model had a say or the list is the likelihood ranker's alone.
+    # tuned model had a say or the list is its classical partner's alone.
     import json
 
     from rft.registry import MODELS_DIR
@@ -153,7 +155,8 @@ def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
     _button(at, "dx_rank").click().run()
     assert not at.exception
     said = [c.value for c in at.caption if "Gate open" in c.value or "gate shut" in c.value]
-    assert len(said) == 1 and "likelihood" in said[0]
+    partner = json.loads(meta.read_text())["ranking"]["hybrid"]["classical"]
+    assert len(said) == 1 and f"for the {partner} ranker" in said[0]
 
 
 def test_unknown_term_typed_warns_and_adds_nothing():
