@@ -36,7 +36,7 @@ from rft.cases import load_cases
 from rft.prospective import WINDOW_SUBSETS, case_facts, mean_with_se
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
-from rft.rankers.reranker import DEFAULT_CANDIDATES, KnowledgeReranker, candidate_features
+from rft.rankers.reranker import DEFAULT_CANDIDATES, KnowledgeReranker, RerankPolicy, candidate_features
 from rft.splits import publication_of, publication_pmid, split_by_gene, split_by_publication
 from rft.train.rerank import RerankData, candidate_ranks, train_reranker
 
@@ -56,7 +56,7 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
         if list(got["ids"]) == ids:
             return {k: got[k] for k in got.files}
     fold = fold_of_publications(cases, folds, seed)
-    parts = {k: [None] * len(cases) for k in ("features", "base", "target", *CLASSICAL, "cons_rank")}
+    parts = {k: [None] * len(cases) for k in ("features", "base", "target", *CLASSICAL)}
     for f in range(folds):
         rows = [i for i, c in enumerate(cases) if fold[publication_of(c.id)] == f]
         part = [cases[i] for i in rows]
@@ -74,7 +74,6 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
                 for n in CLASSICAL:  # the gene's position in the ranker's list: equal scores in gene order (rank_by_scores)
                     row = ranks[n][j]
                     parts[n][r] = float(min((1 + (row < row[c]).sum() + (row[:c] == row[c]).sum() for c in cols), default=np.inf))
-                parts["cons_rank"][r] = parts["consensus"][r]
         log(f"  fold {f + 1}/{folds}: {len(part)} cases at KB without their {len({publication_pmid(c.id) for c in part} - {None})} papers")
     out = {"ids": np.array(ids), "features": np.stack(parts["features"]), "base": np.stack(parts["base"]),
            "target": np.array(parts["target"]), **{n: np.array(parts[n]) for n in CLASSICAL}}
@@ -150,7 +149,7 @@ def main() -> None:
     facts = {i: dataclasses.replace(f, gene_in_kb=bool(np.isfinite(wf["likelihood"][r])))
              for (i, f), r in zip(case_facts([window[i] for i in rows_r], hpo, {g for c in train_cases for g in c.genes}).items(), rows_r)}
     ranks = {"**knowledge reranker (RFT)**": full_ranks(policy, wf, rows_r),
-             "its base (untrained: the consensus order)": full_ranks(KnowledgeReranker(hpo).policy, wf, rows_r)}
+             "its base (untrained: the consensus order)": full_ranks(RerankPolicy().eval(), wf, rows_r)}
     ranks |= {name: wf[name][rows_r] for name in CLASSICAL}
     print(f"\n## Report part: {len(ids)} cases, {len({publication_of(i) for i in ids})} papers; KB {hpo.version} without each case's paper\n")
     print("\n".join(table(ranks, facts, ids)))

@@ -49,9 +49,13 @@ class ConsensusRanker:
     def genes(self) -> list[str]:
         return self.likelihood.genes
 
+    def fuse(self, likelihood_ranks: np.ndarray, similarity_ranks: np.ndarray) -> np.ndarray:
+        """The consensus score from the two rankers' rank arrays (1-based, aligned with `genes`)."""
+        return 1.0 / (self.k + likelihood_ranks) + 1.0 / (self.k + similarity_ranks)
+
     def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
         """Fused scores [n_cases, n_genes], aligned with `genes`."""
-        return 1.0 / (self.k + rank_arrays(self.likelihood, cases)) + 1.0 / (self.k + rank_arrays(self.similarity, cases))
+        return self.fuse(rank_arrays(self.likelihood, cases), rank_arrays(self.similarity, cases))
 
     def gene_ranks(self, cases: Sequence[Case]) -> np.ndarray:
         """1-based ranks [n_cases, n_genes], ties sharing the best rank (what a fusion with a model reads)."""

@@ -84,7 +84,7 @@ def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker,
         raise ValueError("the enrichment and consensus rankers rank different genes; build both from one HPO release")
     lik, sim, enr = consensus.likelihood.score_matrix(cases), consensus.similarity.score_matrix(cases), enrichment.score_matrix(cases)
     ranks = [competition_ranks(s) for s in (lik, sim, enr)]
-    cons_ranks = competition_ranks(1.0 / (consensus.k + ranks[0]) + 1.0 / (consensus.k + ranks[1]))
+    cons_ranks = competition_ranks(consensus.fuse(ranks[0], ranks[1]))
     c = min(candidates, len(genes))
     index = np.argsort(cons_ranks, axis=1, kind="stable")[:, :c]
     take = lambda a: np.take_along_axis(a, index, axis=1)

@@ -39,9 +39,9 @@ class RerankData:
     def from_batch(cls, batch: CandidateBatch, targets: list[list[str]]) -> RerankData:
         index = {g: i for i, g in enumerate(batch.genes)}
         positions = []
-        for row, genes in enumerate(targets):
-            where = [int(np.flatnonzero(batch.index[row] == index[g])[0]) for g in genes if g in index and (batch.index[row] == index[g]).any()]
-            positions.append(min(where) if where else -1)
+        for row, genes in enumerate(targets):  # the first candidate that is a causal gene
+            hits = np.flatnonzero(np.isin(batch.index[row], [index[g] for g in genes if g in index]))
+            positions.append(int(hits[0]) if len(hits) else -1)
         return cls(torch.from_numpy(batch.features), torch.from_numpy(batch.base), torch.tensor(positions, dtype=torch.long))
 
     @classmethod

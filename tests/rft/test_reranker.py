@@ -90,3 +90,13 @@ def test_gene_ranks_follow_the_ranked_list(mini_hpo):
         assert [ranks[row][reranker.genes.index(g)] for g in ranking.symbols] == sorted(ranks[row])
         consensus_order = ConsensusRanker(mini_hpo).rank([CASES[row]])[0].symbols
         assert [g for g in consensus_order if g not in ranking.symbols[:2]] == ranking.symbols[2:]
+
+
+def test_rerank_data_points_at_the_first_causal_candidate(mini_hpo):
+    from rft.rankers.enrichment import EnrichmentRanker
+    from rft.rankers.reranker import candidate_features
+
+    batch = candidate_features(ConsensusRanker(mini_hpo), EnrichmentRanker(mini_hpo), CASES, candidates=3)
+    listed = [[batch.genes[i] for i in row] for row in batch.index]
+    data = RerankData.from_batch(batch, [[listed[0][2], listed[0][1]], [listed[1][0]], ["NOT_A_GENE"]])
+    assert data.target.tolist() == [1, 0, -1]
