@@ -10,11 +10,10 @@ import streamlit as st
 
 from ontology.notes import terms_from_note
 from rft import report
-from rft.candidates import DEFAULT_RULE, CandidateRanker
+from rft.candidates import CandidateRanker, describe_rule, unannotated_note
 from rft.cases import Case, load_cases_from_bytes
 from rft.diseases import rank_diseases
 from rft.evidence import explain, explained_counts, explaining_ranker, ranker_method
-from rft.genes import load_gene_table
 from rft.grader import DEFAULT_K, rank_of, score_rank
 from rft.limits import MAX_NOTE_CHARS
 from rft.links import disease_links, gene_links
@@ -365,9 +364,8 @@ if result:
     st.caption(f"**Score:** {result['score_meaning']}. **Rank** is the position in the list, as the grader counts it; "
                "**tie** “=k” marks genes whose scores are equal, sharing rank k.")
     if ranking.unannotated:  # candidates no phenotype can score: each named, with what NCBI Gene knows
-        st.caption(f"**{len(ranking.unannotated)} candidates have no phenotype annotation in HPO {hpo.version}**; they follow the best "
-                   f"{DEFAULT_RULE.after} annotated candidates, most-studied first (docs/candidates.md): "
-                   + "; ".join(f"{g} ({f.summary()})" if (f := load_gene_table().facts(g)) else f"{g} (not in NCBI Gene 2022-09)" for g in ranking.unannotated[:10])
+        st.caption(f"**{len(ranking.unannotated)} candidates have no phenotype annotation in HPO {hpo.version}**; {describe_rule()} "
+                   "(docs/candidates.md): " + "; ".join(f"{g} ({unannotated_note(g, ranking, hpo, label=False)})" for g in ranking.unannotated[:10])
                    + (f"; and {len(ranking.unannotated) - 10} more" if len(ranking.unannotated) > 10 else ""))
     if ranking.gate is not None:  # a gated fusion: say whether the tuned model had a say on this patient, and why
         st.caption(report.gate_sentence(ranking.gate, result.get("partner", "classical")))

@@ -11,8 +11,10 @@
 The wrapped ranker ranks the genes its knowledge base annotates (the whole ranking), and the list keeps the
 candidates in that order. A candidate the HPO release does not annotate cannot be scored from phenotypes, yet
 38-44 % of newly published patients carry one, so every such gene gets a place by an explicit rule
-(`CandidateRule`): the unannotated candidates go after the first `after` annotated ones, ordered among
-themselves by how much NCBI Gene knows about them (`rft.genes`; most-studied first). The default rule was chosen
+(`CandidateRule`): the unannotated candidates go after the first `after` annotated ones (sooner when those fit
+poorly: below `fit_rank` genome-wide), ordered among themselves by how alike in function (GO) they are to the
+genes that fit the patient best (the ranking's first `REFERENCE_GENES`; `rft.genes.GoProfiles`), or by how much
+NCBI Gene knows about them. The default rule was chosen
 on the choose part of the 2025h2 window (`bench/candidates.py`), never on the part it is reported on.
 
 Symbols are resolved here, once: the knowledge base's own spelling first, then NCBI Gene's current symbols,
@@ -29,7 +31,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rft.genes import GeneTable, load_gene_table
+import numpy as np
+
+from rft.genes import GeneTable, GoProfiles, load_gene_table, load_go_profiles
 from rft.rankers.base import RankedGene, Ranking
 
 if TYPE_CHECKING:
@@ -38,11 +42,12 @@ if TYPE_CHECKING:
     from rft.rankers.base import Ranker
 
 __all__ = [
-    "DEFAULT_RULE", "UNANNOTATED_ORDERS", "CandidateList", "CandidateRanker", "CandidateRule", "parse_candidates",
-    "read_candidates", "resolve_candidates", "restrict_ranking", "unannotated_label",
+    "DEFAULT_RULE", "REFERENCE_GENES", "UNANNOTATED_ORDERS", "CandidateList", "CandidateRanker", "CandidateRule", "describe_rule",
+    "go_affinity", "parse_candidates", "read_candidates", "resolve_candidates", "restrict_ranking", "unannotated_label", "unannotated_note",
 ]
 
-UNANNOTATED_ORDERS = ("pubmed", "go", "list")
+UNANNOTATED_ORDERS = ("go-similarity", "pubmed", "go", "list")
+REFERENCE_GENES = 10  # "go-similarity": the ranking's best genes an unannotated candidate is compared with, weighted 1/rank
 MAX_CANDIDATES = 50_000  # per case: more than every gene there is means the file is not a candidate list
 
 
@@ -53,23 +58,32 @@ class CandidateRule:
     Attributes:
         after: they follow the first `after` annotated candidates (0: before every annotated one; a large
             number: after all of them).
-        order: how they are ordered among themselves: "pubmed" (most articles in NCBI Gene first), "go" (most GO
-            annotations first) or "list" (as given).
+        order: how they are ordered among themselves: "go-similarity" (most alike in GO terms to the genes the
+            ranker put first genome-wide, each of the first `REFERENCE_GENES` weighted 1/rank: guilt by
+            association), "pubmed" (most articles in NCBI Gene first), "go" (most GO annotations first) or
+            "list" (as given). Ties (e.g. genes without GO terms) keep the pubmed order.
+        fit_rank: they also go before every annotated candidate the ranker puts below this rank genome-wide
+            (a poor phenotype fit: when even the best annotated candidate fits that poorly, the patient's gene is
+            more likely one the knowledge base cannot score); None: only `after` decides.
     """
 
     after: int = 3
     order: str = "pubmed"
+    fit_rank: int | None = None
 
     def __post_init__(self):
         if not isinstance(self.after, int) or self.after < 0:
             raise ValueError(f"CandidateRule.after must be a whole number >= 0, got {self.after!r}")
         if self.order not in UNANNOTATED_ORDERS:
             raise ValueError(f"CandidateRule.order {self.order!r} is unknown; choose one of {', '.join(UNANNOTATED_ORDERS)}")
+        if self.fit_rank is not None and (not isinstance(self.fit_rank, int) or self.fit_rank < 1):
+            raise ValueError(f"CandidateRule.fit_rank must be a rank >= 1 or None, got {self.fit_rank!r}")
 
 
 # Chosen on the choose part of the 2025h2 window, 50 uniform candidates, 5 seeds, likelihood ranker (bench/candidates.py;
-# docs/candidates.md): after 1..all tie on top-1 (0.354); after=3 has the best MRR (0.423); pubmed order beats the list's.
-DEFAULT_RULE = CandidateRule(after=3, order="pubmed")
+# docs/candidates.md): fit_rank 300 has the best top-1 (0.364; 0.354 without it, 0.357 at 1000), after=3 then the best
+# MRR (0.440); the go-similarity order beats pubmed's at every `after` (MRR 0.430 against 0.423 at after=3, no fit_rank).
+DEFAULT_RULE = CandidateRule(after=3, order="go-similarity", fit_rank=300)
 
 
 def unannotated_label(hpo: Hpo) -> str:
@@ -119,26 +133,73 @@ def _prior(gene: str, order: str, table: GeneTable) -> float:
     facts = table.facts(gene)
     if facts is None:
         return -1.0
-    return float(facts.pubmed if order == "pubmed" else facts.go)
+    return float(facts.go if order == "go" else facts.pubmed)
 
 
-def restrict_ranking(ranking: Ranking, candidates: CandidateList, rule: CandidateRule = DEFAULT_RULE, table: GeneTable | None = None) -> Ranking:
+def go_affinity(genes: Sequence[str], reference: Sequence[str], go: GoProfiles | None = None) -> np.ndarray:
+    """Each gene's GO similarity to the reference genes (best first), weighted 1/rank and summed: how much a gene
+    the knowledge base cannot score looks, in function, like the genes that fit the patient best."""
+    go = go or load_go_profiles()
+    weights = 1.0 / np.arange(1, len(reference) + 1)
+    return go.similarity(list(genes), list(reference)) @ weights if len(reference) else np.zeros(len(genes))
+
+
+def restrict_ranking(ranking: Ranking, candidates: CandidateList, rule: CandidateRule = DEFAULT_RULE, table: GeneTable | None = None,
+                     reference: Sequence[str] | None = None, go: GoProfiles | None = None, ranks: Mapping[str, int] | None = None) -> Ranking:
     """A full ranking cut to the candidates: annotated candidates in the ranking's order, then the unannotated ones
     inserted after the first `rule.after` of them (score NaN: nothing scored them), ordered by `rule.order`.
 
-    An annotated candidate missing from the ranking (a ranker over a smaller universe) joins the unannotated ones."""
+    `reference`: for the "go-similarity" order, the genes the unannotated ones are compared with (default: the
+    ranking's first `REFERENCE_GENES` scored genes, i.e. genome-wide when `ranking` is). `ranks`: for
+    `rule.fit_rank`, each gene's genome-wide rank (default: its position in `ranking`). An annotated candidate
+    missing from the ranking (a ranker over a smaller universe) joins the unannotated ones."""
     wanted = set(candidates.annotated)
     kept = [g for g in ranking.genes if g.gene in wanted]
     ranked = {k.gene for k in kept}
     missing = [g for g in candidates.annotated if g not in ranked]
     rest = missing + candidates.unannotated
+    why: dict[str, str] = {}
     if rule.order != "list":
         table = table or load_gene_table()
         position = {g: i for i, g in enumerate(rest)}
-        rest = sorted(rest, key=lambda g: (-_prior(g, rule.order, table), position[g]))
-    head, tail = kept[: rule.after], kept[rule.after :]
+        affinity = dict.fromkeys(rest, 0.0)
+        if rule.order == "go-similarity" and rest:
+            if reference is None:
+                reference = [g.gene for g in ranking.genes if not math.isnan(g.score)][:REFERENCE_GENES]
+            sim = (go or load_go_profiles()).similarity(rest, reference)
+            affinity = dict(zip(rest, (sim @ (1.0 / np.arange(1, len(reference) + 1))).tolist())) if len(reference) else affinity
+            for g, row in zip(rest, sim):
+                if len(row) and row.max() > 0:
+                    j = int(row.argmax())
+                    why[g] = f"most alike in function (GO) to {reference[j]}, #{j + 1} for this patient genome-wide (similarity {row[j]:.2f})"
+        rest = sorted(rest, key=lambda g: (-affinity[g], -_prior(g, rule.order, table), position[g]))
+    cut = rule.after
+    if rule.fit_rank is not None:
+        if ranks is None:
+            ranks = {g.gene: i for i, g in enumerate(ranking.genes, start=1)}
+        cut = min(cut, sum(1 for g in kept if ranks.get(g.gene, math.inf) <= rule.fit_rank))  # kept is in rank order
+    head, tail = kept[:cut], kept[cut:]
     genes = head + [RankedGene(g, math.nan) for g in rest] + tail
-    return replace(ranking, genes=genes, unannotated=tuple(rest))
+    return replace(ranking, genes=genes, unannotated=tuple(rest), unannotated_why=why)
+
+
+def describe_rule(rule: CandidateRule = DEFAULT_RULE) -> str:
+    """The rule in words, for a person reading a candidate ranking."""
+    where = ("before every annotated candidate" if rule.after == 0 else "after every annotated candidate" if rule.after >= 1_000_000
+             else f"after the best {rule.after} annotated candidate" + ("s" if rule.after > 1 else ""))
+    if rule.fit_rank is not None and rule.after > 0:
+        where += f" (sooner if those rank below #{rule.fit_rank} genome-wide: a poor fit)"
+    order = {"go-similarity": "most alike in function (GO) to the genes that fit the patient best first", "pubmed": "most-studied first",
+             "go": "most GO annotations first", "list": "in the order given"}[rule.order]
+    return f"they go {where}, {order}"
+
+
+def unannotated_note(gene: str, ranking: Ranking, hpo: Hpo, table: GeneTable | None = None, label: bool = True) -> str:
+    """What is known about a candidate the KB does not annotate: the label (unless `label` is False), NCBI Gene's
+    facts, and what placed it."""
+    facts = (table or load_gene_table()).facts(gene)
+    parts = [facts.summary() if facts else "not in NCBI Gene 2022-09"] + ([ranking.unannotated_why[gene]] if gene in ranking.unannotated_why else [])
+    return (f"[{unannotated_label(hpo)}] " if label else "") + "; ".join(parts)
 
 
 def parse_candidates(text: str, where: str = "candidates") -> dict[str, list[str]] | list[str]:

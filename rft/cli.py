@@ -247,16 +247,18 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     ms = (time.perf_counter() - t0) * 1000
     ranked = [(g.gene, g.score) for g in ranking.genes]
     unannotated = set(ranking.unannotated)
+    if unannotated:
+        from rft.candidates import unannotated_note
     data = {
         "ranker": ranker.name,
         "hpo_version": hpo.version,
         "present": terms["present"],
         "excluded": terms["excluded"],
-        "genes": [{"rank": i, "gene": g, "score": None if g in unannotated else round(s, 4)} | ({"note": _unannotated_note(hpo, g)} if g in unannotated else {})
+        "genes": [{"rank": i, "gene": g, "score": None if g in unannotated else round(s, 4)} | ({"note": unannotated_note(g, ranking, hpo)} if g in unannotated else {})
                   for i, (g, s) in enumerate(ranked, start=1)],
         "ms": round(ms, 1),
     }
-    lines = [f"{i:>3}. {g:<12} " + (_unannotated_note(hpo, g) if g in unannotated else f"{s:8.4f}") for i, (g, s) in enumerate(ranked, start=1)]
+    lines = [f"{i:>3}. {g:<12} " + (unannotated_note(g, ranking, hpo) if g in unannotated else f"{s:8.4f}") for i, (g, s) in enumerate(ranked, start=1)]
     lines.append(f"({ms:.0f} ms, {ranker.name})")
     if args.candidates:
         data["candidate_notes"] = ranker.candidates_of(case).notes
@@ -270,13 +272,6 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unannotated_note(hpo, gene: str) -> str:
-    """What is known about a candidate the KB does not annotate: the label, and NCBI Gene's facts when it has them."""
-    from rft.candidates import unannotated_label
-    from rft.genes import load_gene_table
-
-    facts = load_gene_table().facts(gene)
-    return f"[{unannotated_label(hpo)}]" + (f" {facts.summary()}" if facts else "")
 
 
 def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

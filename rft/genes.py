@@ -5,6 +5,8 @@
     table.resolve("p53")                       # 'TP53': a symbol, a previous symbol or an alias, any case
     table.facts("TP53").pubmed                 # articles NCBI Gene links to the gene
     len(table.symbols)                         # 20,598 protein-coding genes
+    go = load_go_profiles()                    # data/genes/go_terms.tsv.gz: each gene's GO terms with ancestors
+    go.similarity(["KCNQ3", "TTN"], ["SCN1A", "SCN2A"])   # [2, 2] IC-weighted Jaccard of their GO terms
 
 The table is derived from Bioconductor's org.Hs.eg.db by `scripts/build_gene_table.py` (provenance and licence in
 data/genes/PROVENANCE.md). Candidate lists (`rft.candidates`) resolve symbols here and show these facts for genes
@@ -14,15 +16,20 @@ the HPO does not annotate; `bench/candidates.py` draws simulated exomes' decoys 
 from __future__ import annotations
 
 import gzip
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+from scipy import sparse
+
 from rft.paths import DATA_DIR
 
-__all__ = ["GENE_TABLE", "GeneFacts", "GeneTable", "load_gene_table"]
+__all__ = ["GENE_TABLE", "GO_TABLE", "GeneFacts", "GeneTable", "GoProfiles", "load_gene_table", "load_go_profiles", "read_go_profiles"]
 
 GENE_TABLE = DATA_DIR / "genes" / "ncbi_genes.tsv.gz"
+GO_TABLE = DATA_DIR / "genes" / "go_terms.tsv.gz"
 
 
 @dataclass(frozen=True)
@@ -95,3 +102,66 @@ def read_gene_table(path: str | Path) -> GeneTable:
 def load_gene_table(path: str | Path = GENE_TABLE) -> GeneTable:
     """The shipped gene table (read once per process)."""
     return read_gene_table(path)
+
+
+class GoProfiles:
+    """Each gene's GO terms (with their ancestors), for *who does what alike*: the similarity of two genes is the
+    information content of the terms they share over that of the terms either has (IC-weighted Jaccard; a term's
+    IC is ln(genes with any GO term / genes with it), so "protein binding" counts for little and a shared
+    "voltage-gated sodium channel complex" for much). A gene without GO terms is similar to nothing (0)."""
+
+    def __init__(self, terms: Sequence[str], genes: dict[str, Sequence[int]]):
+        self.terms = list(terms)
+        self._row = {g: i for i, g in enumerate(genes)}
+        indptr = np.cumsum([0, *(len(v) for v in genes.values())])
+        indices = np.fromiter((t for v in genes.values() for t in v), dtype=np.int64, count=int(indptr[-1]))
+        m = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(genes), len(self.terms)))
+        carried = np.asarray(m.sum(axis=0)).ravel()
+        self.ic = np.log(max(len(genes), 1) / np.maximum(carried, 1))
+        self._weighted = m.multiply(self.ic[None, :]).tocsr()
+        self._binary = m
+        self._mass = np.asarray(self._weighted.sum(axis=1)).ravel()
+
+    def __contains__(self, gene: str) -> bool:
+        return gene in self._row
+
+    def similarity(self, genes: Sequence[str], reference: Sequence[str]) -> np.ndarray:
+        """[len(genes), len(reference)] IC-weighted Jaccard; 0 where either gene has no GO terms here."""
+        out = np.zeros((len(genes), len(reference)))
+        gi = [(i, self._row[g]) for i, g in enumerate(genes) if g in self._row]
+        ri = [(j, self._row[g]) for j, g in enumerate(reference) if g in self._row]
+        if not gi or not ri:
+            return out
+        rows_g, rows_r = [r for _, r in gi], [r for _, r in ri]
+        shared = (self._weighted[rows_g] @ self._binary[rows_r].T).toarray()
+        union = self._mass[rows_g][:, None] + self._mass[rows_r][None, :] - shared
+        sim = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        out[np.ix_([i for i, _ in gi], [j for j, _ in ri])] = sim
+        return out
+
+
+def read_go_profiles(path: str | Path) -> GoProfiles:
+    """GO profiles from the file `scripts/build_gene_table.py` writes (a `#terms` line, then symbol<TAB>delta-encoded term indices)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ValueError(f"GO table {path} cannot be read ({e.strerror}); rebuild it with scripts/build_gene_table.py") from e
+    lines = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8").splitlines()
+    if not lines or not lines[0].startswith("#terms\t"):
+        raise ValueError(f"GO table {path}: the first line must be '#terms<TAB>GO ids'; rebuild it with scripts/build_gene_table.py")
+    terms = lines[0].split("\t", 1)[1].split()
+    genes: dict[str, list[int]] = {}
+    for n, line in enumerate(lines[1:], start=2):
+        symbol, _, deltas = line.partition("\t")
+        ids = np.cumsum([int(d) for d in deltas.split()]).tolist()
+        if ids and (ids[-1] >= len(terms) or min(int(d) for d in deltas.split()) < 0):
+            raise ValueError(f"GO table {path}, line {n} ({symbol}): term index out of range; rebuild it with scripts/build_gene_table.py")
+        genes[symbol] = ids
+    return GoProfiles(terms, genes)
+
+
+@lru_cache(maxsize=2)
+def load_go_profiles(path: str | Path = GO_TABLE) -> GoProfiles:
+    """The shipped GO profiles (read once per process)."""
+    return read_go_profiles(path)

@@ -1,4 +1,5 @@
-"""Rebuild data/genes/ncbi_genes.tsv.gz: protein-coding human genes with what NCBI Gene knows about them.
+"""Rebuild data/genes/ncbi_genes.tsv.gz (protein-coding human genes with what NCBI Gene knows about them) and
+data/genes/go_terms.tsv.gz (each gene's GO terms with their ancestors).
 
     apt-get download r-bioc-org.hs.eg.db && dpkg-deb -x r-bioc-org.hs.eg.db_*.deb orgdb
     python scripts/build_gene_table.py orgdb/usr/lib/R/site-library/org.Hs.eg.db/extdata/org.Hs.eg.sqlite [--force]
@@ -10,7 +11,11 @@ Python's sqlite3: no R needed. One row per protein-coding gene:
     symbol  entrez  name  chromosome  aliases (|-joined)  pubmed (linked articles)  go (GO terms, direct)  pfam  mim (OMIM ids, |-joined)
     length (genomic span in bp, UCSC GRCh38 via the package's chromosome_locations; the longest placement; 0: none)
 
-`rft.genes` reads it: the candidate universe (`bench/candidates.py` draws decoys from it), symbol and alias
+The GO file: a first line `#terms<TAB>GO:... GO:...` (every GO term, BP+MF+CC, annotated to at least 2 of these
+genes, directly or through a descendant: the package's `go_*_all` tables), then one line per gene with GO terms,
+`symbol<TAB>` its term indices, sorted and delta-encoded (each the difference to the previous one). 1.9 MB.
+
+`rft.genes` reads them: the candidate universe (`bench/candidates.py` draws decoys from it), symbol and alias
 resolution for candidate lists, and the facts shown for candidates the HPO does not annotate. The table's
 provenance goes into data/genes/PROVENANCE.md, written next to it.
 """
@@ -26,6 +31,8 @@ from pathlib import Path
 from rft.writes import write_atomic
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "genes" / "ncbi_genes.tsv.gz"
+GO_OUT = OUT.parent / "go_terms.tsv.gz"
+MIN_GENES_PER_TERM = 2  # a term only one gene carries can never be shared: it adds nothing to a similarity
 COLUMNS = ("symbol", "entrez", "name", "chromosome", "aliases", "pubmed", "go", "pfam", "mim", "length")
 
 
@@ -59,10 +66,37 @@ def build(sqlite_path: Path) -> tuple[list[tuple], dict[str, str]]:
     return sorted(out), meta
 
 
+def build_go(sqlite_path: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """(GO terms, each protein-coding gene's term indices) with ancestors, terms carried by >= MIN_GENES_PER_TERM genes."""
+    db = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    symbol = dict(db.execute("select i._id, i.symbol from gene_info i join genetype t on t._id = i._id where t.gene_type = 'protein-coding'"))
+    terms_of: dict[str, set[str]] = {}
+    for table in ("go_bp_all", "go_mf_all", "go_cc_all"):
+        for _id, go_id in db.execute(f"select _id, go_id from {table}"):
+            if _id in symbol:
+                terms_of.setdefault(symbol[_id], set()).add(go_id)
+    count: dict[str, int] = {}
+    for terms in terms_of.values():
+        for t in terms:
+            count[t] = count.get(t, 0) + 1
+    kept = sorted(t for t, n in count.items() if n >= MIN_GENES_PER_TERM)
+    index = {t: i for i, t in enumerate(kept)}
+    return kept, {g: sorted(index[t] for t in terms if t in index) for g, terms in sorted(terms_of.items())}
+
+
+def go_text(terms: list[str], genes: dict[str, list[int]]) -> str:
+    lines = ["#terms\t" + " ".join(terms)]
+    for g, ids in genes.items():
+        if ids:
+            lines.append(g + "\t" + " ".join(str(b - a) for a, b in zip([0, *ids], ids)))
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sqlite", type=Path, help="org.Hs.eg.sqlite from the r-bioc-org.hs.eg.db package")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--go-out", type=Path, default=GO_OUT)
     ap.add_argument("--force", action="store_true", help="replace the table if the project wrote it")
     args = ap.parse_args()
     if not args.sqlite.is_file():
@@ -74,6 +108,9 @@ def main() -> None:
         text.write("\t".join(str(v).replace("\t", " ") for v in r) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out, gzip.compress(text.getvalue().encode(), mtime=0), force=args.force)
+    terms, go = build_go(args.sqlite)
+    args.go_out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.go_out, gzip.compress(go_text(terms, go).encode(), compresslevel=9, mtime=0), force=args.force)
     provenance = args.out.parent / "PROVENANCE.md"
     write_atomic(provenance, (
         f"# {args.out.name}\n\n{len(rows)} protein-coding human genes from Bioconductor's org.Hs.eg.db (Debian package "
@@ -81,8 +118,13 @@ def main() -> None:
         f"GO {meta.get('GOSOURCEDATE')}.\n\nColumns: {', '.join(COLUMNS)}. `pubmed`: articles NCBI Gene links to the gene; `go`: "
         "direct GO annotations (BP+MF+CC); `pfam`: Pfam domains; `mim`: OMIM ids NCBI links (gene or phenotype entries); "
         f"`length`: genomic span in bp (UCSC {meta.get('GPSOURCEDATE')}, the longest placement; 0 when unplaced).\n\n"
-        "Rebuild: `python scripts/build_gene_table.py org.Hs.eg.sqlite --force` (see that script).\n").encode(), force=args.force)
-    print(f"wrote {len(rows)} genes to {args.out} and {provenance}")
+        f"\n# {args.go_out.name}\n\nEach protein-coding gene's GO terms (BP, MF, CC) with their ancestors, from the same package's "
+        f"go_*_all tables (NCBI gene2go, GO {meta.get('GOSOURCEDATE')}; GO annotations are the Gene Ontology Consortium's, CC BY 4.0: "
+        f"http://geneontology.org/docs/go-citation-policy/): {len(terms)} terms carried by at least {MIN_GENES_PER_TERM} genes, "
+        f"{sum(1 for v in go.values() if v)} genes. Format: see scripts/build_gene_table.py. Read by `rft.genes.load_go_profiles` "
+        "(unannotated candidates ordered by GO similarity to the best-fitting annotated genes, rft.candidates).\n\n"
+        "Rebuild both: `python scripts/build_gene_table.py org.Hs.eg.sqlite --force` (see that script).\n").encode(), force=args.force)
+    print(f"wrote {len(rows)} genes to {args.out}, {len(go)} genes' GO terms to {args.go_out}, and {provenance}")
 
 
 if __name__ == "__main__":

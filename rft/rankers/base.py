@@ -65,6 +65,8 @@ class Ranking:
     fusion: FusionParts | None = None
     # Within a candidate list (rft.candidates): the candidates the knowledge base does not annotate, placed by rule.
     unannotated: tuple[str, ...] = ()
+    # ... and, where the rule's order read GO, the annotated gene each one is most alike in function to (a sentence).
+    unannotated_why: dict[str, str] = field(default_factory=dict)
 
     @property
     def symbols(self) -> list[str]:
