@@ -136,12 +136,13 @@ def _prior(gene: str, order: str, table: GeneTable) -> float:
     return float(facts.go if order == "go" else facts.pubmed)
 
 
-def go_affinity(genes: Sequence[str], reference: Sequence[str], go: GoProfiles | None = None) -> np.ndarray:
+def go_affinity(genes: Sequence[str], reference: Sequence[str], go: GoProfiles | None = None, similarity: np.ndarray | None = None) -> np.ndarray:
     """Each gene's GO similarity to the reference genes (best first), weighted 1/rank and summed: how much a gene
-    the knowledge base cannot score looks, in function, like the genes that fit the patient best."""
-    go = go or load_go_profiles()
-    weights = 1.0 / np.arange(1, len(reference) + 1)
-    return go.similarity(list(genes), list(reference)) @ weights if len(reference) else np.zeros(len(genes))
+    the knowledge base cannot score looks, in function, like the genes that fit the patient best. `similarity`:
+    `go.similarity(genes, reference)` when the caller has it already."""
+    if similarity is None:
+        similarity = (go or load_go_profiles()).similarity(list(genes), list(reference))
+    return similarity @ (1.0 / np.arange(1, len(reference) + 1))
 
 
 def restrict_ranking(ranking: Ranking, candidates: CandidateList, rule: CandidateRule = DEFAULT_RULE, table: GeneTable | None = None,
@@ -167,7 +168,7 @@ def restrict_ranking(ranking: Ranking, candidates: CandidateList, rule: Candidat
             if reference is None:
                 reference = [g.gene for g in ranking.genes if not math.isnan(g.score)][:REFERENCE_GENES]
             sim = (go or load_go_profiles()).similarity(rest, reference)
-            affinity = dict(zip(rest, (sim @ (1.0 / np.arange(1, len(reference) + 1))).tolist())) if len(reference) else affinity
+            affinity = dict(zip(rest, go_affinity(rest, reference, similarity=sim).tolist()))
             for g, row in zip(rest, sim):
                 if len(row) and row.max() > 0:
                     j = int(row.argmax())

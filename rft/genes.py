@@ -79,15 +79,19 @@ class GeneTable:
         return self._facts.get(symbol)
 
 
-def read_gene_table(path: str | Path) -> GeneTable:
-    """A gene table from its TSV(.gz) (the columns `scripts/build_gene_table.py` writes)."""
-    path = Path(path)
+def _read_lines(path: Path, what: str) -> list[str]:
+    """A file `scripts/build_gene_table.py` writes (gzipped when it ends in .gz), as lines; a clear error if unreadable."""
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise ValueError(f"gene table {path} cannot be read ({e.strerror}); rebuild it with scripts/build_gene_table.py") from e
-    text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
-    lines = text.splitlines()
+        raise ValueError(f"{what} {path} cannot be read ({e.strerror}); rebuild it with scripts/build_gene_table.py") from e
+    return (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8").splitlines()
+
+
+def read_gene_table(path: str | Path) -> GeneTable:
+    """A gene table from its TSV(.gz) (the columns `scripts/build_gene_table.py` writes)."""
+    path = Path(path)
+    lines = _read_lines(path, "gene table")
     head = lines[0].split("\t")
     rows, aliases = [], {}
     for line in lines[1:]:
@@ -143,11 +147,7 @@ class GoProfiles:
 def read_go_profiles(path: str | Path) -> GoProfiles:
     """GO profiles from the file `scripts/build_gene_table.py` writes (a `#terms` line, then symbol<TAB>delta-encoded term indices)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ValueError(f"GO table {path} cannot be read ({e.strerror}); rebuild it with scripts/build_gene_table.py") from e
-    lines = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8").splitlines()
+    lines = _read_lines(path, "GO table")
     if not lines or not lines[0].startswith("#terms\t"):
         raise ValueError(f"GO table {path}: the first line must be '#terms<TAB>GO ids'; rebuild it with scripts/build_gene_table.py")
     terms = lines[0].split("\t", 1)[1].split()
