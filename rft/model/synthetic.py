@@ -20,11 +20,19 @@ One patient of gene g (g drawn uniformly from every annotated gene):
   features a patient lacks, so "excluded" says "this disease was considered", not "not this gene".
 
 Everything is drawn from one `numpy.random.Generator`, so a seed reproduces the data exactly.
+
+**Fitting the recipe to case reports** (`fit_recipe`): each real case's terms are read against its gene's
+annotations as a model meets them (`case_statistics`: for a new patient, without the annotations of the patient's
+own paper): a present term at or below an annotation of the gene is *precise*, one above an annotation only is
+*imprecise*, anything else is *noise*; an excluded term at, above or below an annotation is the gene's *own*. The
+recipe's counts and shares are then the cases' (`recipe_statistics` names them); bench/simulator.py measures real
+cases against patients drawn from the fitted recipe and the base pretrained on it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +40,7 @@ import numpy as np
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["Patient", "SyntheticPatients", "SyntheticRecipe"]
+__all__ = ["CaseStatistics", "Patient", "SyntheticPatients", "SyntheticRecipe", "case_statistics", "fit_recipe", "recipe_statistics"]
 
 
 @dataclass
@@ -152,3 +160,80 @@ class SyntheticPatients:
                     excluded.append(t)
         order = rng.permutation(len(present))
         return Patient(gene, tuple(present[i] for i in order), tuple(excluded))
+
+
+@dataclass(frozen=True)
+class CaseStatistics:
+    """How one patient's terms stand against the annotations of its gene (see the module docstring)."""
+
+    precise: int
+    imprecise: int
+    noise: int
+    excluded: int
+    excluded_own: int
+
+
+def case_statistics(gene: str, present: Iterable[str], excluded: Iterable[str], hpo: Hpo) -> CaseStatistics | None:
+    """A patient's counts against `hpo`'s annotations of `gene`; None when `hpo` does not annotate the gene."""
+    annotated = set(hpo.gene_terms.get(gene, ()))
+    if not annotated:
+        return None
+    above = set().union(*(hpo.ancestors(t) for t in annotated)) - annotated  # strictly above some annotation
+
+    def at_or_below(t: str) -> bool:
+        return t in hpo.terms and bool(hpo.ancestors(t, include_self=True) & annotated)
+
+    precise = imprecise = noise = 0
+    for t in present:
+        if at_or_below(t):
+            precise += 1
+        elif t in above:
+            imprecise += 1
+        else:
+            noise += 1
+    excluded = list(excluded)
+    own = sum(1 for t in excluded if at_or_below(t) or t in above)
+    return CaseStatistics(precise, imprecise, noise, len(excluded), own)
+
+
+STATISTICS = ("median signal terms", "sd of ln signal terms", "share imprecise", "mean noise terms", "share without excluded",
+              "median excluded (when any)", "sd of ln excluded", "share of excluded that are the gene's own")
+
+
+def recipe_statistics(stats: Sequence[CaseStatistics]) -> dict[str, float]:
+    """The statistics a recipe is fitted to, over patients' `case_statistics` (signal = precise + imprecise terms)."""
+    if not stats:
+        raise ValueError("no patient with an annotated gene to measure")
+    signal = np.array([max(s.precise + s.imprecise, 1) for s in stats], dtype=float)
+    n_excl = np.array([s.excluded for s in stats], dtype=float)
+    some = n_excl[n_excl > 0]
+    total_signal = sum(s.precise + s.imprecise for s in stats)
+    return dict(zip(STATISTICS, (
+        float(np.median(signal)), float(np.log(signal).std()),
+        sum(s.imprecise for s in stats) / max(total_signal, 1), float(np.mean([s.noise for s in stats])),
+        float(np.mean(n_excl == 0)), float(np.median(some)) if len(some) else 0.0, float(np.log(some).std()) if len(some) else 0.0,
+        sum(s.excluded_own for s in stats) / max(int(n_excl.sum()), 1),
+    )))
+
+
+def fit_recipe(stats: Sequence[CaseStatistics], base: SyntheticRecipe | None = None, hpo: Hpo | None = None, calibrate: int = 0,
+               seed: int = 0) -> SyntheticRecipe:
+    """The recipe whose patients have the statistics of `stats` (real cases read by `case_statistics`); the rest of
+    `base` (the term frequencies, caps, genes) unchanged. Moments first; then, given `hpo` and `calibrate` > 0, one
+    round through the simulator (`calibrate` patients) corrects the two statistics its own draws blur: noise terms
+    that happen to land on the gene's annotations, and excluded terms drawn from the pool."""
+    m = recipe_statistics(stats)
+    recipe = replace(
+        base or SyntheticRecipe(),
+        present_median=max(1.0, m["median signal terms"]), present_sigma=m["sd of ln signal terms"],
+        p_imprecise=m["share imprecise"], noise_mean=m["mean noise terms"], p_no_excluded=m["share without excluded"],
+        excluded_median=max(1.0, m["median excluded (when any)"]), excluded_sigma=m["sd of ln excluded"],
+        p_excluded_own=m["share of excluded that are the gene's own"],
+    )
+    if hpo is None or calibrate < 1:
+        return recipe
+    sampler = SyntheticPatients(hpo, recipe, seed=seed)
+    drawn = recipe_statistics([s for s in (case_statistics(p.gene, p.present, p.excluded, hpo) for p in (sampler.sample() for _ in range(calibrate))) if s])
+    own = "share of excluded that are the gene's own"
+    return replace(recipe, noise_mean=recipe.noise_mean * m["mean noise terms"] / max(drawn["mean noise terms"], 1e-9),
+                   p_excluded_own=float(np.clip(recipe.p_excluded_own + m[own] - drawn[own], 0.0, 1.0)))
