@@ -26,7 +26,7 @@ from scipy import sparse
 
 from rft.paths import DATA_DIR
 
-__all__ = ["GENE_TABLE", "GO_TABLE", "GeneFacts", "GeneTable", "GoProfiles", "load_gene_table", "load_go_profiles", "read_go_profiles"]
+__all__ = ["GENE_TABLE", "GO_TABLE", "GeneFacts", "GeneTable", "GoProfiles", "go_profiles_text", "load_gene_table", "load_go_profiles", "read_go_profiles"]
 
 GENE_TABLE = DATA_DIR / "genes" / "ncbi_genes.tsv.gz"
 GO_TABLE = DATA_DIR / "genes" / "go_terms.tsv.gz"
@@ -142,6 +142,17 @@ class GoProfiles:
         sim = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
         out[np.ix_([i for i, _ in gi], [j for j, _ in ri])] = sim
         return out
+
+
+def go_profiles_text(terms: Sequence[str], genes: dict[str, Sequence[int]]) -> str:
+    """The GO file's text (`read_go_profiles` reads it): a `#terms` line, then per gene with terms its symbol and
+    its sorted term indices, delta-encoded (each the difference to the previous one), which gzip packs well."""
+    lines = ["#terms\t" + " ".join(terms)]
+    for g, ids in genes.items():
+        if ids:
+            ids = sorted(ids)
+            lines.append(g + "\t" + " ".join(str(b - a) for a, b in zip([0, *ids], ids)))
+    return "\n".join(lines) + "\n"
 
 
 def read_go_profiles(path: str | Path) -> GoProfiles:

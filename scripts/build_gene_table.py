@@ -28,6 +28,7 @@ import io
 import sqlite3
 from pathlib import Path
 
+from rft.genes import go_profiles_text
 from rft.writes import write_atomic
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "genes" / "ncbi_genes.tsv.gz"
@@ -84,14 +85,6 @@ def build_go(sqlite_path: Path) -> tuple[list[str], dict[str, list[int]]]:
     return kept, {g: sorted(index[t] for t in terms if t in index) for g, terms in sorted(terms_of.items())}
 
 
-def go_text(terms: list[str], genes: dict[str, list[int]]) -> str:
-    lines = ["#terms\t" + " ".join(terms)]
-    for g, ids in genes.items():
-        if ids:
-            lines.append(g + "\t" + " ".join(str(b - a) for a, b in zip([0, *ids], ids)))
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sqlite", type=Path, help="org.Hs.eg.sqlite from the r-bioc-org.hs.eg.db package")
@@ -110,7 +103,7 @@ def main() -> None:
     write_atomic(args.out, gzip.compress(text.getvalue().encode(), mtime=0), force=args.force)
     terms, go = build_go(args.sqlite)
     args.go_out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.go_out, gzip.compress(go_text(terms, go).encode(), compresslevel=9, mtime=0), force=args.force)
+    write_atomic(args.go_out, gzip.compress(go_profiles_text(terms, go).encode(), compresslevel=9, mtime=0), force=args.force)
     provenance = args.out.parent / "PROVENANCE.md"
     write_atomic(provenance, (
         f"# {args.out.name}\n\n{len(rows)} protein-coding human genes from Bioconductor's org.Hs.eg.db (Debian package "

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rft.candidates import CandidateList, CandidateRule, go_affinity, restrict_ranking
-from rft.genes import GeneFacts, GeneTable, GoProfiles, load_go_profiles, read_go_profiles
+from rft.genes import GeneFacts, GeneTable, GoProfiles, go_profiles_text, load_go_profiles, read_go_profiles
 from rft.rankers.base import RankedGene, Ranking
 
 TERMS = ["GO:channel", "GO:synapse", "GO:dna_repair", "GO:binding"]
@@ -41,14 +41,8 @@ def test_affinity_weights_reference_by_rank(go):
 
 
 def test_file_round_trip_and_bad_files(tmp_path):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-    from build_gene_table import go_text
-
     path = tmp_path / "go.tsv.gz"
-    path.write_bytes(gzip.compress(go_text(TERMS, GENES).encode()))
+    path.write_bytes(gzip.compress(go_profiles_text(TERMS, GENES).encode()))
     back = read_go_profiles(path)
     np.testing.assert_allclose(back.similarity(list(GENES), list(GENES)), GoProfiles(TERMS, GENES).similarity(list(GENES), list(GENES)))
     (tmp_path / "bad.tsv").write_text("SCN1A\t0 1\n")
