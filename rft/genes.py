@@ -164,9 +164,10 @@ def read_go_profiles(path: str | Path) -> GoProfiles:
     terms = lines[0].split("\t", 1)[1].split()
     genes: dict[str, list[int]] = {}
     for n, line in enumerate(lines[1:], start=2):
-        symbol, _, deltas = line.partition("\t")
-        ids = np.cumsum([int(d) for d in deltas.split()]).tolist()
-        if ids and (ids[-1] >= len(terms) or min(int(d) for d in deltas.split()) < 0):
+        symbol, _, text = line.partition("\t")
+        deltas = [int(d) for d in text.split()]
+        ids = np.cumsum(deltas).tolist()
+        if ids and (ids[-1] >= len(terms) or min(deltas) < 0):
             raise ValueError(f"GO table {path}, line {n} ({symbol}): term index out of range; rebuild it with scripts/build_gene_table.py")
         genes[symbol] = ids
     return GoProfiles(terms, genes)

@@ -40,7 +40,8 @@ import numpy as np
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
 
-__all__ = ["CaseStatistics", "Patient", "SyntheticPatients", "SyntheticRecipe", "case_statistics", "fit_recipe", "recipe_statistics"]
+__all__ = ["CaseStatistics", "Patient", "SyntheticPatients", "SyntheticRecipe", "case_statistics", "fit_recipe", "recipe_statistics",
+           "simulated_statistics"]
 
 
 @dataclass
@@ -216,6 +217,12 @@ def recipe_statistics(stats: Sequence[CaseStatistics]) -> dict[str, float]:
     )))
 
 
+def simulated_statistics(hpo: Hpo, recipe: SyntheticRecipe, n: int, seed: int = 0) -> list[CaseStatistics]:
+    """`case_statistics` of `n` patients drawn from `recipe`, read against the release they were drawn from."""
+    sampler = SyntheticPatients(hpo, recipe, seed=seed)
+    return [case_statistics(p.gene, p.present, p.excluded, hpo) for p in (sampler.sample() for _ in range(n))]  # every drawn gene is annotated
+
+
 def fit_recipe(stats: Sequence[CaseStatistics], base: SyntheticRecipe | None = None, hpo: Hpo | None = None, calibrate: int = 0,
                seed: int = 0) -> SyntheticRecipe:
     """The recipe whose patients have the statistics of `stats` (real cases read by `case_statistics`); the rest of
@@ -232,8 +239,7 @@ def fit_recipe(stats: Sequence[CaseStatistics], base: SyntheticRecipe | None = N
     )
     if hpo is None or calibrate < 1:
         return recipe
-    sampler = SyntheticPatients(hpo, recipe, seed=seed)
-    drawn = recipe_statistics([s for s in (case_statistics(p.gene, p.present, p.excluded, hpo) for p in (sampler.sample() for _ in range(calibrate))) if s])
+    drawn = recipe_statistics(simulated_statistics(hpo, recipe, calibrate, seed))
     own = "share of excluded that are the gene's own"
     return replace(recipe, noise_mean=recipe.noise_mean * m["mean noise terms"] / max(drawn["mean noise terms"], 1e-9),
                    p_excluded_own=float(np.clip(recipe.p_excluded_own + m[own] - drawn[own], 0.0, 1.0)))

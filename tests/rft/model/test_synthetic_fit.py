@@ -8,11 +8,11 @@ import pytest
 from rft.model.synthetic import (
     STATISTICS,
     CaseStatistics,
-    SyntheticPatients,
     SyntheticRecipe,
     case_statistics,
     fit_recipe,
     recipe_statistics,
+    simulated_statistics,
 )
 
 
@@ -33,12 +33,9 @@ def test_fitted_simulator_reproduces_the_statistics_it_was_fitted_to(hpo):
     genes = sorted(g for g, t in hpo.gene_terms.items() if len(t) >= 60)[:150]
     truth = SyntheticRecipe(present_median=9, present_sigma=0.5, p_imprecise=0.35, noise_mean=2.0, p_no_excluded=0.4,
                             excluded_median=3, excluded_sigma=0.6, p_excluded_own=0.6, genes=genes)
-    def stats(recipe, seed):
-        sampler = SyntheticPatients(hpo, recipe, seed=seed)
-        return [case_statistics(p.gene, p.present, p.excluded, hpo) for p in (sampler.sample() for _ in range(800))]
-    reports = stats(truth, 1)
+    reports = simulated_statistics(hpo, truth, 800, seed=1)
     fitted = fit_recipe(reports, SyntheticRecipe(genes=genes), hpo, calibrate=800, seed=3)
-    target, again = recipe_statistics(reports), recipe_statistics(stats(fitted, 2))
+    target, again = recipe_statistics(reports), recipe_statistics(simulated_statistics(hpo, fitted, 800, seed=2))
     tolerance = {"median signal terms": 1.0, "median excluded (when any)": 1.0, "mean noise terms": 0.3}
     for name in STATISTICS:
         assert again[name] == pytest.approx(target[name], abs=tolerance.get(name, 0.06)), name
