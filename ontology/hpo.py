@@ -89,6 +89,7 @@ class Hpo:
         self.data_dir = data_dir
         self.horizon = horizon  # the largest PMID the annotations cite (None when unknown)
         self.excluded_pmids: frozenset[int] = frozenset()  # publications left out (`without_publications`)
+        self.extra_sources: tuple[str, ...] = ()  # annotations added beside the release's (`with_annotations`)
         self.terms: dict[str, Term] = {}
         self.redirects: dict[str, str] = {}  # alt_id or obsolete id -> current id
         self.obsolete: dict[str, tuple[str, ...]] = {}  # obsolete id without replacement -> 'consider' ids
@@ -164,6 +165,38 @@ class Hpo:
         new = copy.copy(self)
         new._set_annotations(ann.gene_terms, ann.gene_diseases, ann.disease_names, ann.disease_terms)
         new.excluded_pmids = pmids
+        new.extra_sources = ()  # re-read from the release files: what `with_annotations` added is gone
+        return new
+
+    def with_annotations(
+        self,
+        disease_terms: dict[str, dict[str, float | None]],
+        disease_genes: dict[str, str],
+        disease_names: dict[str, str],
+        source: str,
+    ) -> Hpo:
+        """This release plus extra disease entries (id -> {term: frequency}), each linked to one gene (a gene the
+        release lacks is added): e.g. curated case reports as knowledge (`rft.case_knowledge`). A gene's merged
+        annotations keep each term's highest frequency; every ranker and the IC see the extra entries.
+        `source` says where they come from (`extra_sources`, shown beside the release). Apply it after
+        `without_publications`, which re-reads the release files and would drop them."""
+        clash = sorted(set(disease_terms) & set(self.disease_terms))
+        if clash:
+            raise ValueError(f"extra disease id(s) already in HPO {self.version}: {', '.join(clash[:5])}")
+        gene_terms = {g: dict(t) for g, t in self.gene_terms.items()}
+        gene_diseases = {g: set(d) for g, d in self.gene_diseases.items()}
+        for d, terms in disease_terms.items():
+            gene = disease_genes[d]
+            merged = gene_terms.setdefault(gene, {})
+            for t, f in terms.items():
+                if t not in merged or (f is not None and (merged[t] is None or f > merged[t])):
+                    merged[t] = f
+            gene_diseases.setdefault(gene, set()).add(d)
+        inheritance = self.disease_inheritance
+        new = copy.copy(self)
+        new._set_annotations(gene_terms, gene_diseases, {**self.disease_names, **disease_names}, {**self.disease_terms, **disease_terms})
+        new.disease_inheritance = {**inheritance, **{d: [] for d in disease_terms}}
+        new.extra_sources = (*self.extra_sources, source)
         return new
 
     def _phenotype_annotations(self, annotations: dict[str, dict[str, float | None]]) -> dict[str, dict[str, float | None]]:

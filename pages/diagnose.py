@@ -27,7 +27,7 @@ from rft.ui_candidates import candidate_input
 _SHOWN_PROBLEMS = 20  # lines in one warning box; the rest are counted
 
 st.title("Diagnose")  # drawn at once: on a cold server the HPO release loads next, under its own spinner
-hpo, release = current_hpo()
+hpo, release = current_hpo(case_knowledge=True)
 examples = {c.id: c for c in example_cases(hpo)}
 choices = ranker_choices()
 model_ready = preload_ranker(choices[0].spec, release)  # the recommended ranker loads while terms are entered
@@ -182,7 +182,8 @@ def _drop_general_button(where, kind: str, redundant: list[tuple[str, str]]) -> 
     where.button(label + ("s" if len(general) > 1 else ""), key=f"dx_drop_general_{kind}", on_click=_drop_terms, args=(kind, general))
 
 
-st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version} · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
+st.caption(f"Rank candidate genes for one patient from HPO terms · HPO release {hpo.version}"
+           + escape_markdown("".join(f" + {x}" for x in hpo.extra_sources), limit=300) + f" · {len(hpo):,} terms, {len(hpo.gene_terms):,} genes")
 st.caption(f":material/info: {RESEARCH_USE}")
 
 left, right = st.columns([3, 2], gap="large")

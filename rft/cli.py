@@ -114,7 +114,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise ValueError("pass exactly one of --ranker NAME or --model PATH|default")
     spec = args.ranker or args.model  # as `rft rank --model` reads it: a classical ranker's name, default, or a model folder
     # Every path the command reads is an input --out may not be, nor hold: the model folder and release included.
-    inputs = [args.cases, args.split, model_folder(spec), args.hpo_dir if args.hpo_dir and Path(args.hpo_dir).is_dir() else None]
+    inputs = [args.cases, args.split, model_folder(spec), args.hpo_dir if args.hpo_dir and Path(args.hpo_dir).is_dir() else None, *(args.case_knowledge or [])]
     if args.out:  # refused before any ranking, not after
         check_target(args.out, force=args.force, inputs=inputs)
     hpo = _load_hpo(args)
@@ -125,20 +125,40 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         batch.cases = select(batch.cases, args.split, args.part)
     if not batch.cases:
         raise ValueError(f"no usable case with a causal gene in {args.cases} ({len(batch.problems)} problems)")
+    if args.case_knowledge:  # never match a case against its own paper's cases
+        from rft.splits import publication_of
+
+        hpo = _with_case_knowledge(args, hpo, leave_out={publication_of(c.id) for c in batch.cases})
     ranker = _within_candidates(load_ranker(spec, hpo, model_only=args.model_only), hpo, args)
     results, metrics = evaluate(ranker, batch.cases, k=args.k, grader=args.grader)
     if args.out:
         write_results(results, args.out, force=args.force, inputs=inputs)
     skipped = [p for p in batch.problems if p.dropped]
-    data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "metrics": metrics, "out": args.out,
+    data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "knowledge": list(hpo.extra_sources), "metrics": metrics, "out": args.out,
             "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
             "problems": [str(p) for p in batch.problems[:20]]}
-    lines = [f"{ranker.name} on {metrics['n']} cases (HPO {hpo.version}); {len(skipped)} cases skipped",
+    lines = [f"{ranker.name} on {metrics['n']} cases (HPO {hpo.version}{''.join(' + ' + x for x in hpo.extra_sources)}); {len(skipped)} cases skipped",
              f"  problems by kind: {batch.summary()['problems_by_kind']}"]
     lines += [f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in metrics.items()]
     lines += [f"  problem: {p}" for p in skipped[:10]]
     _emit(args, data, "\n".join(lines))
     return 0
+
+
+def _with_case_knowledge(args: argparse.Namespace, hpo, leave_out=()):
+    """`hpo` plus the solved cases of --case-knowledge (rft.case_knowledge), the cases of `leave_out` papers skipped."""
+    from rft.case_knowledge import load_case_knowledge
+
+    kb, line = load_case_knowledge(args.case_knowledge, hpo, leave_out)
+    if not getattr(args, "quiet", False):
+        print(f"rft: knowledge: HPO {hpo.version} + {line}", file=sys.stderr)
+    return kb
+
+
+def _add_case_knowledge(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--case-knowledge", action="append", metavar="CASES",
+                   help="solved cases (phenopacket zip/folder, JSONL, CSV) as knowledge: each gene's cases become one more annotated "
+                        "entry of that gene, so genes HPO does not annotate yet can rank (repeatable; docs/candidates.md)")
 
 
 def _within_candidates(ranker, hpo, args: argparse.Namespace):
@@ -182,6 +202,7 @@ def _add_eval(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("--candidates", help="rank within candidate genes: TSV 'case_id<TAB>gene' (one row per candidate) or a gene list for every case "
                    "(a case missing from the TSV uses its own candidates); see docs/candidates.md")
     p.add_argument("--candidates-from-cases", action="store_true", help="rank within each case's own candidates (JSONL 'candidates', phenopacket CANDIDATE genes)")
+    _add_case_knowledge(p)
     p.add_argument("--k", type=int, default=DEFAULT_K)
     p.add_argument("--grader", choices=GRADERS, default="topk")
     p.set_defaults(func=_cmd_eval)
@@ -233,6 +254,8 @@ def _cmd_rank(args: argparse.Namespace) -> int:
                 terms[kind].append(r.id)
     if not terms["present"]:
         raise ValueError("no usable present term; give HPO ids such as HP:0001250")
+    if args.case_knowledge:
+        hpo = _with_case_knowledge(args, hpo)
     ranker = _within_candidates(load_ranker(args.model, hpo, model_only=args.model_only), hpo, args)
     case = Case("cli", tuple(terms["present"]), tuple(terms["excluded"]))
     if args.candidates:  # one patient: a TSV's rows, whatever their case id, are its candidates
@@ -252,6 +275,7 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     data = {
         "ranker": ranker.name,
         "hpo_version": hpo.version,
+        "knowledge": list(hpo.extra_sources),
         "present": terms["present"],
         "excluded": terms["excluded"],
         "genes": [{"rank": i, "gene": g, "score": None if g in unannotated else round(s, 4)} | ({"note": unannotated_note(g, ranking, hpo)} if g in unannotated else {})
@@ -281,6 +305,7 @@ def _add_rank(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--model-only", action="store_true", help="rank with the model alone, even if its meta.json ships a hybrid")
     p.add_argument("--candidates", help="rank only these genes (the patient's exome candidates): a gene list file, one per line, or a VEP/SnpEff-annotated VCF (.vcf, .vcf.gz); see docs/candidates.md")
+    _add_case_knowledge(p)
     p.set_defaults(func=_cmd_rank)
 
 

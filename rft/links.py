@@ -30,8 +30,11 @@ def gene_links(symbol: str) -> dict[str, str]:
 
 
 def disease_links(disease_id: str) -> dict[str, str]:
-    """Resource name -> URL for an `OMIM:` or `ORPHA:` id (Monarch for both; OMIM or Orphanet for its own)."""
+    """Resource name -> URL for an `OMIM:` or `ORPHA:` id (Monarch for both; OMIM or Orphanet for its own); for a
+    gene's case reports (`CASES:<gene>`, rft.case_knowledge), PubMed's search for the gene."""
     prefix, _, number = disease_id.partition(":")
+    if prefix == "CASES":
+        return {"PubMed": f"https://pubmed.ncbi.nlm.nih.gov/?term={quote(number)}"}
     links = {}
     if prefix == "OMIM":
         links["OMIM"] = f"https://omim.org/entry/{quote(number)}"

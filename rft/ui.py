@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ontology import load_hpo
+from rft.case_knowledge import CASE_KNOWLEDGE_ENV, case_knowledge_paths, load_case_knowledge
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
 from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
@@ -55,11 +56,19 @@ EXAMPLES_DIR = DATA_DIR / "examples"
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
-@st.cache_resource(show_spinner="Loading the HPO release (once, a few seconds)…", max_entries=3)
+CASES_KEY = "cases+"  # a release key with case knowledge: "cases+<release key>|<$RFT_CASE_KNOWLEDGE>"
+
+
+@st.cache_resource(show_spinner="Loading the HPO release (once, a few seconds)…", max_entries=4)
 def cached_hpo(release: str = "") -> Hpo:
     """An HPO release ("": the bundled one, or `$RFT_HPO_DIR`; else a cached release's date), with its search
-    index built before the first keystroke."""
-    hpo = load_hpo(release or None)
+    index built before the first keystroke; "cases+<release>|<paths>": that release plus the solved cases of
+    those files as knowledge (`rft.case_knowledge`; `current_hpo` builds the key from `$RFT_CASE_KNOWLEDGE`)."""
+    if release.startswith(CASES_KEY):  # "cases+<release>|<paths>": the paths are part of the key
+        base, _, paths = release.removeprefix(CASES_KEY).partition("|")
+        hpo, _ = load_case_knowledge(case_knowledge_paths(paths), cached_hpo(base))
+    else:
+        hpo = load_hpo(release or None)
     hpo.search("seizure", 1)
     return hpo
 
@@ -129,8 +138,10 @@ def release_choices() -> list[str]:
     return [""] + [p.name for p in reversed(cached_releases())]
 
 
-def current_hpo() -> tuple[Hpo, str]:
-    """The HPO release this session ranks against, chosen in the sidebar (shared by every page), and its key."""
+def current_hpo(case_knowledge: bool = False) -> tuple[Hpo, str]:
+    """The HPO release this session ranks against, chosen in the sidebar (shared by every page), and its key;
+    with `case_knowledge` (the Diagnose page), plus the solved cases of `$RFT_CASE_KNOWLEDGE` where it is set.
+    Pages that rank uploaded cases do without them: a case must never be matched against itself."""
     choices = release_choices()
     # The choice lives under a key of its own: a widget's state does not survive a switch to another page.
     release = st.session_state.get("release", "")
@@ -147,14 +158,29 @@ def current_hpo() -> tuple[Hpo, str]:
         help="The knowledge base genes are ranked against. `rft kb update` adds the newest release; models rank its new genes at once.",
     )
     if release == "":
-        return default, release
+        hpo = default
+    else:
+        try:
+            hpo = cached_hpo(release)
+        except (ValueError, OSError) as e:  # a damaged cached release: say so, rank against the default instead
+            st.error(f"HPO release {release} cannot be used ({escape_markdown(e, limit=1000)}); using the default release {default.version}. "
+                     f"`rft kb update --from FOLDER --force` replaces it.")
+            st.session_state.release = release = ""
+            hpo = default
+    paths = case_knowledge_paths()
+    if not paths:
+        return hpo, release
+    if not case_knowledge:
+        st.sidebar.caption(f"Case knowledge (`{CASE_KNOWLEDGE_ENV}`) is used on the Diagnose page only: uploaded cases are ranked against HPO alone.")
+        return hpo, release
+    key = f"{CASES_KEY}{release}|{os.pathsep.join(paths)}"
     try:
-        return cached_hpo(release), release
-    except (ValueError, OSError) as e:  # a damaged cached release: say so, rank against the default instead
-        st.session_state.release = ""
-        st.error(f"HPO release {release} cannot be used ({escape_markdown(e, limit=1000)}); using the default release {default.version}. "
-                 f"`rft kb update --from FOLDER --force` replaces it.")
-        return default, ""
+        with_cases = cached_hpo(key)
+    except (ValueError, OSError) as e:
+        st.error(f"The case knowledge in `{CASE_KNOWLEDGE_ENV}` cannot be used ({escape_markdown(e, limit=1000)}); ranking against HPO alone.")
+        return hpo, release
+    st.sidebar.caption("Knowledge: HPO " + escape_markdown(" + ".join([hpo.version, *with_cases.extra_sources]), limit=300))
+    return with_cases, key
 
 
 def case_upload(label: str, key: str, types: Sequence[str] = CASE_TYPES, multiple: bool = False, **kwargs) -> list[tuple[str, bytes]]:

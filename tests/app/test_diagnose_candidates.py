@@ -72,3 +72,31 @@ def test_vcf_without_annotation_and_empty_list_are_one_line_errors():
     at2.button(key="dx_rank").click().run()
     assert not at2.exception
     assert any("No candidate gene yet" in e.value for e in at2.error)
+
+
+def test_case_knowledge_ranks_a_gene_hpo_lacks_and_names_its_cases(monkeypatch, tmp_path):
+    # Two solved patients of OR4F5 (a gene HPO does not annotate) shaped like the Marfan example: with them as
+    # knowledge ($RFT_CASE_KNOWLEDGE), OR4F5 is scored like any annotated gene and its evidence names their papers.
+    solved = tmp_path / "solved.jsonl"
+    terms = ["HP:0001083", "HP:0001166", "HP:0002616", "HP:0000098", "HP:0000767"]
+    solved.write_text("".join(f'{{"id": "PMID_{p}_case_1", "present": {terms!r}, "genes": ["OR4F5"]}}\n'.replace("'", '"') for p in (11, 12)))
+    monkeypatch.setenv("RFT_CASE_KNOWLEDGE", str(solved))
+    at = _marfan("Paste genes")
+    assert any("Knowledge: HPO" in c.value and "case reports from solved.jsonl: 2 cases, 1 genes" in c.value for c in at.sidebar.caption)
+    at.text_area(key="dx_cand_text").input("TTN, FBN1, OR4F5").run()
+    at.button(key="dx_rank").click().run()
+    assert not at.exception
+    assert _genes(at) == ["FBN1", "OR4F5", "TTN"]  # 5 of FBN1's 6 matches: second, before the poorly fitting TTN
+    frame = next(f.value for f in at.dataframe if {"gene", "diseases"} <= set(f.value.columns))
+    assert frame.set_index("gene").loc["OR4F5", "diseases"] == "published cases of OR4F5: 2 patients in PMID:11, PMID:12"
+    assert not any("no phenotype annotation" in c.value and "OR4F5" in c.value for c in at.caption)
+
+
+def test_case_knowledge_that_cannot_be_read_is_one_line_and_hpo_alone_ranks(monkeypatch, tmp_path):
+    monkeypatch.setenv("RFT_CASE_KNOWLEDGE", str(tmp_path / "missing.zip"))
+    at = _marfan("Paste genes")
+    assert any("missing.zip" in e.value and "ranking against HPO alone" in e.value for e in at.error)
+    at.text_area(key="dx_cand_text").input("TTN, FBN1, OR4F5").run()
+    at.button(key="dx_rank").click().run()
+    assert not at.exception and _genes(at)[0] == "FBN1"
+    assert any("OR4F5" in c.value and "no phenotype annotation" in c.value for c in at.caption)
