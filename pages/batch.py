@@ -6,13 +6,23 @@ import json
 import streamlit as st
 
 from rft import report
+from rft.case_knowledge import case_knowledge_paths
 from rft.cases import load_cases_from_bytes
 from rft.evaluate import grade_rankings, ranker_universe, results_metrics, results_text
 from rft.grader import DEFAULT_K
 from rft.limits import DEFAULT_GENES_KEPT, MAX_GENES_KEPT, MAX_RANKED_GENES
 from rft.markdown import escape_markdown
 from rft.registry import ranker_choices
-from rft.ui import EXAMPLES_DIR, MAX_UPLOAD_MB, cached_ranker, case_upload, current_hpo, rank_with_progress
+from rft.splits import publication_of
+from rft.ui import (
+    EXAMPLES_DIR,
+    MAX_UPLOAD_MB,
+    cached_ranker,
+    case_upload,
+    current_hpo,
+    rank_with_progress,
+    ranker_with_case_knowledge,
+)
 
 hpo, release = current_hpo()
 
@@ -88,18 +98,26 @@ ranker_label = c1.selectbox("Ranker", list(choices), key="batch_ranker")
 most = max(10, min(MAX_GENES_KEPT, MAX_RANKED_GENES // len(batch.cases)))
 top = c2.number_input("Genes kept per case", min_value=10, max_value=most, value=min(DEFAULT_GENES_KEPT, most), step=10, key="batch_top",
                       help=f"At most {most:,} for {len(batch.cases):,} cases ({MAX_RANKED_GENES:,} genes per batch, {MAX_GENES_KEPT:,} per case)")
-if done["ranker"] not in (None, ranker_label):
+use_cases = bool(case_knowledge_paths()) and st.checkbox(
+    "Add the solved cases of `RFT_CASE_KNOWLEDGE` as knowledge (each uploaded case's own paper left out)", key="batch_case_knowledge",
+    help="Each gene's solved cases become one more annotated entry of that gene (docs/candidates.md). A case of this batch is never "
+         "matched against the cases of its own publication.")
+run_label = ranker_label + (" + case knowledge" if use_cases else "")
+if done["ranker"] not in (None, run_label):
     done.update(rankings=[], ranker=None, error=None, csv=None, name="", universe=None, kept=None)  # another ranker: start over
 
 n_done = len(done["rankings"])
 label = "Continue ranking" if 0 < n_done < len(batch.cases) else f"Rank {len(batch.cases)} cases"
 if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batch.cases)):
-    done.update(ranker=ranker_label, error=None, csv=None)
+    done.update(ranker=run_label, error=None, csv=None)
     try:
-        ranker = cached_ranker(choices[ranker_label].spec, release)
+        if use_cases:
+            ranker = ranker_with_case_knowledge(choices[ranker_label].spec, release, {publication_of(c.id) for c in batch.cases})
+        else:
+            ranker = cached_ranker(choices[ranker_label].spec, release)
         # Graded as `rft eval` grades: named by the ranker's own name, a causal gene below the kept head still in the
         # ranker's universe, and the head's depth saved so that Compare can compare the file fairly.
-        done.update(name=ranker.name, universe=ranker_universe(ranker), kept=int(top))
+        done.update(name=ranker.name + (" + case knowledge" if use_cases else ""), universe=ranker_universe(ranker), kept=int(top))
         # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
         rank_with_progress(ranker, batch.cases, int(top), start=n_done, done=done["rankings"])
     except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["CASE_KNOWLEDGE_ENV", "CASE_PREFIX", "case_annotations", "case_knowledge_paths", "load_case_knowledge", "with_case_reports"]
+__all__ = [
+    "CASE_KNOWLEDGE_ENV", "CASE_PREFIX", "case_annotations", "case_knowledge_paths", "knowledge_source", "load_case_knowledge",
+    "read_case_knowledge", "with_case_reports",
+]
 
 CASE_PREFIX = "CASES:"  # the disease id of a gene's cases: CASES:<gene>
 
@@ -83,10 +86,9 @@ def with_case_reports(hpo: Hpo, cases: Iterable[Case], leave_out: Collection[str
 CASE_KNOWLEDGE_ENV = "RFT_CASE_KNOWLEDGE"  # the app's case knowledge: paths joined by os.pathsep
 
 
-def load_case_knowledge(paths: Sequence[str | Path], hpo: Hpo, leave_out: Collection[str] = ()) -> tuple[Hpo, str]:
-    """`hpo` plus the solved cases of phenopacket zips/folders, JSONL or CSV files (`rft.cases.load_cases`; cases
-    without a causal gene are skipped), and one line saying what was added. Cases of publications in `leave_out`
-    are skipped: `rft eval` leaves out the evaluated cases' own papers.
+def read_case_knowledge(paths: Sequence[str | Path], hpo: Hpo) -> list[Case]:
+    """The solved cases of phenopacket zips/folders, JSONL or CSV files (`rft.cases.load_cases`, with its bounds;
+    cases without a causal gene are skipped).
 
     Raises:
         ValueError: a path is missing or holds no case with a gene.
@@ -101,7 +103,22 @@ def load_case_knowledge(paths: Sequence[str | Path], hpo: Hpo, leave_out: Collec
         if not batch.cases:
             raise ValueError(f"case knowledge {str(path)!r} holds no usable case with a causal gene ({len(batch.problems)} problems)")
         cases += batch.cases
-    kb = with_case_reports(hpo, cases, leave_out, source="case reports from " + ", ".join(Path(p).name for p in paths))
+    return cases
+
+
+def knowledge_source(paths: Sequence[str | Path]) -> str:
+    """What `Hpo.extra_sources` calls the case knowledge of `paths`."""
+    return "case reports from " + ", ".join(Path(p).name for p in paths)
+
+
+def load_case_knowledge(paths: Sequence[str | Path], hpo: Hpo, leave_out: Collection[str] = ()) -> tuple[Hpo, str]:
+    """`hpo` plus the solved cases of `paths` (`read_case_knowledge`), and one line saying what was added. Cases of
+    publications in `leave_out` are skipped: `rft eval` leaves out the evaluated cases' own papers.
+
+    Raises:
+        ValueError: a path is missing or holds no case with a gene.
+    """
+    kb = with_case_reports(hpo, read_case_knowledge(paths, hpo), leave_out, source=knowledge_source(paths))
     return kb, kb.extra_sources[-1]
 
 

@@ -18,14 +18,21 @@ Nothing here writes files. The pages call these helpers and `rft.report`, nothin
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from ontology import load_hpo
-from rft.case_knowledge import CASE_KNOWLEDGE_ENV, case_knowledge_paths, load_case_knowledge
+from rft.case_knowledge import (
+    CASE_KNOWLEDGE_ENV,
+    case_knowledge_paths,
+    knowledge_source,
+    load_case_knowledge,
+    read_case_knowledge,
+    with_case_reports,
+)
 from rft.cases import Case, load_cases
 from rft.evaluate import rank_in_chunks
 from rft.limits import MAX_UPLOAD_MB  # re-exported for the pages; also .streamlit/config.toml
@@ -48,6 +55,7 @@ __all__ = [
     "example_cases",
     "preload_ranker",
     "rank_with_progress",
+    "ranker_with_case_knowledge",
     "release_choices",
     "term_label",
 ]
@@ -117,6 +125,25 @@ def cached_ranker(spec: str, release: str = "") -> Ranker:
     return _OnWorker(future.result())
 
 
+@st.cache_resource(show_spinner="Reading the solved cases of $RFT_CASE_KNOWLEDGE (once)…", max_entries=2)
+def _knowledge_cases(release: str, paths: tuple[str, ...]) -> list[Case]:
+    return read_case_knowledge(paths, cached_hpo(release))
+
+
+def ranker_with_case_knowledge(spec: str, release: str, leave_out: Collection[str]) -> Ranker:
+    """`spec` against `release` plus the solved cases of `$RFT_CASE_KNOWLEDGE`, the cases of the `leave_out`
+    papers left out (a batch's own): built for the batch on the worker thread, not kept.
+
+    Raises:
+        ValueError: from reading the case knowledge or loading the ranker.
+    """
+    paths = tuple(case_knowledge_paths())
+    cases = _knowledge_cases(release, paths)
+    build = lambda: load_ranker(spec, with_case_reports(cached_hpo(release), cases, leave_out, source=knowledge_source(paths)))
+    with st.spinner("Adding the case knowledge and loading the ranker (seconds)…"):
+        return _OnWorker(_worker().submit(build).result())
+
+
 class _OnWorker:
     """A ranker whose `rank` runs on the worker thread; anything else is the ranker's own."""
 
@@ -171,7 +198,8 @@ def current_hpo(case_knowledge: bool = False) -> tuple[Hpo, str]:
     if not paths:
         return hpo, release
     if not case_knowledge:
-        st.sidebar.caption(f"Case knowledge (`{CASE_KNOWLEDGE_ENV}`) is used on the Diagnose page only: uploaded cases are ranked against HPO alone.")
+        st.sidebar.caption(f"Case knowledge (`{CASE_KNOWLEDGE_ENV}`) ranks on the Diagnose page, and on Batch when ticked there (each "
+                           "uploaded case's own paper left out); here uploads are ranked against HPO alone.")
         return hpo, release
     key = f"{CASES_KEY}{release}|{os.pathsep.join(paths)}"
     try:

@@ -567,3 +567,28 @@ def test_sex_and_age_of_onset_are_saved_in_the_phenopacket(monkeypatch):
     packet = json.loads(downloads["dx_dl_phenopacket"]["data"]())  # built when its button is clicked
     assert packet["subject"]["sex"] == "MALE"
     assert {f["onset"]["ontologyClass"]["id"] for f in packet["phenotypicFeatures"] if not f.get("excluded")} == {"HP:0011463"}
+
+
+def test_batch_case_knowledge_is_opt_in_and_leaves_out_each_case_own_paper(monkeypatch, tmp_path):
+    # Solved cases as knowledge ($RFT_CASE_KNOWLEDGE) on Batch: ticked, a gene HPO lacks is ranked through the cases of
+    # other papers, never through the uploaded case's own paper (as `rft eval --case-knowledge` does).
+    marfan, hearing = ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0000098"], ["HP:0000407", "HP:0000365", "HP:0001263"]
+    rows = [("PMID_11_a", marfan, "OR4F5"), ("PMID_12_a", marfan, "OR4F5"), ("PMID_13_a", hearing, "OR4F6")]
+    solved = tmp_path / "solved.jsonl"
+    solved.write_text("".join(json.dumps({"id": i, "present": t, "genes": [g]}) + "\n" for i, t, g in rows))
+    monkeypatch.setenv("RFT_CASE_KNOWLEDGE", str(solved))
+    downloads = _record_downloads(monkeypatch)
+    at = _app("batch")
+    batch = [{"id": "PMID_12_new", "present": marfan[:3], "genes": ["OR4F5"]}, {"id": "PMID_13_new", "present": hearing, "genes": ["OR4F6"]}]
+    at.file_uploader(key="batch_upload").upload("cases.jsonl", "".join(json.dumps(r) + "\n" for r in batch).encode()).run()
+    at.selectbox(key="batch_ranker").select("likelihood").run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    assert list(_table(at, "case_id", "rank")["rank"].isna()) == [True, True]  # HPO alone: neither gene is annotated
+    at.checkbox(key="batch_case_knowledge").check().run()
+    _button(at, "batch_run").click().run()
+    assert not at.exception
+    ranks = _table(at, "case_id", "rank").set_index("case_id")["rank"]
+    assert ranks["PMID_12_new"] == 2  # through PMID_11's case (its own paper PMID_12 left out), after FBN1 (Marfan)
+    assert ranks.isna()["PMID_13_new"]  # OR4F6's only cases are its own paper's
+    assert json.loads(downloads["batch_dl_metrics"]["data"])["ranker"] == "likelihood + case knowledge"
