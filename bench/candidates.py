@@ -97,11 +97,11 @@ def knowledge_groups(cases, hpo_f, train, window, split, mode):
         yield cases, hpo_f
         return
     own = {publication_of(c.id) for c in cases}
+    choose = set(split["train"])
     if mode in ("train", "train+choose"):
-        extra = [c for c in window if c.id in set(split["train"]) and publication_of(c.id) not in own] if mode == "train+choose" else []
+        extra = [c for c in window if c.id in choose and publication_of(c.id) not in own] if mode == "train+choose" else []
         yield cases, with_case_reports(hpo_f, train + extra, leave_out=own)
         return
-    choose = set(split["train"])
     for in_choose in (True, False):  # a choose case never knows a report case: nothing reported feeds a choice
         part = [c for c in cases if (c.id in choose) == in_choose]
         known = [c for c in window if c.id in choose or not in_choose]
@@ -146,7 +146,6 @@ def main() -> None:
     hpo = load_hpo()
     table, go = load_gene_table(), load_go_profiles()
     window = load_cases(args.window, hpo, require_gene=True).cases
-    by_id = {c.id: c for c in window}
     train = load_cases(args.train, hpo, require_gene=True).cases if args.train else []
     train_genes = {g for c in train for g in c.genes}
     split = split_by_publication(window, valid_fraction=0.5, seed=args.seed)
@@ -161,11 +160,11 @@ def main() -> None:
 
     # Each case's genome-wide ranking at its fold's leave-publication-out KB, once.
     rankings, annotated, facts = {}, {}, {}
+    config = json.loads(Path(args.ranking).read_text())["ranking"] if args.ranking else None
     for f, cases, hpo_f in leave_publication_out(window, hpo, args.folds, args.seed):
         facts |= case_facts(cases, hpo_f, train_genes)  # "gene in KB": in HPO's annotations, whatever else the KB holds
         for group, kb in knowledge_groups(cases, hpo_f, train, window, split, args.case_knowledge):
-            if args.ranking:  # the model ranked as the file says: the product's fusion and gate, through rft.registry
-                config = json.loads(Path(args.ranking).read_text())["ranking"]
+            if config:  # the model ranked as the file says: the product's fusion and gate, through rft.registry
                 ranker = load_ranker(args.ranker, kb, model_only=True, generate=int(config.get("generate", 0)))
                 ranker = hybrid_ranker(ranker, config["hybrid"], kb) if config.get("hybrid") else ranker
             else:
@@ -175,6 +174,7 @@ def main() -> None:
             annotated |= dict.fromkeys((c.id for c in group), frozenset(kb.genes))  # each case's KB: its fold's (and group's)
         log(f"fold {f + 1}/{args.folds}: {len(cases)} cases ranked by {ranker.name} ({', '.join(kb.extra_sources) or 'HPO only'})")
     name = ranker.name
+    known_gene = {c.id for c in window if set(c.genes) & annotated[c.id]}  # the gene is in the case's KB: HPO's, or case knowledge
 
     # ranks[(n, seed, rule)][case_id]
     rules = [CandidateRule(a, o, r) for a in AFTER for o in ORDERS for r in FIT_RANKS if r is None or (a > 0 and o == "go-similarity")]
@@ -226,8 +226,8 @@ def main() -> None:
                     continue
                 rows = [(s, ids)]
                 if s == "gene not in KB" and args.case_knowledge:  # split: known from the case knowledge, or not at all
-                    rows += [("gene not in KB, in case knowledge", [i for i in ids if set(by_id[i].genes) & annotated[i]]),
-                             ("gene not in KB nor case knowledge", [i for i in ids if not set(by_id[i].genes) & annotated[i]])]
+                    rows += [("gene not in KB, in case knowledge", [i for i in ids if i in known_gene]),
+                             ("gene not in KB nor case knowledge", [i for i in ids if i not in known_gene])]
                 for s_label, s_ids in rows:
                     if s_ids:
                         m = table_of(n, rule, s_ids)
@@ -237,7 +237,6 @@ def main() -> None:
         first = CandidateRule(0, chosen.order)  # (and fit_rank is moot)
         for s in ("all", "gene not in KB"):
             ids = [i for i in report if SUBSETS[s](facts[i])]
-            known_gene = {i for i in ids if set(by_id[i].genes) & annotated[i]}  # in the case's KB: HPO's, or case knowledge
             known = CandidateRule(chosen.after, chosen.order)  # the annotated genes' cases as if no fit gate moved anything
             per_seed = [metrics([ranks[(n, seed, known if i in known_gene else first)][i] for i in ids]) for seed in range(args.seeds)]
             m = {k: float(np.mean([x[k] for x in per_seed])) for k in per_seed[0]}

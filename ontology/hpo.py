@@ -199,6 +199,11 @@ class Hpo:
         new.extra_sources = (*self.extra_sources, source)
         return new
 
+    @property
+    def knowledge(self) -> str:
+        """The release and what was added beside it: "2025-01-16 + case reports from cases.zip: 12 cases, 3 genes"."""
+        return " + ".join([self.version, *self.extra_sources])
+
     def _phenotype_annotations(self, annotations: dict[str, dict[str, float | None]]) -> dict[str, dict[str, float | None]]:
         """Keep current phenotype terms (obsolete ids redirected); drop entries left with none."""
         out: dict[str, dict[str, float | None]] = {}

@@ -78,7 +78,8 @@ def case_annotations(hpo: Hpo, cases: Iterable[Case], leave_out: Collection[str]
 
 def with_case_reports(hpo: Hpo, cases: Iterable[Case], leave_out: Collection[str] = (), source: str = "case reports") -> Hpo:
     """`hpo` plus one `CASES:<gene>` entry per gene of `cases` (see the module docstring); `hpo` is unchanged."""
-    used = [c for c in cases if c.genes and publication_of(c.id) not in set(leave_out)]
+    leave_out = set(leave_out)
+    used = [c for c in cases if c.genes and publication_of(c.id) not in leave_out]
     terms, genes, names = case_annotations(hpo, used)
     return hpo.with_annotations(terms, genes, names, f"{source}: {len(used)} cases, {len(terms)} genes")
 
@@ -111,15 +112,14 @@ def knowledge_source(paths: Sequence[str | Path]) -> str:
     return "case reports from " + ", ".join(Path(p).name for p in paths)
 
 
-def load_case_knowledge(paths: Sequence[str | Path], hpo: Hpo, leave_out: Collection[str] = ()) -> tuple[Hpo, str]:
-    """`hpo` plus the solved cases of `paths` (`read_case_knowledge`), and one line saying what was added. Cases of
+def load_case_knowledge(paths: Sequence[str | Path], hpo: Hpo, leave_out: Collection[str] = ()) -> Hpo:
+    """`hpo` plus the solved cases of `paths` (`read_case_knowledge`); `.knowledge` says what was added. Cases of
     publications in `leave_out` are skipped: `rft eval` leaves out the evaluated cases' own papers.
 
     Raises:
         ValueError: a path is missing or holds no case with a gene.
     """
-    kb = with_case_reports(hpo, read_case_knowledge(paths, hpo), leave_out, source=knowledge_source(paths))
-    return kb, kb.extra_sources[-1]
+    return with_case_reports(hpo, read_case_knowledge(paths, hpo), leave_out, source=knowledge_source(paths))
 
 
 def case_knowledge_paths(value: str | None = None) -> list[str]:

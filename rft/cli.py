@@ -137,7 +137,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     data = {"ranker": ranker.name, "cases": args.cases, "hpo_version": hpo.version, "knowledge": list(hpo.extra_sources), "metrics": metrics, "out": args.out,
             "skipped_cases": len(skipped), "problems_by_kind": batch.summary()["problems_by_kind"],
             "problems": [str(p) for p in batch.problems[:20]]}
-    lines = [f"{ranker.name} on {metrics['n']} cases (HPO {hpo.version}{''.join(' + ' + x for x in hpo.extra_sources)}); {len(skipped)} cases skipped",
+    lines = [f"{ranker.name} on {metrics['n']} cases (HPO {hpo.knowledge}); {len(skipped)} cases skipped",
              f"  problems by kind: {batch.summary()['problems_by_kind']}"]
     lines += [f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in metrics.items()]
     lines += [f"  problem: {p}" for p in skipped[:10]]
@@ -149,9 +149,9 @@ def _with_case_knowledge(args: argparse.Namespace, hpo, leave_out=()):
     """`hpo` plus the solved cases of --case-knowledge (rft.case_knowledge), the cases of `leave_out` papers skipped."""
     from rft.case_knowledge import load_case_knowledge
 
-    kb, line = load_case_knowledge(args.case_knowledge, hpo, leave_out)
+    kb = load_case_knowledge(args.case_knowledge, hpo, leave_out)
     if not getattr(args, "quiet", False):
-        print(f"rft: knowledge: HPO {hpo.version} + {line}", file=sys.stderr)
+        print(f"rft: knowledge: HPO {kb.knowledge}", file=sys.stderr)
     return kb
 
 

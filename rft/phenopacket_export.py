@@ -114,7 +114,7 @@ def diagnosis_phenopacket(
             "phenopacketSchemaVersion": "2.0",
             "externalReferences": [{
                 "id": "rft-genes:ranking", "reference": ranker_spec,
-                "description": f"candidate genes ranked by {ranker_label} ({ranker_spec}) against HPO {' + '.join([hpo.version, *hpo.extra_sources])} on {stamp}; {RESEARCH_USE}",
+                "description": f"candidate genes ranked by {ranker_label} ({ranker_spec}) against HPO {hpo.knowledge} on {stamp}; {RESEARCH_USE}",
             }],
         },
     }

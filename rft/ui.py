@@ -29,7 +29,6 @@ from rft.case_knowledge import (
     CASE_KNOWLEDGE_ENV,
     case_knowledge_paths,
     knowledge_source,
-    load_case_knowledge,
     read_case_knowledge,
     with_case_reports,
 )
@@ -73,8 +72,9 @@ def cached_hpo(release: str = "") -> Hpo:
     index built before the first keystroke; "cases+<release>|<paths>": that release plus the solved cases of
     those files as knowledge (`rft.case_knowledge`; `current_hpo` builds the key from `$RFT_CASE_KNOWLEDGE`)."""
     if release.startswith(CASES_KEY):  # "cases+<release>|<paths>": the paths are part of the key
-        base, _, paths = release.removeprefix(CASES_KEY).partition("|")
-        hpo, _ = load_case_knowledge(case_knowledge_paths(paths), cached_hpo(base))
+        base, _, joined = release.removeprefix(CASES_KEY).partition("|")
+        paths = tuple(case_knowledge_paths(joined))
+        hpo = with_case_reports(cached_hpo(base), _knowledge_cases(base, paths), source=knowledge_source(paths))
     else:
         hpo = load_hpo(release or None)
     hpo.search("seizure", 1)
@@ -168,7 +168,8 @@ def release_choices() -> list[str]:
 def current_hpo(case_knowledge: bool = False) -> tuple[Hpo, str]:
     """The HPO release this session ranks against, chosen in the sidebar (shared by every page), and its key;
     with `case_knowledge` (the Diagnose page), plus the solved cases of `$RFT_CASE_KNOWLEDGE` where it is set.
-    Pages that rank uploaded cases do without them: a case must never be matched against itself."""
+    Pages that rank uploaded cases do without them here (Batch adds them per batch, each case's own paper left
+    out: `ranker_with_case_knowledge`): a case must never be matched against itself."""
     choices = release_choices()
     # The choice lives under a key of its own: a widget's state does not survive a switch to another page.
     release = st.session_state.get("release", "")
@@ -207,7 +208,7 @@ def current_hpo(case_knowledge: bool = False) -> tuple[Hpo, str]:
     except (ValueError, OSError) as e:
         st.error(f"The case knowledge in `{CASE_KNOWLEDGE_ENV}` cannot be used ({escape_markdown(e, limit=1000)}); ranking against HPO alone.")
         return hpo, release
-    st.sidebar.caption("Knowledge: HPO " + escape_markdown(" + ".join([hpo.version, *with_cases.extra_sources]), limit=300))
+    st.sidebar.caption("Knowledge: HPO " + escape_markdown(with_cases.knowledge, limit=300))
     return with_cases, key
 
 
