@@ -15,6 +15,7 @@ from rft.markdown import escape_markdown
 from rft.registry import ranker_choices
 from rft.splits import publication_of
 from rft.ui import (
+    CASE_KNOWLEDGE_LABEL,
     EXAMPLES_DIR,
     MAX_UPLOAD_MB,
     cached_ranker,
@@ -102,7 +103,7 @@ use_cases = bool(case_knowledge_paths()) and st.checkbox(
     "Add the solved cases of `RFT_CASE_KNOWLEDGE` as knowledge (each uploaded case's own paper left out)", key="batch_case_knowledge",
     help="Each gene's solved cases become one more annotated entry of that gene (docs/candidates.md). A case of this batch is never "
          "matched against the cases of its own publication.")
-run_label = ranker_label + (" + case knowledge" if use_cases else "")
+run_label = ranker_label + (CASE_KNOWLEDGE_LABEL if use_cases else "")
 if done["ranker"] not in (None, run_label):
     done.update(rankings=[], ranker=None, error=None, csv=None, name="", universe=None, kept=None)  # another ranker: start over
 
@@ -117,7 +118,7 @@ if st.button(label, key="batch_run", type="primary", disabled=n_done >= len(batc
             ranker = cached_ranker(choices[ranker_label].spec, release)
         # Graded as `rft eval` grades: named by the ranker's own name, a causal gene below the kept head still in the
         # ranker's universe, and the head's depth saved so that Compare can compare the file fairly.
-        done.update(name=ranker.name + (" + case knowledge" if use_cases else ""), universe=ranker_universe(ranker), kept=int(top))
+        done.update(name=ranker.name + (CASE_KNOWLEDGE_LABEL if use_cases else ""), universe=ranker_universe(ranker), kept=int(top))
         # Each chunk lands in done["rankings"] as it arrives: an error or a stop later loses nothing ranked.
         rank_with_progress(ranker, batch.cases, int(top), start=n_done, done=done["rankings"])
     except Exception as e:  # noqa: BLE001 - any ranker failure; what was ranked stays and can be continued

@@ -8,12 +8,22 @@ import pandas as pd
 import streamlit as st
 
 from rft import report
+from rft.case_knowledge import CASE_KNOWLEDGE_ENV, case_knowledge_paths
 from rft.cases import load_cases_from_bytes
 from rft.evaluate import compare, grade_rankings, read_results, result_name, unique_names
 from rft.grader import DEFAULT_K
 from rft.markdown import escape_markdown
 from rft.registry import ranker_choices
-from rft.ui import EXAMPLES_DIR, cached_ranker, case_upload, current_hpo, rank_with_progress
+from rft.splits import publication_of
+from rft.ui import (
+    CASE_KNOWLEDGE_LABEL,
+    EXAMPLES_DIR,
+    cached_ranker,
+    case_upload,
+    current_hpo,
+    rank_with_progress,
+    ranker_with_case_knowledge,
+)
 
 hpo, release = current_hpo()
 st.session_state.setdefault("cmp_results", {})  # ranker name -> list of CaseResult
@@ -26,7 +36,13 @@ with run_tab:
     files = case_upload("Cases (phenopacket JSON/zip, JSONL or CSV)", "cmp_upload")
     use_example = st.checkbox("Use the example cases (data/examples/cases.jsonl)", key="cmp_use_example", value=not files)
     choices = {c.label: c for c in ranker_choices()}
-    picked = st.multiselect("Rankers (two or more)", list(choices), default=list(choices)[:2], key="cmp_rankers")
+    # With $RFT_CASE_KNOWLEDGE set, each ranker is offered a second time with the solved cases added as knowledge (each
+    # compared case's own paper left out, as on Batch and in `rft eval --case-knowledge`): the same ranker with and
+    # without them, side by side.
+    with_cases = {f"{label}{CASE_KNOWLEDGE_LABEL}": label for label in choices} if case_knowledge_paths() else {}
+    picked = st.multiselect("Rankers (two or more)", [*choices, *with_cases], default=list(choices)[:2], key="cmp_rankers",
+                            help=f"'…{CASE_KNOWLEDGE_LABEL}': the ranker with the solved cases of `{CASE_KNOWLEDGE_ENV}` added as knowledge, "
+                                 "each compared case's own paper left out." if with_cases else None)
     source = files[0] if files else None
     if source is None and use_example:
         source = ("cases.jsonl", (EXAMPLES_DIR / "cases.jsonl").read_bytes())
@@ -49,7 +65,10 @@ with run_tab:
         results = {}
         for label in picked:
             try:
-                ranker = cached_ranker(choices[label].spec, release)
+                if label in with_cases:
+                    ranker = ranker_with_case_knowledge(choices[with_cases[label]].spec, release, {publication_of(c.id) for c in cases})
+                else:
+                    ranker = cached_ranker(choices[label].spec, release)
                 rankings = rank_with_progress(ranker, cases, None, label=f"{label}: ")
             except (ValueError, ImportError) as e:
                 st.error(f"{label}: {escape_markdown(e, limit=1000)}")

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from rft.rankers.base import Ranker, Ranking
 
 __all__ = [
+    "CASE_KNOWLEDGE_LABEL",
     "CASE_TYPES",
     "EXAMPLES_DIR",
     "MAX_UPLOAD_MB",
@@ -63,6 +64,7 @@ EXAMPLES_DIR = DATA_DIR / "examples"
 CASE_TYPES = ["json", "zip", "jsonl", "csv", "tsv"]
 
 
+CASE_KNOWLEDGE_LABEL = " + case knowledge"  # what a ranker's name gets on Batch and Compare when the solved cases are added
 CASES_KEY = "cases+"  # a release key with case knowledge: "cases+<release key>|<$RFT_CASE_KNOWLEDGE>"
 
 

@@ -7,9 +7,11 @@ The ontology is loaded once per process by `st.cache_resource`, so only the firs
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -592,3 +594,35 @@ def test_batch_case_knowledge_is_opt_in_and_leaves_out_each_case_own_paper(monke
     assert ranks["PMID_12_new"] == 2  # through PMID_11's case (its own paper PMID_12 left out), after FBN1 (Marfan)
     assert ranks.isna()["PMID_13_new"]  # OR4F6's only cases are its own paper's
     assert json.loads(downloads["batch_dl_metrics"]["data"])["ranker"] == "likelihood + case knowledge"
+
+
+def test_compare_offers_each_ranker_with_case_knowledge(monkeypatch, tmp_path):
+    # With $RFT_CASE_KNOWLEDGE set, Compare offers "<ranker> + case knowledge" beside each ranker, and ranks it with the
+    # solved cases added, each compared case's own paper left out (as Batch and `rft eval --case-knowledge` do).
+    marfan = ["HP:0001166", "HP:0001083", "HP:0002616", "HP:0000098"]
+    solved = tmp_path / "solved.jsonl"
+    hearing = ["HP:0000407", "HP:0000365", "HP:0001263"]
+    rows = [("PMID_11_a", marfan, "OR4F5"), ("PMID_12_a", marfan, "OR4F5"), ("PMID_13_a", hearing, "OR4F6")]
+    solved.write_text("".join(json.dumps({"id": i, "present": t, "genes": [g]}) + "\n" for i, t, g in rows))
+    monkeypatch.setenv("RFT_CASE_KNOWLEDGE", str(solved))
+    downloads = _record_downloads(monkeypatch)
+    at = _app("compare")
+    cases = [{"id": "PMID_12_new", "present": marfan[:3], "genes": ["OR4F5"]}, {"id": "PMID_14_new", "present": marfan, "genes": ["FBN1"]},
+             {"id": "PMID_13_new", "present": hearing, "genes": ["OR4F6"]}]
+    at.file_uploader(key="cmp_upload").upload("cases.jsonl", "".join(json.dumps(r) + "\n" for r in cases).encode()).run()
+    rankers = at.multiselect(key="cmp_rankers")
+    assert "likelihood + case knowledge" in rankers.options and "likelihood" in rankers.options
+    rankers.set_value(["likelihood", "likelihood + case knowledge"]).run()
+    _button(at, "cmp_run").click().run()
+    assert not at.exception
+    ranks = pd.read_csv(io.BytesIO(downloads["cmp_dl_ranks"]["data"])).set_index("case_id")
+    assert pd.isna(ranks.loc["PMID_12_new", "rank (likelihood)"])  # HPO alone does not annotate OR4F5
+    assert ranks.loc["PMID_12_new", "rank (likelihood + case knowledge)"] == 2  # through PMID_11's case, after FBN1
+    assert ranks.loc["PMID_14_new", "rank (likelihood + case knowledge)"] == 1  # FBN1 still first for a Marfan patient
+    assert pd.isna(ranks.loc["PMID_13_new", "rank (likelihood + case knowledge)"])  # OR4F6's only case is its own paper's
+
+
+def test_compare_without_case_knowledge_offers_no_case_knowledge_rankers(monkeypatch):
+    monkeypatch.delenv("RFT_CASE_KNOWLEDGE", raising=False)
+    at = _app("compare")
+    assert not any(o.endswith("+ case knowledge") for o in at.multiselect(key="cmp_rankers").options)
