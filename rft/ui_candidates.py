@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from rft.candidates import parse_candidates, resolve_candidates
-from rft.limits import MAX_UPLOAD_MB
+from rft.limits import MAX_VCF_UPLOAD_MB
 from rft.vcf import IMPACTS, VcfFilters, read_vcf_genes_from_bytes
 
 if TYPE_CHECKING:
@@ -61,8 +61,9 @@ def candidate_input(hpo: Hpo) -> list[str] | None:
 
 
 def _vcf_input() -> list[str]:
-    upload = st.file_uploader(f"A VCF annotated by VEP (CSQ) or SnpEff (ANN), plain or gzipped (at most {MAX_UPLOAD_MB} MB here; larger: "
-                              "`rft rank --candidates FILE.vcf.gz`)", type=["vcf", "gz"], key="dx_cand_vcf")
+    # Its own limit, above the case files' (rft.limits): an annotated exome VCF is often past 50 MB, and the reader streams it.
+    upload = st.file_uploader(f"A VCF annotated by VEP (CSQ) or SnpEff (ANN), plain or gzipped (at most {MAX_VCF_UPLOAD_MB} MB here; larger: "
+                              "`rft rank --candidates FILE.vcf.gz`)", type=["vcf", "gz"], key="dx_cand_vcf", max_upload_size=MAX_VCF_UPLOAD_MB)
     f1, f2, f3 = st.columns(3)
     min_impact = f1.selectbox("Least severe impact kept", IMPACTS, index=1, key="dx_cand_impact",
                               help="VEP IMPACT / SnpEff Annotation_Impact: HIGH (stop, frameshift, splice site) > MODERATE (missense) > LOW > MODIFIER")
@@ -71,6 +72,9 @@ def _vcf_input() -> list[str]:
     pass_only = f3.checkbox("FILTER = PASS only", value=True, key="dx_cand_pass")
     if upload is None:
         return []
+    if upload.size > MAX_VCF_UPLOAD_MB * 2**20:  # the browser refuses it first; this holds for any other client
+        raise ValueError(f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit here is {MAX_VCF_UPLOAD_MB} MB. "
+                         f"Rank it with `rft rank --candidates {upload.name}`, which streams any size.")
     found = _vcf_genes(upload.getvalue(), upload.name, min_impact, float(max_af) if use_af else None, pass_only)
     st.dataframe([{"step": s, "variants": v, "genes": g if i >= 2 else None} for i, (s, v, g) in enumerate(found.steps)],
                  key="dx_cand_steps", hide_index=True)

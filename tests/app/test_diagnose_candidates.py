@@ -100,3 +100,27 @@ def test_case_knowledge_that_cannot_be_read_is_one_line_and_hpo_alone_ranks(monk
     at.button(key="dx_rank").click().run()
     assert not at.exception and _genes(at)[0] == "FBN1"
     assert any("OR4F5" in c.value and "no phenotype annotation" in c.value for c in at.caption)
+
+
+def test_a_vcf_past_its_limit_is_one_line_naming_the_file_and_the_terms_stay(monkeypatch):
+    # The VCF has its own upload limit (rft.limits.MAX_VCF_UPLOAD_MB, above the case files' 50 MB: exome VCFs are often
+    # larger); past it the file is not read, the page says so in one line, and the patient's terms are kept.
+    import rft.ui_candidates
+
+    monkeypatch.setattr(rft.ui_candidates, "MAX_VCF_UPLOAD_MB", 1)
+    at = _marfan("Annotated VCF")
+    assert "at most 1 MB" in at.file_uploader(key="dx_cand_vcf").label
+    terms = list(at.multiselect(key="dx_present").value)
+    big = VCF + "".join(f"15\t{1000 + i}\t.\tC\tT\t50\tPASS\tCSQ=T|missense_variant|MODERATE|FBN1|0.0001\n" for i in range(20_000))
+    at.file_uploader(key="dx_cand_vcf").upload("exome.vcf", big.encode(), "text/plain").run()
+    assert not at.exception
+    assert [e.value for e in at.error if "exome.vcf" in e.value and "the limit here is 1 MB" in e.value and "rft rank --candidates" in e.value]
+    assert not [f for f in at.dataframe if "step" in f.value.columns]  # not read
+    assert list(at.multiselect(key="dx_present").value) == terms  # the Marfan example's terms are still there
+
+
+def test_the_vcf_limit_is_above_the_case_files_limit():
+    from rft.limits import MAX_UPLOAD_MB, MAX_VCF_UPLOAD_MB
+
+    at = _marfan("Annotated VCF")
+    assert MAX_VCF_UPLOAD_MB > MAX_UPLOAD_MB and f"at most {MAX_VCF_UPLOAD_MB} MB" in at.file_uploader(key="dx_cand_vcf").label
