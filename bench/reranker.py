@@ -93,6 +93,16 @@ def full_ranks(policy, feats: dict, rows) -> np.ndarray:
     return np.where(np.isfinite(ranks), ranks, feats["consensus"][np.asarray(rows)])
 
 
+def report_part(window, wf: dict, hpo, train_cases, seed: int) -> tuple[list[int], list[str], dict]:
+    """The window's report part as bench/window.py splits it: (rows into `window` and `wf`, case ids, `case_facts`),
+    "gene in KB" as each case's leave-publication-out KB has it (the classical rankers rank the gene: a finite rank)."""
+    report = set(split_by_publication(window, valid_fraction=0.5, seed=seed)["valid"])
+    rows = [i for i, c in enumerate(window) if c.id in report]
+    facts = case_facts([window[i] for i in rows], hpo, {g for c in train_cases for g in c.genes})
+    return rows, [window[i].id for i in rows], {i: dataclasses.replace(f, gene_in_kb=bool(np.isfinite(wf["likelihood"][r])))
+                                                for (i, f), r in zip(facts.items(), rows)}
+
+
 def table(rows_by: dict, facts: dict, ids: list[str]) -> list[str]:
     subsets = ("all", "gene in KB", "seen gene", "unseen gene")
     lines = ["| ranker | " + " | ".join(f"{s}: top-1 / MRR [clustered SE]" for s in subsets) + " |", "|---|" + "---|" * len(subsets)]
@@ -141,13 +151,7 @@ def main() -> None:
     best = max(curve, key=lambda r: r["valid_mrr"])
     log(f"kept step {best['step']} (held-out-gene candidate MRR {best['valid_mrr']:.4f}, step 0: {curve[0]['valid_mrr']:.4f})")
 
-    # Report part of the window, as bench/window.py splits it.
-    report = set(split_by_publication(window, valid_fraction=0.5, seed=args.seed)["valid"])
-    rows_r = [i for i, c in enumerate(window) if c.id in report]
-    ids = [window[i].id for i in rows_r]
-    # "gene in KB" as each case's leave-publication-out KB has it: the classical rankers rank the gene (finite rank)
-    facts = {i: dataclasses.replace(f, gene_in_kb=bool(np.isfinite(wf["likelihood"][r])))
-             for (i, f), r in zip(case_facts([window[i] for i in rows_r], hpo, {g for c in train_cases for g in c.genes}).items(), rows_r)}
+    rows_r, ids, facts = report_part(window, wf, hpo, train_cases, args.seed)
     ranks = {"**knowledge reranker (RFT)**": full_ranks(policy, wf, rows_r),
              "its base (untrained: the consensus order)": full_ranks(RerankPolicy().eval(), wf, rows_r)}
     ranks |= {name: wf[name][rows_r] for name in CLASSICAL}

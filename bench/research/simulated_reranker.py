@@ -16,7 +16,6 @@ on the genes no dev case names, against the consensus (the untrained policy) and
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -25,13 +24,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import data_of, full_ranks, lpo_features, table
+from reranker import data_of, full_ranks, lpo_features, report_part, table
 from simulator import lpo_statistics
 
 from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.model.synthetic import SyntheticPatients, SyntheticRecipe, fit_recipe
-from rft.prospective import WINDOW_SUBSETS, case_facts, mean_with_se
+from rft.prospective import WINDOW_SUBSETS, mean_with_se
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.reranker import DEFAULT_CANDIDATES, RerankPolicy, candidate_features
@@ -110,11 +109,7 @@ def main() -> None:
         policies[name], kept[name] = policy, (best["step"], best["valid_mrr"], curve[0]["valid_mrr"])
         log(f"{name}: kept step {best['step']} (held-out-gene candidate MRR {best['valid_mrr']:.4f}; step 0 {curve[0]['valid_mrr']:.4f})")
 
-    report = set(split_by_publication(window, valid_fraction=0.5, seed=args.seed)["valid"])
-    rows_r = [i for i, c in enumerate(window) if c.id in report]
-    ids = [window[i].id for i in rows_r]
-    facts = {i: dataclasses.replace(f, gene_in_kb=bool(np.isfinite(wf["likelihood"][r])))
-             for (i, f), r in zip(case_facts([window[i] for i in rows_r], hpo, {g for c in train_cases for g in c.genes}).items(), rows_r)}
+    rows_r, ids, facts = report_part(window, wf, hpo, train_cases, args.seed)
     ranks = {f"reranker tuned on {name}": full_ranks(p, wf, rows_r) for name, p in policies.items()}
     ranks |= {"consensus (the untrained policy)": full_ranks(RerankPolicy().eval(), wf, rows_r), "likelihood": wf["likelihood"][rows_r]}
     print(f"\n## The step choice ({args.keep_on}): candidate MRR at the kept step, and at step 0\n")
