@@ -137,8 +137,8 @@ def main() -> None:
     train_cases = load_cases(args.train, hpo, require_gene=True).cases
     window = load_cases(args.window, hpo, require_gene=True).cases
     log(f"KB {hpo.version}; {len(train_cases)} --train cases, {len(window)} window cases; features leave-publication-out ({args.folds} folds)")
-    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, work / f"features_train_c{args.candidates}_v2.npz")
-    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, work / f"features_window_c{args.candidates}_v2.npz")
+    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, work / f"features_train_c{args.candidates}_v3.npz")
+    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, work / f"features_window_c{args.candidates}_v3.npz")
 
     gsplit = split_by_gene(train_cases, args.gene_folds, 0, args.seed)
     tuned, held = set(gsplit["train"]), set(gsplit["valid"])

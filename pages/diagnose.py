@@ -317,7 +317,9 @@ def _show_evidence(ev, ranking: Ranking) -> None:
 def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | None, top_n: int) -> None:
     """Diseases ranked by the classical ranker behind the gene list, with each disease's best gene's rank in that list."""
     explainer = result.get("explainer")
-    scorer = explainer if explainer is not None and explainer.level == "disease" else None
+    scorer = explainer
+    if explainer is not None and explainer.level != "disease":  # a gene-level part (the consensus's likelihood): its method, per disease
+        scorer = getattr(wrapped := cached_ranker(ranker_method(explainer), release), "ranker", wrapped)
     diseases = rank_diseases(hpo, case, top=top_n, ranker=scorer)
     name = ranker_method(scorer) if scorer is not None else "similarity"
     position = {g: i for i, g in enumerate(ranking.symbols, start=1)}

@@ -80,8 +80,8 @@ def main() -> None:
     hpo = load_hpo()
     train_cases = load_cases(args.train, hpo, require_gene=True).cases
     window = load_cases(args.window, hpo, require_gene=True).cases
-    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_train_c{DEFAULT_CANDIDATES}_v2.npz")
-    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_window_c{DEFAULT_CANDIDATES}_v2.npz")
+    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_train_c{DEFAULT_CANDIDATES}_v3.npz")
+    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_window_c{DEFAULT_CANDIDATES}_v3.npz")
     gsplit = split_by_gene(train_cases, 5, 0, args.seed)
     tuned, held = set(gsplit["train"]), set(gsplit["valid"])
     rows_t = [i for i, c in enumerate(train_cases) if c.id in tuned]

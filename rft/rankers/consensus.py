@@ -9,6 +9,12 @@ the similarity ranker credits the closest relative of every term), so their cons
 new papers: on the choose part of the 2025h2 window it led both by publication MRR, and it lost to neither on
 genes no training case names (bench/window.py). Knowledge only, like its parts: no training case is read.
 
+Its parts are the two rankers in the settings `PARTS` names, chosen on new patients (`bench/classical_variants.py`,
+the 2025h2 window's choose part by publication MRR, 2026-12-07): the likelihood ranker over each gene's diseases'
+annotations merged (level "gene": a gene described by several thin entries is judged on all of them) and the
+symmetric best-match similarity (the patient's terms in the gene's annotations, and the gene's in the patient's:
+a gene with few annotated terms is not beaten by one with many). The rankers alone keep their defaults.
+
 Its evidence is the likelihood ranker's (`explained_by`): a fused score has no term-by-term reading of its own.
 """
 
@@ -28,16 +34,17 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["CONSENSUS_K", "ConsensusRanker"]
+__all__ = ["CONSENSUS_K", "PARTS", "ConsensusRanker"]
 
 CONSENSUS_K = 60.0  # the RRF constant of the fusion literature; not tuned (nothing of this ranker is fitted)
+PARTS = {"likelihood": {"level": "gene"}, "similarity": {"symmetric": True}}  # each part's settings (see the module docstring)
 
 
 class ConsensusRanker:
     """Reciprocal-rank fusion of `LikelihoodRatioRanker(hpo)` and `SimilarityRanker(hpo)` (see the module docstring)."""
 
     def __init__(self, hpo: Hpo, k: float = CONSENSUS_K, name: str = "consensus"):
-        self.likelihood, self.similarity = LikelihoodRatioRanker(hpo), SimilarityRanker(hpo)
+        self.likelihood, self.similarity = LikelihoodRatioRanker(hpo, **PARTS["likelihood"]), SimilarityRanker(hpo, **PARTS["similarity"])
         if list(self.likelihood.genes) != list(self.similarity.genes):  # both score the release's annotated genes
             raise ValueError("the likelihood and similarity rankers rank different genes; a consensus needs the same universe")
         self.k, self.name = k, name
