@@ -48,13 +48,6 @@ def log(msg: str) -> None:
     print(f"[classical {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def consensus_of(hpo, likelihood, similarity) -> ConsensusRanker:
-    """`rft.rankers.consensus` over two given variants (the product's builds the two `PARTS` names)."""
-    fused = ConsensusRanker(hpo)
-    fused.likelihood, fused.similarity = likelihood, similarity
-    return fused
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True, help="the dev zip: which genes are 'seen' (named by a training case)")
@@ -73,7 +66,7 @@ def main() -> None:
         facts |= case_facts(cases, hpo_f, seen)
         lik = {n: LikelihoodRatioRanker(hpo_f, **kw) for n, kw in LIKELIHOOD.items()}
         sim = {n: SimilarityRanker(hpo_f, **kw) for n, kw in SIMILARITY.items()}
-        rankers = lik | sim | {f"consensus: {a} + {b}": consensus_of(hpo_f, lik[a], sim[b]) for a in lik for b in sim}
+        rankers = lik | sim | {f"consensus: {a} + {b}": ConsensusRanker(hpo_f, likelihood=lik[a], similarity=sim[b]) for a in lik for b in sim}
         for name, ranker in rankers.items():
             ranks.setdefault(name, {}).update({r.case_id: r.rank for r in evaluate(ranker, cases)[0]})
         log(f"fold {f + 1}/{args.folds}: {len(cases)} cases, {len(rankers)} rankers")

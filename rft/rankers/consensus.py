@@ -41,10 +41,13 @@ PARTS = {"likelihood": {"level": "gene"}, "similarity": {"symmetric": True}}  # 
 
 
 class ConsensusRanker:
-    """Reciprocal-rank fusion of `LikelihoodRatioRanker(hpo)` and `SimilarityRanker(hpo)` (see the module docstring)."""
+    """Reciprocal-rank fusion of a likelihood and a similarity ranker (see the module docstring): by default the two
+    in the settings `PARTS` names; `likelihood`/`similarity` give other variants (bench/classical_variants.py)."""
 
-    def __init__(self, hpo: Hpo, k: float = CONSENSUS_K, name: str = "consensus"):
-        self.likelihood, self.similarity = LikelihoodRatioRanker(hpo, **PARTS["likelihood"]), SimilarityRanker(hpo, **PARTS["similarity"])
+    def __init__(self, hpo: Hpo, k: float = CONSENSUS_K, name: str = "consensus",
+                 likelihood: LikelihoodRatioRanker | None = None, similarity: SimilarityRanker | None = None):
+        self.likelihood = likelihood or LikelihoodRatioRanker(hpo, **PARTS["likelihood"])
+        self.similarity = similarity or SimilarityRanker(hpo, **PARTS["similarity"])
         if list(self.likelihood.genes) != list(self.similarity.genes):  # both score the release's annotated genes
             raise ValueError("the likelihood and similarity rankers rank different genes; a consensus needs the same universe")
         self.k, self.name = k, name
