@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rft.evaluate import evaluate
 from rft.metrics import reciprocal_rank
 from rft.prospective import publication_mean
@@ -31,7 +33,10 @@ if TYPE_CHECKING:
     from rft.cases import Case
     from rft.rankers.base import Ranker
 
-__all__ = ["CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "PARTNERS", "FixedRanks", "best_ranking", "fusion_candidates", "fusion_grid", "graded"]
+__all__ = [
+    "CHOICE_METRIC", "FUSION_KS", "FUSION_WEIGHTS", "PARTNERS", "FixedRanks", "best_ranking", "fusion_candidates", "fusion_grid", "graded",
+    "one_se_choice",
+]
 
 FUSION_KS = (10, 60)
 FUSION_WEIGHTS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)  # the model's weight; the classical partner's is 1
@@ -97,3 +102,32 @@ def best_ranking(rows: Sequence[tuple[str, dict[str, Any] | None, dict]], metric
     """The candidate a model folder can ship (the model alone or a fusion) with the best `metric`; the first on ties."""
     label, config, _ = max((r for r in rows if r[1] is not None), key=lambda r: r[2][metric])
     return label, dict(config)
+
+
+def one_se_choice(reciprocal_ranks: dict[str, Sequence[float]], publications: Sequence[str], cost: dict[str, float]) -> tuple[str, str, dict[str, float]]:
+    """The one-standard-error rule (CART's) over rankings of the same cases: (chosen, best, within).
+
+    `best` has the highest publication MRR (each publication's mean reciprocal rank, averaged; ties: the lower cost);
+    `within` maps every ranking whose paired difference from the best (publication by publication) is at most one
+    standard error of that difference to the difference; `chosen` is the one of those with the lowest `cost` (here:
+    the share of cases where the model speaks), then the higher score. The choose data cannot tell the rankings in
+    `within` apart, so the one closest to the classical ranking is taken. Scores and costs count to 6 decimals;
+    remaining ties go to the first in `reciprocal_ranks`' order.
+
+    >>> rr = {"bold": [1.0, 0.0, 1.0, 0.5], "careful": [1.0, 0.0, 0.5, 0.5], "poor": [0.0, 0.0, 0.0, 0.0]}
+    >>> one_se_choice(rr, ["P1", "P2", "P3", "P4"], {"bold": 0.9, "careful": 0.1, "poor": 0.0})[:2]
+    ('careful', 'bold')
+    """
+    pubs = np.asarray(publications)
+    names = sorted(set(publications))
+    by_pub = {lbl: np.array([np.mean(np.asarray(v, dtype=float)[pubs == p]) for p in names]) for lbl, v in reciprocal_ranks.items()}
+    score = {lbl: round(float(v.mean()), 6) for lbl, v in by_pub.items()}  # differences past 6 decimals are ties
+    best = max(by_pub, key=lambda lbl: (score[lbl], -cost[lbl]))
+    within = {}
+    for lbl, v in by_pub.items():
+        d = by_pub[best] - v
+        se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+        if d.mean() <= se + 1e-12:
+            within[lbl] = float(d.mean())
+    chosen = min(within, key=lambda lbl: (round(cost[lbl], 6), -score[lbl]))
+    return chosen, best, within
