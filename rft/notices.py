@@ -11,6 +11,11 @@ command line collects them for the whole run (`collected`) and prints `summary_l
     ['2 cases had their prompt cut to the terms the model has positions for (the least specific left out); --verbose lists them']
     >>> summary_lines(notices, verbose=True)[0]
     'case a: the prompt holds at most 24 excluded terms; cut the 3 least specific'
+    >>> with collected() as twice:  # a gated ranking's reference model reads the same prompt: still one case
+    ...     for _ in range(2):
+    ...         notice("prompt_cut", "case a: the prompt holds at most 24 excluded terms; cut the 3 least specific")
+    >>> summary_lines(twice)
+    ['1 cases had their prompt cut to the terms the model has positions for (the least specific left out); --verbose lists them']
 
 Other libraries' warnings caught in the same run are counted in one line too (`--verbose` shows them).
 """
@@ -56,9 +61,10 @@ def collected() -> Iterator[list[warnings.WarningMessage]]:
 
 def summary_lines(caught: list[warnings.WarningMessage], verbose: bool = False) -> list[str]:
     """One line per kind of case notice and one for any other warnings; with `verbose`, every message instead."""
+    # The same case's notice from two models of one ranking (a gate's reference reads the same prompt) counts once.
     if verbose:
-        return [str(w.message) for w in caught]
-    kinds = Counter(w.message.kind for w in caught if isinstance(w.message, CaseNotice))
+        return list(dict.fromkeys(str(w.message) for w in caught))
+    kinds = Counter(kind for kind, _ in dict.fromkeys((w.message.kind, str(w.message)) for w in caught if isinstance(w.message, CaseNotice)))
     lines = [SUMMARIES[kind].format(n=n) + "; --verbose lists them" for kind, n in kinds.items()]
     others = [w for w in caught if not isinstance(w.message, CaseNotice)]
     if others:

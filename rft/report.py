@@ -312,10 +312,14 @@ def gate_sentence(verdict: dict, partner: str) -> str:
 
     >>> gate_sentence({"open": False, "confidence": 0.12, "lift": 1.4, "disagreement": 240.0}, "likelihood")[:60]
     'This patient does not look like the case reports the model w'
+    >>> gate_sentence({"open": False, "confidence": 0.12, "lift": 1.4, "disagreement": 240.0,
+    ...                "rule": "the model has a say where its first gene's probability is at least 0.5"}, "likelihood")[-81:]
+    "The rule: the model has a say where its first gene's probability is at least 0.5."
     """
     lift = "" if verdict["lift"] == float("inf") else f" ({verdict['lift']:.1f}× what its base gives it)"
     read = f"its first gene has probability {verdict['confidence']:.2f}{lift} and is #{verdict['disagreement']:.0f} for the {partner} ranker"
+    rule = f" The rule: {verdict['rule']}." if verdict.get("rule") else ""
     if verdict["open"]:
-        return f"**Gate open:** the tuned model had a say on this patient: {read}, so it resembles the case reports the model was tuned on."
+        return f"**Gate open:** the tuned model had a say on this patient: {read}, so it resembles the case reports the model was tuned on.{rule}"
     return (f"This patient does not look like the case reports the model was tuned on ({read}), so the list is the {partner} "
-            "ranker's alone (**gate shut**): on such patients the tuned model is no better than a lookup (docs/benchmark.md).")
+            f"ranker's alone (**gate shut**): on such patients the tuned model is no better than a lookup (docs/benchmark.md).{rule}")

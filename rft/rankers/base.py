@@ -59,7 +59,7 @@ class Ranking:
     genes: list[RankedGene] = field(default_factory=list)
     ms: float = 0.0  # time spent ranking this case (amortised over the batch)
     # A gated fusion's verdict on this case (rft.rankers.gate): {"open": did the model have a say, "confidence",
-    # "lift", "disagreement": what the gate read}; None for every other ranker.
+    # "lift", "disagreement": what the gate read, "rule": the gate in words}; None for every other ranker.
     gate: dict | None = None
     # A reciprocal-rank fusion's parts (rft.rankers.hybrid), aligned with `genes`: `FusionParts`; None for every other ranker.
     fusion: FusionParts | None = None

@@ -266,7 +266,8 @@ class HybridRanker:
             reference = (self.reference.first_gene_logprobs(cases), self.reference.genes)
         signals = gate_signals(logprobs, self.model.genes, c_ranks, self.classical.genes, reference)
         is_open = self.gate.open(signals)
-        verdicts = [{"open": bool(o), "confidence": float(c), "lift": float(lf), "disagreement": float(d)}
+        rule = self.gate.describe()
+        verdicts = [{"open": bool(o), "confidence": float(c), "lift": float(lf), "disagreement": float(d), "rule": rule}
                     for o, c, lf, d in zip(is_open, signals.confidence, signals.lift, signals.disagreement)]
         return competition_ranks(logprobs), c_ranks, np.where(is_open, self.weight, 0.0), verdicts
 

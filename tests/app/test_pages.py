@@ -156,7 +156,7 @@ def test_the_shipped_gated_ranking_says_whether_the_model_spoke():
     at.selectbox(key="dx_ranker").select("RFT-tuned (default model)").run()
     _button(at, "dx_rank").click().run()
     assert not at.exception
-    said = [c.value for c in at.caption if "Gate open" in c.value or "gate shut" in c.value]
+    said = [c.value for c in at.caption if "**Gate open:**" in c.value or "(**gate shut**)" in c.value]  # the verdict, not the score's legend
     partner = json.loads(meta.read_text())["ranking"]["hybrid"]["classical"]
     assert len(said) == 1 and f"for the {partner} ranker" in said[0]
 

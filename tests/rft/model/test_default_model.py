@@ -38,7 +38,7 @@ def test_default_ranks_a_fixture_case_with_its_shipped_ranking(hpo):
     [ranking] = ranker.rank([Case("fixture", ("HP:0001250", "HP:0001263"))], top=10)
     assert len(set(ranking.symbols)) == 10 and set(ranking.symbols) <= set(hpo.genes)
     if (meta["ranking"].get("hybrid") or {}).get("gate") is not None:  # a gated ranking says, per patient, whether the model spoke
-        assert set(ranking.gate) == {"open", "confidence", "lift", "disagreement"}
+        assert set(ranking.gate) == {"open", "confidence", "lift", "disagreement", "rule"} and ranking.gate["rule"].startswith("the model has a say")
         if not ranking.gate["open"]:  # shut: the partner's ranking exactly
             assert ranking.symbols == ranker.classical.rank([Case("fixture", ("HP:0001250", "HP:0001263"))], top=10)[0].symbols
     assert isinstance(load_ranker("default", hpo, model_only=True), ModelRanker)
