@@ -15,7 +15,7 @@ command line collects them for the whole run (`collected`) and prints `summary_l
     ...     for _ in range(2):
     ...         notice("prompt_cut", "case a: the prompt holds at most 24 excluded terms; cut the 3 least specific")
     >>> summary_lines(twice)
-    ['1 cases had their prompt cut to the terms the model has positions for (the least specific left out); --verbose lists them']
+    ['1 case had its prompt cut to the terms the model has positions for (the least specific left out); --verbose lists them']
 
 Other libraries' warnings caught in the same run are counted in one line too (`--verbose` shows them).
 """
@@ -29,10 +29,10 @@ from contextlib import contextmanager
 
 __all__ = ["CaseNotice", "collected", "notice", "summary_lines"]
 
-# kind -> what a run's summary says about the cases it happened to ({n}: how many)
+# kind -> what a run's summary says about the cases it happened to ({n}: how many; {cases}, {their}: in number)
 SUMMARIES = {
-    "prompt_cut": "{n} cases had their prompt cut to the terms the model has positions for (the least specific left out)",
-    "term_dropped": "{n} cases had terms the model cannot read dropped from its prompt (unknown, or with no known ancestor)",
+    "prompt_cut": "{n} {cases} had {their} prompt cut to the terms the model has positions for (the least specific left out)",
+    "term_dropped": "{n} {cases} had terms the model cannot read dropped from {their} prompt (unknown, or with no known ancestor)",
 }
 
 
@@ -65,7 +65,8 @@ def summary_lines(caught: list[warnings.WarningMessage], verbose: bool = False) 
     if verbose:
         return list(dict.fromkeys(str(w.message) for w in caught))
     kinds = Counter(kind for kind, _ in dict.fromkeys((w.message.kind, str(w.message)) for w in caught if isinstance(w.message, CaseNotice)))
-    lines = [SUMMARIES[kind].format(n=n) + "; --verbose lists them" for kind, n in kinds.items()]
+    lines = [SUMMARIES[kind].format(n=n, cases="case" if n == 1 else "cases", their="its" if n == 1 else "their") + "; --verbose lists them"
+             for kind, n in kinds.items()]
     others = [w for w in caught if not isinstance(w.message, CaseNotice)]
     if others:
         lines.append(f"{len(others)} other warning(s), e.g. {str(others[0].message).splitlines()[0][:120]!r}; --verbose shows them")
