@@ -327,12 +327,18 @@ def main() -> None:
     # report part's unseen genes by more than one SE though it passed both other guards: those bound the ranking's loss
     # at one SE on the choose cases, so on a fresh sample it may sit two SEs behind; the acceptance asks the report part
     # for no loss beyond one SE, so the model's part must be confidently harmless where it has nothing to offer.
-    model_part = {}
-    for lbl, (cfg, _, _) in grid_ranks.items():
-        partner = ((cfg or {}).get("hybrid") or {}).get("classical")
-        if cfg is not None:
-            model_part[lbl] = min((mean_with_se(list(rr[lbl][unseen_c] - rr[f"{n} alone"][unseen_c]), pubs_unseen)[::2]
-                                   for n in ([partner] if partner else PARTNERS)), key=lambda m: m[0] - args.model_guard_se * m[1])
+    def model_adds(values: dict[str, np.ndarray], pubs: list[str]) -> dict[str, tuple[float, float]]:
+        """Per shippable ranking: (its MRR minus its classical partner's alone, clustered SE) over `values`' cases
+        (the partner least favourable at --model-guard-se SEs when it has none)."""
+        out = {}
+        for lbl, (cfg, _, _) in grid_ranks.items():
+            partner = ((cfg or {}).get("hybrid") or {}).get("classical")
+            if cfg is not None:
+                out[lbl] = min((mean_with_se(list(values[lbl] - values[f"{n} alone"]), pubs)[::2] for n in ([partner] if partner else PARTNERS)),
+                               key=lambda m: m[0] - args.model_guard_se * m[1])
+        return out
+
+    model_part = model_adds({lbl: v[unseen_c] for lbl, v in rr.items()}, pubs_unseen)
     # ... and on the window's own choose part, the one cohort ranked as the product ranks (the shipped KB, a model tuned
     # on every --train case), it loses to no classical ranker on unseen genes at all (point estimate >= 0). Added on
     # 2026-12-07 after the pooled rule's choice (gate conf >= 0.1) lost on the report part's unseen genes: that gate
@@ -347,12 +353,7 @@ def main() -> None:
     if gene_ids and not args.choose_held_out_genes:  # printed always; a guard only with --held-out-gene-guard
         h_rows = np.array([row_of[i] for i in order if i in gene_ids and WINDOW_SUBSETS["unseen gene"](facts[i])])
         h_pubs = [publication_of(order[i]) for i in h_rows]
-        h_rr = {lbl: np.where(np.isfinite(r[h_rows]), 1.0 / r[h_rows], 0.0) for lbl, (_, r, _) in grid_ranks.items()}
-        for lbl, (cfg, _, _) in grid_ranks.items():
-            partner = ((cfg or {}).get("hybrid") or {}).get("classical")
-            if cfg is not None:
-                held_part[lbl] = min((mean_with_se(list(h_rr[lbl] - h_rr[f"{n} alone"]), h_pubs)[::2] for n in ([partner] if partner else PARTNERS)),
-                                     key=lambda m: m[0] - args.model_guard_se * m[1])
+        held_part = model_adds({lbl: np.where(np.isfinite(r[h_rows]), 1.0 / r[h_rows], 0.0) for lbl, (_, r, _) in grid_ranks.items()}, h_pubs)
     shippable = [lbl for lbl, (cfg, _, _) in grid_ranks.items() if cfg is not None and guard[lbl][0] >= -guard[lbl][1] and fresh[lbl] >= 0.0
                  and (args.model_guard_se == -np.inf or model_part[lbl][0] >= args.model_guard_se * model_part[lbl][1])
                  and (not args.held_out_gene_guard or lbl not in held_part or args.model_guard_se == -np.inf
