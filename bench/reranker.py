@@ -2,20 +2,25 @@
 
     python bench/reranker.py --train ../shared/data/phenopacket-store-dev.zip --window ../shared/data/phenopacket-store-2025h2.zip
 
-About 10 min on 2 cores (features cached under --work/features_*.npz after the first run).
+About 27 min on 2 cores the first time, 10 s afterwards (features cached under --work/features_*.npz, named by the
+number of features, so a change of `FEATURES` recomputes them).
 
 1. Features as a new patient would meet them: every --train case and every window case is described at the
    shipped release without the annotations citing its own paper (leave-publication-out, `--folds` folds by
    publication, the window's dealt as bench/window.py deals them), so an exact match to the case's own paper
-   never teaches or flatters the policy.
+   never teaches or flatters the policy. `--describe gene` describes the --train cases without the annotations of
+   every paper naming their gene (as the KB knows a gene case reports never covered).
 2. Tuned on the --train cases outside one fold of the genes (`rft.splits.split_by_gene`, fold 0 of
-   `--gene-folds`), the step kept by MRR on that fold's held-out genes: the choice is made on genes the policy
-   never saw, never on the window.
-3. The window's report part (bench/window.py's split: by publication, seed 0, half) reports: the reranker, its
+   `--gene-folds`), the step kept by MRR on that fold's held-out genes (`--keep-on window-choose`: on the window's
+   choose-part cases of unseen genes); the curve watches both. `--ensemble`: one policy per gene fold, averaged.
+3. The window's choose part (prospective; what would choose a recipe) prints the reranker against its base by
+   unseen and seen genes; `--choose-only` stops there, the report part unread.
+4. The window's report part (bench/window.py's split: by publication, seed 0, half) reports: the reranker, its
    base (the untrained policy: the consensus's order) and each classical ranker, top-1 / MRR by subset (seen gene =
    named by a --train case) with publication-clustered SEs, and the reranker paired against each, case by case.
 
-Writes <work>/reranker/ (the policy, meta.json with the curve and the figures) and <work>/reranker.json.
+Writes <work>/reranker[_by_gene][_ensemble]/ (the policy, meta.json with the curve and the figures) and a .json of the
+same name with every case's rank.
 """
 
 from __future__ import annotations
@@ -34,9 +39,15 @@ from window import fold_of_publications  # bench/ is on sys.path when a bench sc
 from ontology import load_hpo
 from rft.cases import load_cases
 from rft.prospective import WINDOW_SUBSETS, case_facts, mean_with_se
-from rft.rankers.consensus import ConsensusRanker
-from rft.rankers.enrichment import EnrichmentRanker
-from rft.rankers.reranker import DEFAULT_CANDIDATES, KnowledgeReranker, RerankPolicy, candidate_features
+from rft.rankers.reranker import (
+    DEFAULT_CANDIDATES,
+    FEATURES,
+    KnowledgeReranker,
+    RerankEnsemble,
+    RerankPolicy,
+    candidate_features,
+    knowledge_of,
+)
 from rft.splits import publication_of, publication_pmid, split_by_gene, split_by_publication
 from rft.train.rerank import RerankData, candidate_ranks, train_reranker
 
@@ -47,24 +58,52 @@ def log(msg: str) -> None:
     print(f"[reranker {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path):
+def described_folds(cases, hpo, folds: int, seed: int, describe: str):
+    """Yield (rows into `cases`, the KB they are described at), one fold at a time.
+
+    describe "paper": folds by publication, each at `hpo` without the annotations citing its own papers (a new
+    patient of a gene the KB already knows from other papers). "gene": folds by causal gene (`split_by_gene`), each
+    at `hpo` without the annotations citing any paper of any case naming one of the fold's genes, so a gene is
+    described by what the KB holds from outside these case reports, as the genes of new papers are (their HPO
+    annotations come from OMIM and other papers, not from phenopacket-store's curation)."""
+    if describe == "paper":
+        fold = fold_of_publications(cases, folds, seed)
+        for f in range(folds):
+            rows = [i for i, c in enumerate(cases) if fold[publication_of(c.id)] == f]
+            yield rows, hpo.without_publications({publication_pmid(cases[i].id) for i in rows} - {None})
+        return
+    if describe != "gene":
+        raise ValueError(f"describe must be 'paper' or 'gene', got {describe!r}")
+    done: set[int] = set()
+    for f in range(folds):
+        held = set(split_by_gene(cases, folds, f, seed)["valid"])
+        naming = [i for i, c in enumerate(cases) if c.id in held]
+        rows = [i for i in naming if i not in done]  # a case naming genes of two folds is described in the first
+        done.update(rows)
+        yield rows, hpo.without_publications({publication_pmid(cases[i].id) for i in naming} - {None})
+
+
+def features_cache(work: Path, part: str, candidates: int, describe: str = "paper") -> Path:
+    """Where `lpo_features` keeps one part's features: named by the feature count, so other features recompute."""
+    return work / f"features_{part}_c{candidates}_f{len(FEATURES)}_{describe}.npz"
+
+
+def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path, describe: str = "paper"):
     """Per case (in `cases` order): the reranker's features and every classical ranker's rank of the causal gene,
-    each case at `hpo` without its own paper's annotations. Cached in `cache`."""
+    each case described as `described_folds` says (by default at `hpo` without its own paper's annotations).
+    Cached in `cache`."""
     ids = [c.id for c in cases]
     if cache.is_file():
         got = np.load(cache, allow_pickle=False)
-        if list(got["ids"]) == ids:
+        if list(got["ids"]) == ids and got["features"].shape[-1] == len(FEATURES):
             return {k: got[k] for k in got.files}
-    fold = fold_of_publications(cases, folds, seed)
     parts = {k: [None] * len(cases) for k in ("features", "base", "target", *CLASSICAL)}
-    for f in range(folds):
-        rows = [i for i, c in enumerate(cases) if fold[publication_of(c.id)] == f]
+    for f, (rows, hpo_f) in enumerate(described_folds(cases, hpo, folds, seed, describe)):
         part = [cases[i] for i in rows]
-        hpo_f = hpo.without_publications({publication_pmid(c.id) for c in part} - {None})
-        consensus, enrichment = ConsensusRanker(hpo_f), EnrichmentRanker(hpo_f)
+        knowledge = knowledge_of(hpo_f)
         for start in range(0, len(part), 256):
             chunk, chunk_rows = part[start : start + 256], rows[start : start + 256]
-            batch = candidate_features(consensus, enrichment, chunk, candidates)
+            batch = candidate_features(knowledge, chunk, candidates)
             data = RerankData.from_batch(batch, [c.genes for c in chunk])
             index = {g: i for i, g in enumerate(batch.genes)}
             ranks = batch.ranks
@@ -74,11 +113,22 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
                 for n in CLASSICAL:  # the gene's position in the ranker's list: equal scores in gene order (rank_by_scores)
                     row = ranks[n][j]
                     parts[n][r] = float(min((1 + (row < row[c]).sum() + (row[:c] == row[c]).sum() for c in cols), default=np.inf))
-        log(f"  fold {f + 1}/{folds}: {len(part)} cases at KB without their {len({publication_pmid(c.id) for c in part} - {None})} papers")
+        log(f"  fold {f + 1}/{folds}: {len(part)} cases described by {describe} ({len(hpo_f.excluded_pmids)} papers' annotations left out)")
     out = {"ids": np.array(ids), "features": np.stack(parts["features"]), "base": np.stack(parts["base"]),
            "target": np.array(parts["target"]), **{n: np.array(parts[n]) for n in CLASSICAL}}
     np.savez(cache, **out)
     return out
+
+
+KEEP_ON = ("held-out-genes", "window-choose")
+
+
+def choose_unseen_rows(window, wf: dict, train_cases, seed: int, seen: bool = False) -> list[int]:
+    """Rows of the window's choose part (bench/window.py's split; never the report part) whose gene the KB annotates
+    and no --train case names (with `seen`: some --train case names): prospective cases of new genes, to keep a step on."""
+    choose = set(split_by_publication(window, valid_fraction=0.5, seed=seed)["train"])
+    named = {g for c in train_cases for g in c.genes}
+    return [i for i, c in enumerate(window) if c.id in choose and bool(named & set(c.genes)) == seen and np.isfinite(wf["likelihood"][i])]
 
 
 def data_of(feats: dict, rows) -> RerankData:
@@ -125,10 +175,19 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--gene-folds", type=int, default=5)
     ap.add_argument("--candidates", type=int, default=DEFAULT_CANDIDATES)
+    ap.add_argument("--describe", choices=("paper", "gene"), default="paper",
+                    help="how the --train cases are described: at the KB without their own paper's annotations (paper), or "
+                         "without those of every paper naming their gene (gene: as a gene the case reports never covered)")
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--kl", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ensemble", action="store_true",
+                    help="one policy per gene fold (each tuned outside its fold, its step kept on it), their learned parts averaged")
+    ap.add_argument("--choose-only", action="store_true", help="stop after the choose-part table: the report part stays unread")
+    ap.add_argument("--keep-on", choices=KEEP_ON, default="held-out-genes",
+                    help="the cases whose MRR keeps the step: the dev cases of the held-out gene fold, or the window's choose-part "
+                         "cases of genes no dev case names (prospective; never the report part); the curve shows both")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -137,19 +196,41 @@ def main() -> None:
     train_cases = load_cases(args.train, hpo, require_gene=True).cases
     window = load_cases(args.window, hpo, require_gene=True).cases
     log(f"KB {hpo.version}; {len(train_cases)} --train cases, {len(window)} window cases; features leave-publication-out ({args.folds} folds)")
-    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, work / f"features_train_c{args.candidates}_v3.npz")
-    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, work / f"features_window_c{args.candidates}_v3.npz")
+    tf = lpo_features(train_cases, hpo, args.folds, args.seed, args.candidates, features_cache(work, "train", args.candidates, args.describe),
+                      args.describe)
+    wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, features_cache(work, "window", args.candidates))
 
-    gsplit = split_by_gene(train_cases, args.gene_folds, 0, args.seed)
-    tuned, held = set(gsplit["train"]), set(gsplit["valid"])
-    rows_t = [i for i, c in enumerate(train_cases) if c.id in tuned]
-    rows_h = [i for i, c in enumerate(train_cases) if c.id in held]
-    log(f"tuning on {len(rows_t)} cases ({int((tf['target'][rows_t] >= 0).sum())} with the gene among the {args.candidates} candidates); "
-        f"steps kept by MRR on {len(rows_h)} cases of {len(gsplit['held_out_genes'])} held-out genes")
-    policy, curve = train_reranker(data_of(tf, rows_t), data_of(tf, rows_h), steps=args.steps, lr=args.lr, kl=args.kl, eval_every=50,
-                                   seed=args.seed, log=lambda m: log("  " + m))
-    best = max(curve, key=lambda r: r["valid_mrr"])
-    log(f"kept step {best['step']} (held-out-gene candidate MRR {best['valid_mrr']:.4f}, step 0: {curve[0]['valid_mrr']:.4f})")
+    choose_rows = choose_unseen_rows(window, wf, train_cases, args.seed)
+    members, curves, kept = [], [], []
+    for fold in range(args.gene_folds if args.ensemble else 1):
+        gsplit = split_by_gene(train_cases, args.gene_folds, fold, args.seed)
+        tuned, held = set(gsplit["train"]), set(gsplit["valid"])
+        rows_t = [i for i, c in enumerate(train_cases) if c.id in tuned]
+        rows_h = [i for i, c in enumerate(train_cases) if c.id in held]
+        watched = {"held-out-genes": data_of(tf, rows_h), "window-choose": data_of(wf, choose_rows)}
+        log(f"gene fold {fold}: tuning on {len(rows_t)} cases ({int((tf['target'][rows_t] >= 0).sum())} with the gene among the "
+            f"{args.candidates} candidates); steps kept by MRR on {args.keep_on} ({len(rows_h)} dev cases of "
+            f"{len(gsplit['held_out_genes'])} held-out genes; {len(choose_rows)} choose-part cases of unseen genes)")
+        member, curve = train_reranker(data_of(tf, rows_t), watched[args.keep_on], steps=args.steps, lr=args.lr, kl=args.kl,
+                                       eval_every=50, seed=args.seed + fold, log=lambda m: log("  " + m),
+                                       also={k.replace("-", "_"): v for k, v in watched.items() if k != args.keep_on})
+        best = max(curve, key=lambda r: r["valid_mrr"])
+        log(f"gene fold {fold}: kept step {best['step']} ({args.keep_on} candidate MRR {best['valid_mrr']:.4f}, step 0: {curve[0]['valid_mrr']:.4f})")
+        members, curves, kept = [*members, member], [*curves, curve], [*kept, best["step"]]
+    policy = RerankEnsemble(members).eval() if args.ensemble else members[0]
+    print("\n## Choose part (prospective; what chooses a recipe): top-1 / MRR [clustered SE]\n")
+    print("| ranker | unseen gene | seen gene |\n|---|---|---|")
+    subsets = {"unseen": choose_rows, "seen": choose_unseen_rows(window, wf, train_cases, args.seed, seen=True)}
+    for name, p in (("reranker", policy), ("consensus (its base)", RerankPolicy().eval())):
+        cells = []
+        for rows in subsets.values():
+            r, pubs = full_ranks(p, wf, rows), [publication_of(window[i].id) for i in rows]
+            t1, mrr = mean_with_se(list((r == 1).astype(float)), pubs), mean_with_se(list(np.where(np.isfinite(r), 1 / r, 0.0)), pubs)
+            cells.append(f"{t1[0]:.3f} / {mrr[0]:.3f} [{mrr[2]:.3f}] (n={len(rows)}, {len(set(pubs))} papers)")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    if args.choose_only:
+        log(f"--choose-only: the report part stays unread; done in {(time.time() - t0) / 60:.1f} min")
+        return
 
     rows_r, ids, facts = report_part(window, wf, hpo, train_cases, args.seed)
     ranks = {"**knowledge reranker (RFT)**": full_ranks(policy, wf, rows_r),
@@ -171,12 +252,15 @@ def main() -> None:
         d = mean_with_se(list(rr(mine) - rr(o)), pubs)
         paired[name] = {"top1_diff": t1[0], "top1_cse": t1[2], "mrr_diff": d[0], "mrr_cse": d[2]}
         print(f"| {name} | {t1[0] * 100:+.1f} points [{t1[2] * 100:.1f}] | {d[0]:+.3f} [{d[2]:.3f}] |")
-    folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / "reranker", {
-        "trained_on": f"{Path(args.train).name}: {len(rows_t)} cases outside gene fold 0 of {args.gene_folds}, leave-publication-out features",
-        "kept_step": best["step"], "curve": curve, "settings": {"steps": args.steps, "lr": args.lr, "kl": args.kl, "seed": args.seed},
+    name = "reranker" + ("" if args.describe == "paper" else "_by_gene") + ("_ensemble" if args.ensemble else "")
+    folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / name, {
+        "trained_on": f"{Path(args.train).name}: " + (f"one policy per gene fold of {args.gene_folds}, each on the cases outside it"
+                                                      if args.ensemble else f"{len(rows_t)} cases outside gene fold 0 of {args.gene_folds}") + ", "
+                      f"described without the annotations of {'their own paper' if args.describe == 'paper' else 'every paper naming their gene'}",
+        "kept_step": kept if args.ensemble else kept[0], "kept_on": args.keep_on, "curve": curves if args.ensemble else curves[0], "settings": {"steps": args.steps, "lr": args.lr, "kl": args.kl, "seed": args.seed},
         "command": "python bench/reranker.py " + " ".join(sys.argv[1:]), "report_paired_unseen": paired})
-    (work / "reranker.json").write_text(json.dumps({"ranks": {n: dict(zip(ids, map(float, r))) for n, r in ranks.items()}, "paired": paired,
-                                                    "curve": curve}, indent=1) + "\n")
+    (work / f"{name}.json").write_text(json.dumps({"ranks": {n: dict(zip(ids, map(float, r))) for n, r in ranks.items()}, "paired": paired,
+                                                    "curve": curves}, indent=1) + "\n")
     log(f"wrote {folder}; done in {(time.time() - t0) / 60:.1f} min")
 
 

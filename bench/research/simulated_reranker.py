@@ -24,17 +24,15 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import data_of, full_ranks, lpo_features, report_part, table
+from reranker import KEEP_ON, choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, report_part, table
 from simulator import lpo_statistics
 
 from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.model.synthetic import SyntheticPatients, SyntheticRecipe, fit_recipe
 from rft.prospective import WINDOW_SUBSETS, mean_with_se
-from rft.rankers.consensus import ConsensusRanker
-from rft.rankers.enrichment import EnrichmentRanker
-from rft.rankers.reranker import DEFAULT_CANDIDATES, RerankPolicy, candidate_features
-from rft.splits import publication_of, split_by_gene, split_by_publication
+from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES, RerankPolicy, candidate_features, knowledge_of
+from rft.splits import publication_of, split_by_gene
 from rft.train.rerank import RerankData, train_reranker
 
 
@@ -50,11 +48,11 @@ def simulated_data(hpo, recipe: SyntheticRecipe, n: int, seed: int, candidates: 
         return RerankData(torch.from_numpy(got["features"]), torch.from_numpy(got["base"]), torch.from_numpy(got["target"]))
     sampler = SyntheticPatients(hpo, recipe, seed=seed)
     cases = [Case(f"sim_{i}", p.present, p.excluded, (p.gene,)) for i, p in enumerate(sampler.sample() for _ in range(n))]
-    consensus, enrichment = ConsensusRanker(hpo), EnrichmentRanker(hpo)
+    knowledge = knowledge_of(hpo)
     parts = []
     for start in range(0, len(cases), 256):
         chunk = cases[start : start + 256]
-        parts.append(RerankData.from_batch(candidate_features(consensus, enrichment, chunk, candidates), [c.genes for c in chunk]))
+        parts.append(RerankData.from_batch(candidate_features(knowledge, chunk, candidates), [c.genes for c in chunk]))
         log(f"  described {start + len(chunk)} of {n} simulated patients")
     data = RerankData.concat(parts)
     np.savez(cache, features=data.features.numpy(), base=data.base.numpy(), target=data.target.numpy())
@@ -71,7 +69,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--kl", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--keep-on", choices=("held-out-genes", "window-choose"), default="held-out-genes",
+    ap.add_argument("--keep-on", choices=KEEP_ON, default="held-out-genes",
                     help="the cases whose MRR keeps the step: the dev cases of the held-out gene fold (as bench/reranker.py), or the window's "
                          "choose-part cases of genes no dev case names (prospective; never the report part)")
     args = ap.parse_args()
@@ -80,8 +78,8 @@ def main() -> None:
     hpo = load_hpo()
     train_cases = load_cases(args.train, hpo, require_gene=True).cases
     window = load_cases(args.window, hpo, require_gene=True).cases
-    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_train_c{DEFAULT_CANDIDATES}_v3.npz")
-    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, work / f"features_window_c{DEFAULT_CANDIDATES}_v3.npz")
+    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "train", DEFAULT_CANDIDATES))
+    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "window", DEFAULT_CANDIDATES))
     gsplit = split_by_gene(train_cases, 5, 0, args.seed)
     tuned, held = set(gsplit["train"]), set(gsplit["valid"])
     rows_t = [i for i, c in enumerate(train_cases) if c.id in tuned]
@@ -90,14 +88,12 @@ def main() -> None:
     real = [s for s in lpo_statistics([c for c in train_cases if c.id in tuned], hpo, 5, args.seed) if s is not None]
     recipe = fit_recipe(real, SyntheticRecipe(), hpo, calibrate=3000, seed=args.seed + 1)
     log(f"recipe fitted on {len(real)} dev cases of the tuned genes; drawing {args.n_simulated} simulated patients")
-    sim = simulated_data(hpo, recipe, args.n_simulated, args.seed, DEFAULT_CANDIDATES, work / f"features_simulated_{args.n_simulated}_s{args.seed}.npz")
+    sim = simulated_data(hpo, recipe, args.n_simulated, args.seed, DEFAULT_CANDIDATES, work / f"features_simulated_{args.n_simulated}_s{args.seed}_f{len(FEATURES)}.npz")
     log(f"simulated: {int((sim.target >= 0).sum())} of {len(sim)} have their gene among the {DEFAULT_CANDIDATES} candidates")
 
     valid = data_of(tf, rows_h)
     if args.keep_on == "window-choose":  # prospective: the choose part's cases of genes no dev case names (bench/window.py's split)
-        choose = set(split_by_publication(window, valid_fraction=0.5, seed=args.seed)["train"])
-        seen_genes = {g for c in train_cases for g in c.genes}
-        rows_c = [i for i, c in enumerate(window) if c.id in choose and not any(g in seen_genes for g in c.genes) and np.isfinite(wf["likelihood"][i])]
+        rows_c = choose_unseen_rows(window, wf, train_cases, args.seed)
         valid = data_of(wf, rows_c)
         log(f"steps kept by MRR on {len(rows_c)} choose-part cases of unseen genes")
     runs = {"dev cases (bench/reranker.py)": data_of(tf, rows_t), "simulated patients": sim,

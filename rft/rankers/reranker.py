@@ -6,9 +6,12 @@ say about the patient, never by who they are.
     [ranking] = reranker.rank([case], top=20)
 
 For each case the consensus ranker (`rft.rankers.consensus`) proposes its best `candidates` genes. Each candidate
-is described by `FEATURES` alone: how the likelihood, similarity and enrichment rankers score and rank it for this
-patient (relative to the case's best candidate), the size of its annotation closure and the number of the
-patient's terms. No gene symbol, index or embedding enters, and every candidate is scored by the same function
+is described by `FEATURES` alone: how the likelihood (gene and best-disease level), similarity and enrichment
+rankers score and rank it for this patient (relative to the case's best candidate), how the patient's terms and the
+candidate's annotations meet term by term (the share of the candidate's annotated terms the patient shows, of the
+patient's present terms its annotations imply, of the patient's excluded terms it is annotated with), how much
+the release says about it (closure size, annotated terms, diseases) and the patient's number of present and
+excluded terms. No gene symbol, index or embedding enters, and every candidate is scored by the same function
 of its own row, so the score of a gene cannot depend on its name or on the order the candidates come in: what
 this policy learns can only be how to weigh knowledge, and it applies to a gene no training case names exactly as
 to one a hundred cases name (issue 24, item 3).
@@ -23,22 +26,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
+from scipy import sparse
 from torch import nn
 
 from rft.rankers.base import Ranking, rank_by_scores
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.hybrid import competition_ranks
+from rft.rankers.likelihood import LikelihoodRatioRanker
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["FEATURES", "KnowledgeReranker", "RerankPolicy", "candidate_features", "load_reranker"]
+__all__ = ["FEATURES", "Knowledge", "KnowledgeReranker", "RerankEnsemble", "RerankPolicy", "candidate_features", "knowledge_of", "load_reranker"]
 
 FEATURES = (
     "likelihood score minus the case's best",
@@ -49,6 +54,14 @@ FEATURES = (
     "ln enrichment rank",
     "ln annotation closure size",
     "ln number of present terms",
+    "best-disease likelihood score minus the case's best",
+    "ln best-disease likelihood rank",
+    "share of the candidate's annotated terms the patient shows (at or below)",
+    "share of the patient's present terms the candidate's annotations imply",
+    "share of the patient's excluded terms the candidate is annotated with",
+    "ln number of annotated terms",
+    "ln number of diseases",
+    "ln number of excluded terms",
 )
 DEFAULT_CANDIDATES = 100
 
@@ -67,6 +80,21 @@ class RerankPolicy(nn.Module):
         return base + self.mlp(features).squeeze(-1)
 
 
+class RerankEnsemble(nn.Module):
+    """Several policies tuned apart (e.g. one per fold of the training genes), heard together: score = -ln(consensus
+    rank) + the mean of their MLPs. Averaging what each learned keeps what they agree on and damps what one fold's
+    genes taught alone; it starts as the consensus when every member does."""
+
+    def __init__(self, members: Sequence[RerankPolicy]):
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one policy")
+        self.members = nn.ModuleList(members)
+
+    def forward(self, features: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
+        return base + torch.stack([m.mlp(features).squeeze(-1) for m in self.members]).mean(dim=0)
+
+
 class CandidateBatch:
     """Per case: the candidates' indices into the rankers' genes [n, C], their features [n, C, F] and base scores [n, C]."""
 
@@ -76,12 +104,55 @@ class CandidateBatch:
         self.consensus_ranks = ranks["consensus"]
 
 
-def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker, cases: Sequence[Case],
-                       candidates: int = DEFAULT_CANDIDATES) -> CandidateBatch:
+class Knowledge(NamedTuple):
+    """What the features are read from, all built from one HPO release (`knowledge_of`)."""
+
+    consensus: ConsensusRanker
+    enrichment: EnrichmentRanker
+    disease_likelihood: LikelihoodRatioRanker  # level "disease": a gene takes its best disease
+
+
+def knowledge_of(hpo: Hpo) -> Knowledge:
+    return Knowledge(ConsensusRanker(hpo), EnrichmentRanker(hpo), LikelihoodRatioRanker(hpo, level="disease"))
+
+
+def _term_rows(m, terms_of_cases: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Indicator [n_cases, n_terms] of each case's terms (those the release knows) and their count per case."""
+    rows, cols = [], []
+    for i, terms in enumerate(terms_of_cases):
+        for t in set(terms):
+            if t in m.term_index:
+                rows.append(i)
+                cols.append(m.term_index[t])
+    x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(terms_of_cases), len(m.terms)))
+    return x, np.asarray(x.sum(axis=1)).ravel()
+
+
+def _term_matches(m, cases: Sequence[Case], index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each case's candidates ([n, C] indices into the gene-level matrices `m`): the share of the candidate's
+    annotated terms at or above one of the patient's present terms, of the patient's present terms in the candidate's
+    annotation closure, and of the patient's excluded terms in it (0 without excluded terms)."""
+    present, n_present = _term_rows(m, [c.present for c in cases])
+    excluded, n_excluded = _term_rows(m, [c.excluded for c in cases])
+    shown = present @ m.anc  # the patient's terms and their ancestors
+    shown.data[:] = 1.0
+    annotated = m.annot.copy()
+    annotated.data[:] = 1.0
+    closure_t = m.closure.T.tocsc()
+    take = lambda x: np.take_along_axis(np.asarray(x.todense()), index, axis=1)
+    n_annotated = np.asarray(annotated.sum(axis=1)).ravel()[index]
+    shows = take(shown @ annotated.T) / np.maximum(n_annotated, 1)
+    implied = take(present @ closure_t) / np.maximum(n_present, 1)[:, None]
+    against = take(excluded @ closure_t) / np.maximum(n_excluded, 1)[:, None]
+    return shows, implied, against
+
+
+def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: int = DEFAULT_CANDIDATES) -> CandidateBatch:
     """The consensus's best `candidates` genes per case and their `FEATURES` (knowledge only: no gene identity)."""
+    consensus, enrichment, by_disease = knowledge
     genes = consensus.genes
-    if list(enrichment.genes) != list(genes):
-        raise ValueError("the enrichment and consensus rankers rank different genes; build both from one HPO release")
+    if list(enrichment.genes) != list(genes) or list(by_disease.genes) != list(genes):
+        raise ValueError("the reranker's rankers rank different genes; build them from one HPO release (knowledge_of)")
     lik, sim, enr = consensus.likelihood.score_matrix(cases), consensus.similarity.score_matrix(cases), enrichment.score_matrix(cases)
     ranks = [competition_ranks(s) for s in (lik, sim, enr)]
     cons_ranks = competition_ranks(consensus.fuse(ranks[0], ranks[1]))
@@ -89,7 +160,14 @@ def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker,
     index = np.argsort(cons_ranks, axis=1, kind="stable")[:, :c]
     take = lambda a: np.take_along_axis(a, index, axis=1)
     n_terms = np.array([max(len(case.present), 1) for case in cases], dtype=np.float64)[:, None]
+    n_excluded = np.array([len(case.excluded) for case in cases], dtype=np.float64)[:, None]
     closure = np.log(np.maximum(enrichment.closure_size, 1).astype(np.float64))
+    m = consensus.likelihood.m  # gene level: each gene's annotations merged over its diseases
+    hpo = consensus.likelihood.hpo
+    n_annotated = np.log(np.array([max(len(m.entity_terms[g]), 1) for g in genes], dtype=np.float64))
+    n_diseases = np.log(np.array([max(len(hpo.gene_diseases.get(g, ())), 1) for g in genes], dtype=np.float64))
+    dis = by_disease.score_matrix(cases)
+    shows, implied, against = _term_matches(m, cases, index)
     features = np.stack([
         np.maximum(take(lik) - lik.max(axis=1, keepdims=True), -50.0) / 10.0,
         take(sim) - sim.max(axis=1, keepdims=True),
@@ -99,6 +177,14 @@ def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker,
         np.log(take(ranks[2])) / 5.0,
         closure[index] / 5.0,
         np.broadcast_to(np.log(n_terms) / 3.0, index.shape),
+        np.maximum(take(dis) - dis.max(axis=1, keepdims=True), -50.0) / 10.0,
+        np.log(take(competition_ranks(dis))) / 5.0,
+        shows,
+        implied,
+        against,
+        n_annotated[index] / 3.0,
+        n_diseases[index],
+        np.broadcast_to(np.log1p(n_excluded) / 3.0, index.shape),
     ], axis=-1).astype(np.float32)
     base = -np.log(take(cons_ranks)).astype(np.float32)
     return CandidateBatch(list(genes), index, features, base, dict(zip(("likelihood", "similarity", "enrichment"), ranks)) | {"consensus": cons_ranks})
@@ -107,8 +193,10 @@ def candidate_features(consensus: ConsensusRanker, enrichment: EnrichmentRanker,
 class KnowledgeReranker:
     """A `Ranker`: the consensus's candidates ordered by a `RerankPolicy` (see the module docstring)."""
 
-    def __init__(self, hpo: Hpo, policy: RerankPolicy | None = None, candidates: int = DEFAULT_CANDIDATES, name: str = "knowledge-reranker"):
-        self.consensus, self.enrichment = ConsensusRanker(hpo), EnrichmentRanker(hpo)
+    def __init__(self, hpo: Hpo, policy: RerankPolicy | RerankEnsemble | None = None, candidates: int = DEFAULT_CANDIDATES,
+                 name: str = "knowledge-reranker"):
+        self.knowledge = knowledge_of(hpo)
+        self.consensus = self.knowledge.consensus
         self.policy = (policy or RerankPolicy()).eval()
         self.candidates, self.name = candidates, name
         self.score_meaning = (f"the reranker's score of the consensus's best {candidates} candidates (knowledge only: how the "
@@ -120,7 +208,7 @@ class KnowledgeReranker:
         return self.consensus.genes
 
     def candidate_scores(self, cases: Sequence[Case]) -> tuple[CandidateBatch, np.ndarray]:
-        batch = candidate_features(self.consensus, self.enrichment, cases, self.candidates)
+        batch = candidate_features(self.knowledge, cases, self.candidates)
         with torch.no_grad():
             scores = self.policy(torch.from_numpy(batch.features), torch.from_numpy(batch.base)).numpy()
         return batch, scores
@@ -145,7 +233,8 @@ class KnowledgeReranker:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         torch.save(self.policy.state_dict(), folder / "reranker.pt")
-        (folder / "meta.json").write_text(json.dumps({"kind": "knowledge reranker", "candidates": self.candidates,
+        members = len(self.policy.members) if isinstance(self.policy, RerankEnsemble) else 0
+        (folder / "meta.json").write_text(json.dumps({"kind": "knowledge reranker", "candidates": self.candidates, "members": members,
                                                       "features": list(FEATURES)} | meta, indent=2) + "\n")
         return folder
 
@@ -163,6 +252,7 @@ def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
     meta = json.loads(meta_path.read_text())
     if meta.get("features") != list(FEATURES):
         raise ValueError(f"{folder}: the reranker was trained on other features than this code computes; retrain it")
-    policy = RerankPolicy()
+    members = int(meta.get("members", 0))  # 0: one policy; n: an ensemble of n
+    policy = RerankEnsemble([RerankPolicy() for _ in range(members)]) if members else RerankPolicy()
     policy.load_state_dict(torch.load(weights, weights_only=True))
     return KnowledgeReranker(hpo, policy, candidates=int(meta.get("candidates", DEFAULT_CANDIDATES)), name=folder.name)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from rft.grader import DEFAULT_K
-from rft.rankers.reranker import CandidateBatch, RerankPolicy
+from rft.rankers.reranker import CandidateBatch, RerankEnsemble, RerankPolicy
 
 __all__ = ["RerankData", "candidate_ranks", "train_reranker"]
 
@@ -52,7 +52,7 @@ class RerankData:
         return len(self.target)
 
 
-def candidate_ranks(policy: RerankPolicy, data: RerankData) -> np.ndarray:
+def candidate_ranks(policy: RerankPolicy | RerankEnsemble, data: RerankData) -> np.ndarray:
     """The causal gene's 1-based position in the list the policy's scores make of the candidates, as the grader counts
     it: equal scores keep the candidates' order (the consensus's), as `KnowledgeReranker.rank` lists them; inf when
     the gene is not a candidate."""
@@ -73,9 +73,11 @@ def _mrr(ranks: np.ndarray) -> float:
 def train_reranker(
     train: RerankData, valid: RerankData | None = None, *, steps: int = 400, lr: float = 3e-3, group: int = 8, batch_cases: int = 32,
     k: int = DEFAULT_K, kl: float = 0.01, eval_every: int = 50, seed: int = 0, log: Callable[[str], None] | None = None,
+    also: dict[str, RerankData] | None = None,
 ) -> tuple[RerankPolicy, list[dict]]:
     """GRPO on `train` (see the module docstring); returns the policy at the step with the best `valid` MRR (the
-    last step without `valid`) and the learning curve: one row per evaluation, {"step", "train_mrr", "valid_mrr"}."""
+    last step without `valid`) and the learning curve: one row per evaluation, {"step", "train_mrr", "valid_mrr"},
+    plus "<name>_mrr" for each of `also` (other cases watched along the way; they choose nothing)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     policy = RerankPolicy(train.features.shape[-1])
@@ -91,6 +93,7 @@ def train_reranker(
         row = {"step": step, "train_mrr": _mrr(candidate_ranks(policy, train))}
         if valid is not None:
             row["valid_mrr"] = _mrr(candidate_ranks(policy, valid))
+        row |= {f"{name}_mrr": _mrr(candidate_ranks(policy, data)) for name, data in (also or {}).items()}
         curve.append(row)
         score = row.get("valid_mrr", row["train_mrr"]) if valid is not None else step
         if score > best[0]:

@@ -67,10 +67,12 @@ def test_grpo_learns_a_feature_that_names_the_gene():
 
     train, valid = data(256), data(64)
     before = candidate_ranks(RerankPolicy(), valid)
-    policy, curve = train_reranker(train, valid, steps=150, lr=1e-2, eval_every=50, kl=0.0)
+    watched = data(64)
+    policy, curve = train_reranker(train, valid, steps=150, lr=1e-2, eval_every=50, kl=0.0, also={"other": watched})
     after = candidate_ranks(policy, valid)
     assert np.mean(after == 1) > 0.9 > np.mean(before == 1)
     assert [row["step"] for row in curve] == [0, 50, 100, 150] and curve[-1]["valid_mrr"] > curve[0]["valid_mrr"]
+    assert curve[-1]["other_mrr"] > curve[0]["other_mrr"]  # watched along the way, choosing nothing
 
 
 def test_a_saved_reranker_loads_and_ranks_the_same(mini_hpo, tmp_path):
@@ -93,10 +95,30 @@ def test_gene_ranks_follow_the_ranked_list(mini_hpo):
 
 
 def test_rerank_data_points_at_the_first_causal_candidate(mini_hpo):
-    from rft.rankers.enrichment import EnrichmentRanker
-    from rft.rankers.reranker import candidate_features
+    from rft.rankers.reranker import candidate_features, knowledge_of
 
-    batch = candidate_features(ConsensusRanker(mini_hpo), EnrichmentRanker(mini_hpo), CASES, candidates=3)
+    batch = candidate_features(knowledge_of(mini_hpo), CASES, candidates=3)
     listed = [[batch.genes[i] for i in row] for row in batch.index]
     data = RerankData.from_batch(batch, [[listed[0][2], listed[0][1]], [listed[1][0]], ["NOT_A_GENE"]])
     assert data.target.tolist() == [1, 0, -1]
+
+
+def test_term_by_term_features_count_what_the_patient_and_the_gene_share(mini_hpo):
+    """The three term-match features, recomputed from the release's annotations and ancestors for every candidate."""
+    from rft.rankers.reranker import candidate_features, knowledge_of
+
+    case = Case("d", ("HP:0002069", "HP:0000365"), excluded=("HP:0001263",))
+    batch = candidate_features(knowledge_of(mini_hpo), [case], candidates=4)
+    col = {name: FEATURES.index(name) for name in FEATURES}
+    shown = set(case.present) | {a for t in case.present for a in mini_hpo.ancestors(t)}
+    for i, gene_index in enumerate(batch.index[0]):
+        gene = batch.genes[gene_index]
+        annotated = set(mini_hpo.gene_terms[gene])
+        closure = annotated | {a for t in annotated for a in mini_hpo.ancestors(t)}
+        row = batch.features[0, i]
+        assert row[col["share of the candidate's annotated terms the patient shows (at or below)"]] == pytest.approx(
+            len(annotated & shown) / len(annotated))
+        assert row[col["share of the patient's present terms the candidate's annotations imply"]] == pytest.approx(
+            len(set(case.present) & closure) / 2)
+        assert row[col["share of the patient's excluded terms the candidate is annotated with"]] == pytest.approx(
+            float("HP:0001263" in closure))
