@@ -38,7 +38,8 @@ from window import fold_of_publications  # bench/ is on sys.path when a bench sc
 
 from ontology import load_hpo
 from rft.cases import load_cases
-from rft.prospective import WINDOW_SUBSETS, case_facts, mean_with_se
+from rft.evaluate import CaseResult
+from rft.prospective import WINDOW_SUBSETS, breakdown, case_facts, format_summary, mean_with_se
 from rft.rankers.reranker import (
     DEFAULT_CANDIDATES,
     FEATURES,
@@ -52,6 +53,10 @@ from rft.splits import publication_of, publication_pmid, split_by_gene, split_by
 from rft.train.rerank import RerankData, candidate_ranks, train_reranker
 
 CLASSICAL = ("likelihood", "similarity", "enrichment", "consensus")
+# The likelihood and similarity rows are the consensus's parts (rft.rankers.consensus.PARTS), which the features read,
+# not those rankers at their defaults (README's rows): said in every table.
+ROW = {"likelihood": "likelihood (gene level: the consensus's part)", "similarity": "similarity (symmetric: the consensus's part)",
+       "enrichment": "enrichment", "consensus": "consensus"}
 
 
 def log(msg: str) -> None:
@@ -235,7 +240,7 @@ def main() -> None:
     rows_r, ids, facts = report_part(window, wf, hpo, train_cases, args.seed)
     ranks = {"**knowledge reranker (RFT)**": full_ranks(policy, wf, rows_r),
              "its base (untrained: the consensus order)": full_ranks(RerankPolicy().eval(), wf, rows_r)}
-    ranks |= {name: wf[name][rows_r] for name in CLASSICAL}
+    ranks |= {ROW[name]: wf[name][rows_r] for name in CLASSICAL}
     print(f"\n## Report part: {len(ids)} cases, {len({publication_of(i) for i in ids})} papers; KB {hpo.version} without each case's paper\n")
     print("\n".join(table(ranks, facts, ids)))
     print("\nThe reranker minus each ranker, paired by case, on unseen genes (gene in KB, named by no --train case): "
@@ -252,12 +257,23 @@ def main() -> None:
         d = mean_with_se(list(rr(mine) - rr(o)), pubs)
         paired[name] = {"top1_diff": t1[0], "top1_cse": t1[2], "mrr_diff": d[0], "mrr_cse": d[2]}
         print(f"| {name} | {t1[0] * 100:+.1f} points [{t1[2] * 100:.1f}] | {d[0]:+.3f} [{d[2]:.3f}] |")
+    results = {n: [CaseResult(i, window[r].genes, rank=int(k) if np.isfinite(k) else None) for i, r, k in zip(ids, rows_r, ranks[n])]
+               for n in ("**knowledge reranker (RFT)**", *(ROW[c] for c in CLASSICAL))}
+    figures = {n: breakdown(rs, facts, WINDOW_SUBSETS) for n, rs in results.items()}
+    print("\nAll report cases, as the README's table prints them (± SE clustered by publication):\n")
+    print(format_summary(results, figures, se="cse"))
     name = "reranker" + ("" if args.describe == "paper" else "_by_gene") + ("_ensemble" if args.ensemble else "")
-    folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / name, {
+    mean_curve = [{k: float(np.mean([c[j][k] for c in curves])) if k != "step" else row["step"] for k in row} for j, row in enumerate(curves[0])]
+    folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / name, force=True, curve=mean_curve, meta={
+        "hpo_version": hpo.version,
+        "metrics_prospective": {"report part": figures["**knowledge reranker (RFT)**"],
+                                "report part, consensus (its base)": figures[ROW["consensus"]]},
         "trained_on": f"{Path(args.train).name}: " + (f"one policy per gene fold of {args.gene_folds}, each on the cases outside it"
                                                       if args.ensemble else f"{len(rows_t)} cases outside gene fold 0 of {args.gene_folds}") + ", "
                       f"described without the annotations of {'their own paper' if args.describe == 'paper' else 'every paper naming their gene'}",
         "kept_step": kept if args.ensemble else kept[0], "kept_on": args.keep_on, "curve": curves if args.ensemble else curves[0], "settings": {"steps": args.steps, "lr": args.lr, "kl": args.kl, "seed": args.seed},
+        "window": f"report part of {Path(args.window).name}: {len(ids)} cases (bench/window.py's split, seed {args.seed}), "
+                  f"KB {hpo.version} leave-publication-out",
         "command": "python bench/reranker.py " + " ".join(sys.argv[1:]), "report_paired_unseen": paired})
     (work / f"{name}.json").write_text(json.dumps({"ranks": {n: dict(zip(ids, map(float, r))) for n, r in ranks.items()}, "paired": paired,
                                                     "curve": curves}, indent=1) + "\n")

@@ -20,6 +20,7 @@ from rft.links import disease_links, gene_links
 from rft.markdown import escape_markdown
 from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
+from rft.rankers.reranker import KnowledgeReranker
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 from rft.ui_candidates import candidate_input
@@ -280,7 +281,8 @@ if do_rank:
                                       "partner": getattr(getattr(ranker, "classical", None), "name", ""),
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
                                       "explainer": explaining_ranker(getattr(base, "ranker", base), hpo),
-                                      "consensus": hasattr(getattr(base, "ranker", base), "explained_by")}
+                                      "consensus": hasattr(getattr(base, "ranker", base), "explained_by"),
+                                      "reranker": isinstance(getattr(base, "ranker", base), KnowledgeReranker)}
 
 def _fusion_parts(ranking: Ranking, i: int) -> None:
     """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""
@@ -326,6 +328,10 @@ def _disease_tab(case: Case, ranking: Ranking, result: dict, ev, gene: str | Non
     if ranking.fusion is not None or scorer is None:
         said = (f"Diseases ranked by the {name} ranker alone, not by the list on the Genes tab: that list fuses the {name} ranker with "
                 "a model that ranks genes, not diseases, so the two orders can differ. *gene rank* is each disease's best gene in that list.")
+    elif result.get("reranker"):  # the knowledge reranker: the consensus's likelihood part is one of the scores it reads
+        said = (f"Diseases ranked by the {name} ranker alone, one of the classical rankers whose scores the knowledge reranker reads "
+                "(with how the patient's present and absent terms meet each gene's annotations) to order the list on the Genes tab, "
+                "so the two orders can differ. *gene rank* is each disease's best gene in that list.")
     elif result.get("consensus"):  # the classical consensus alone: its likelihood part explains it
         said = (f"Diseases ranked by the {name} ranker alone, one of the two classical rankers whose consensus ranks the list on the "
                 "Genes tab, so the two orders can differ. *gene rank* is each disease's best gene in that list.")

@@ -8,7 +8,8 @@
     [c.label for c in ranker_choices()]                   # what the app's menus offer
 
 A spec is a classical ranker's name (`similarity`, `likelihood`, `enrichment`), `default` (data/models/default, else
-data/models/base), `model:<folder>` or a folder path. A model folder says in its meta.json how it ranks,
+data/models/base), `model:<folder>` or a folder path; a folder holding a knowledge reranker (`reranker.pt`,
+`rft.rankers.reranker`) loads as one. A model folder says in its meta.json how it ranks,
 `"ranking": {"generate": N, "hybrid": {"classical": "similarity", "mode": "rrf", "k": 10, "weight": 0.25}}` (and a
 per-case `"gate": {"min_confidence": ..., "min_lift": ..., "reference": "base"}` in "hybrid", `rft.rankers.gate.Gate`,
 whose reference model is loaded from data/models/<reference>);
@@ -30,6 +31,7 @@ from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.gate import Gate
 from rft.rankers.hybrid import HybridRanker
 from rft.rankers.likelihood import LikelihoodRatioRanker
+from rft.rankers.reranker import is_reranker_folder, load_reranker
 from rft.rankers.similarity import SimilarityRanker
 
 if TYPE_CHECKING:
@@ -135,6 +137,8 @@ def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generat
     folder = model_folder(spec)
     if folder is None:
         raise ValueError(f"unknown ranker {str(spec)!r}; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}, default, or a model folder")
+    if is_reranker_folder(folder):
+        return load_reranker(folder, hpo)
     from rft.model import ModelRanker, load_model
 
     bundle = load_model(folder, hpo)
@@ -204,8 +208,9 @@ def ranker_choices() -> list[RankerChoice]:
     for root in models_dirs():
         if not root.is_dir():
             continue
-        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file()):
+        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file() or is_reranker_folder(p)):
             if folder.resolve() not in seen:
                 seen.add(folder.resolve())
-                choices.append(RankerChoice(f"{folder.name} (model)", f"model:{folder}", True))
+                kind = "knowledge reranker" if is_reranker_folder(folder) else "model"
+                choices.append(RankerChoice(f"{folder.name} ({kind})", f"model:{folder}", True))
     return choices + [RankerChoice(name, name) for name in sorted(CLASSICAL_RANKERS, key=lambda n: n != BEST_CLASSICAL)]

@@ -1,6 +1,7 @@
 """Install a model folder as a shipped model: copy it into data/models/NAME, atomically.
 
     python scripts/install_model.py runs/ship/rft/merged default [--force]
+    python scripts/install_model.py runs/reranker/reranker reranker [--force]     # a knowledge reranker folder too
 
 The copy goes to a temporary folder beside the target and is renamed into place, so a reader never sees half a
 model. An existing target is replaced only with --force, and only when its meta.json says this project wrote it
@@ -18,11 +19,13 @@ from pathlib import Path
 from ontology import load_hpo
 from rft.model import load_model
 from rft.model.checkpoint import written_by_project
+from rft.rankers.reranker import is_reranker_folder, load_reranker
 from rft.registry import MODELS_DIR
 
 
 def install(source: Path, name: str, force: bool = False) -> Path:
-    load_model(source, load_hpo())  # refuse a broken folder before touching anything
+    hpo = load_hpo()  # refuse a broken folder before touching anything
+    load_reranker(source, hpo) if is_reranker_folder(source) else load_model(source, hpo)
     target = MODELS_DIR / name
     if target.exists():
         if not force:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import KEEP_ON, choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, report_part, table
+from reranker import KEEP_ON, ROW, choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, report_part, table
 from simulator import lpo_statistics
 
 from ontology import load_hpo
@@ -107,7 +107,7 @@ def main() -> None:
 
     rows_r, ids, facts = report_part(window, wf, hpo, train_cases, args.seed)
     ranks = {f"reranker tuned on {name}": full_ranks(p, wf, rows_r) for name, p in policies.items()}
-    ranks |= {"consensus (the untrained policy)": full_ranks(RerankPolicy().eval(), wf, rows_r), "likelihood": wf["likelihood"][rows_r]}
+    ranks |= {"consensus (the untrained policy)": full_ranks(RerankPolicy().eval(), wf, rows_r), ROW["likelihood"]: wf["likelihood"][rows_r]}
     print(f"\n## The step choice ({args.keep_on}): candidate MRR at the kept step, and at step 0\n")
     print("| tuned on | kept step | MRR | step 0 |\n|---|---|---|---|")
     for name, (step, mrr, mrr0) in kept.items():
@@ -122,7 +122,7 @@ def main() -> None:
     for name in policies:
         mine = ranks[f"reranker tuned on {name}"][keep]
         cells = []
-        for other in ("consensus (the untrained policy)", "likelihood"):
+        for other in ("consensus (the untrained policy)", ROW["likelihood"]):
             o = ranks[other][keep]
             t1 = mean_with_se(list((mine == 1).astype(float) - (o == 1).astype(float)), pubs)
             d = mean_with_se(list(rr(mine) - rr(o)), pubs)

@@ -24,6 +24,7 @@ orders the candidates as the consensus does; reinforcement fine-tuning (GRPO wit
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -38,12 +39,14 @@ from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.hybrid import competition_ranks
 from rft.rankers.likelihood import LikelihoodRatioRanker
+from rft.writes import PROJECT_MARKER, check_target, folder_writer
 
 if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["FEATURES", "Knowledge", "KnowledgeReranker", "RerankEnsemble", "RerankPolicy", "candidate_features", "knowledge_of", "load_reranker"]
+__all__ = ["FEATURES", "Knowledge", "KnowledgeReranker", "RerankEnsemble", "RerankPolicy", "candidate_features", "is_reranker_folder", "knowledge_of",
+           "load_reranker"]
 
 FEATURES = (
     "likelihood score minus the case's best",
@@ -64,6 +67,7 @@ FEATURES = (
     "ln number of excluded terms",
 )
 DEFAULT_CANDIDATES = 100
+RERANKER_KIND = "knowledge reranker"  # meta.json "kind"
 
 
 class RerankPolicy(nn.Module):
@@ -229,14 +233,27 @@ class KnowledgeReranker:
     def rank(self, cases: Sequence[Case], top: int | None = None) -> list[Ranking]:
         return rank_by_scores(self.score_matrix, self.genes, cases, top)
 
-    def save(self, folder: str | Path, meta: dict) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        torch.save(self.policy.state_dict(), folder / "reranker.pt")
+    def save(self, folder: str | Path, meta: dict, force: bool = False, curve: Sequence[dict] = ()) -> Path:
+        """Write the policy and meta.json to `folder`, atomically, and the learning curve (`rft.train.rerank`'s rows:
+        "step", "train_mrr", "valid_mrr" on held-out genes) as metrics.jsonl, in the rows the Models page draws
+        (seen-gene and held-out-gene MRR against steps). An existing folder is replaced only with `force`, and only
+        when this project wrote it (`rft.writes.check_target`)."""
+        folder = check_target(folder, force=force, folder=True, kinds=[RERANKER_KIND], what="the reranker folder")
         members = len(self.policy.members) if isinstance(self.policy, RerankEnsemble) else 0
-        (folder / "meta.json").write_text(json.dumps({"kind": "knowledge reranker", "candidates": self.candidates, "members": members,
-                                                      "features": list(FEATURES)} | meta, indent=2) + "\n")
+        meta = {"written_by": PROJECT_MARKER, "kind": RERANKER_KIND, "candidates": self.candidates, "members": members,
+                "features": list(FEATURES)} | meta
+        with folder_writer(folder) as staging:
+            torch.save(self.policy.state_dict(), staging / "reranker.pt")
+            (staging / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+            rows = [{"kind": "valid", "step": r["step"], "seen gene": {"mrr": r["train_mrr"]}}
+                    | ({"unseen gene": {"mrr": r["valid_mrr"]}} if "valid_mrr" in r else {}) for r in curve]
+            (staging / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         return folder
+
+
+def is_reranker_folder(folder: str | Path) -> bool:
+    """Does `folder` hold a knowledge reranker (`KnowledgeReranker.save`), rather than a language model?"""
+    return (Path(folder) / "reranker.pt").is_file()
 
 
 def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
@@ -249,10 +266,17 @@ def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
     meta_path, weights = folder / "meta.json", folder / "reranker.pt"
     if not meta_path.is_file() or not weights.is_file():
         raise ValueError(f"{folder} is not a knowledge reranker folder (it needs meta.json and reranker.pt)")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("features") != list(FEATURES):
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{meta_path} cannot be read as JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("features") != list(FEATURES):
         raise ValueError(f"{folder}: the reranker was trained on other features than this code computes; retrain it")
-    members = int(meta.get("members", 0))  # 0: one policy; n: an ensemble of n
-    policy = RerankEnsemble([RerankPolicy() for _ in range(members)]) if members else RerankPolicy()
-    policy.load_state_dict(torch.load(weights, weights_only=True))
-    return KnowledgeReranker(hpo, policy, candidates=int(meta.get("candidates", DEFAULT_CANDIDATES)), name=folder.name)
+    try:
+        members, candidates = int(meta.get("members", 0)), int(meta.get("candidates", DEFAULT_CANDIDATES))  # members 0: one policy
+        policy = RerankEnsemble([RerankPolicy() for _ in range(members)]) if members else RerankPolicy()
+        policy.load_state_dict(torch.load(weights, weights_only=True))
+    except (OSError, RuntimeError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{weights} cannot be read as this reranker's weights ({type(e).__name__}: {e})") from None
+    return KnowledgeReranker(hpo, policy, candidates=candidates, name=folder.name)
+

@@ -116,7 +116,7 @@ def _default_partner() -> str:
 
 
 @pytest.mark.parametrize("ranker, explained_by", [("similarity", "similarity"), ("likelihood", "likelihood"), ("consensus", "likelihood"),
-                                                    ("RFT-tuned (default model)", None)])
+                                                    ("reranker (knowledge reranker)", "likelihood"), ("RFT-tuned (default model)", None)])
 def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained_by):
     # A classical ranker explains itself; the consensus by its likelihood part; the shipped model is fused with a
     # classical ranker (its meta.json), so its list is explained by that ranker, term by term.
@@ -133,7 +133,7 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     assert sum(counted) == pytest.approx(float(evidence["contribution"].iloc[-1]), abs=1e-3 * len(counted))
     fused = ranker.startswith("RFT")  # a fusion's Diseases tab says plainly that it does not rank like the gene list
     said = ("alone, not by the list on the Genes tab" if fused else "one of the two classical rankers whose consensus" if ranker == "consensus"
-            else "the one that ranks the gene list")
+            else "whose scores the knowledge reranker reads" if "reranker" in ranker else "the one that ranks the gene list")
     assert ("model rank" in _table(at, "gene", "score").columns) == fused
     assert not any("Diseases ranked" in c.value for c in at.caption)  # lazy tabs: the Diseases tab runs when opened
     at.session_state["dx_view"] = "Diseases"

@@ -122,3 +122,67 @@ def test_term_by_term_features_count_what_the_patient_and_the_gene_share(mini_hp
             len(set(case.present) & closure) / 2)
         assert row[col["share of the patient's excluded terms the candidate is annotated with"]] == pytest.approx(
             float("HP:0001263" in closure))
+
+
+def test_a_reranker_folder_loads_through_the_registry_and_lists_in_the_menus(mini_hpo, tmp_path, monkeypatch):
+    from rft.registry import MODELS_DIR_ENV, load_ranker, ranker_choices
+
+    reranker = KnowledgeReranker(mini_hpo, _trained_policy(), candidates=3)
+    folder = reranker.save(tmp_path / "rr", {"trained_on": "test"})
+    loaded = load_ranker(f"model:{folder}", mini_hpo)
+    assert isinstance(loaded, KnowledgeReranker) and [r.symbols for r in loaded.rank(CASES)] == [r.symbols for r in reranker.rank(CASES)]
+    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path))
+    assert any(c.spec == f"model:{folder}" and c.label == "rr (knowledge reranker)" for c in ranker_choices())
+
+
+def test_saving_never_replaces_a_folder_it_did_not_write(mini_hpo, tmp_path):
+    reranker = KnowledgeReranker(mini_hpo, _trained_policy(), candidates=3)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a user's file")
+    with pytest.raises(ValueError, match="exists and is not empty"):
+        reranker.save(mine, {})
+    with pytest.raises(ValueError, match="not a folder rft-genes wrote"):
+        reranker.save(mine, {}, force=True)
+    assert (mine / "notes.txt").read_text() == "a user's file"
+    ours = reranker.save(tmp_path / "ours", {})
+    with pytest.raises(ValueError, match="pass --force"):
+        reranker.save(ours, {})
+    assert reranker.save(ours, {"again": True}, force=True) == ours
+
+
+def test_the_learning_curve_is_written_where_the_models_page_draws_it(mini_hpo, tmp_path):
+    from rft.model_card import read_model_card
+
+    curve = [{"step": 0, "train_mrr": 0.2, "valid_mrr": 0.1}, {"step": 50, "train_mrr": 0.3, "valid_mrr": 0.15}]
+    folder = KnowledgeReranker(mini_hpo, _trained_policy()).save(tmp_path / "rr", {"metrics_prospective": {"report part": {"top1": 0.5}}},
+                                                                 curve=curve)
+    card = read_model_card(folder)
+    points = {(row.step, row.series): row.value for row in card.curve.itertuples()}
+    assert points == {(0, "valid MRR, seen gene"): 0.2, (0, "valid MRR, unseen gene"): 0.1,
+                      (50, "valid MRR, seen gene"): 0.3, (50, "valid MRR, unseen gene"): 0.15}
+    assert card.kind == "knowledge reranker" and card.metrics["prospective report part"] == {"top1": 0.5}
+
+
+def test_a_damaged_reranker_folder_says_what_is_wrong(mini_hpo, tmp_path):
+    folder = KnowledgeReranker(mini_hpo, _trained_policy()).save(tmp_path / "rr", {})
+    (folder / "reranker.pt").write_bytes(b"not torch")
+    with pytest.raises(ValueError, match="cannot be read as this reranker's weights"):
+        load_reranker(folder, mini_hpo)
+    (folder / "meta.json").write_text("{")
+    with pytest.raises(ValueError, match="cannot be read as JSON"):
+        load_reranker(folder, mini_hpo)
+
+
+def test_the_shipped_reranker_ranks_with_the_bundled_release(hpo):
+    """data/models/reranker: a menu choice beside the default model, with its figures in meta.json (README's table)."""
+    import json
+
+    from rft.registry import MODELS_DIR, load_ranker
+
+    folder = MODELS_DIR / "reranker"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert {"command", "hpo_version", "metrics_prospective", "curve"} <= set(meta) and (folder / "metrics.jsonl").is_file()
+    ranker = load_ranker(f"model:{folder}", hpo)
+    [ranking] = ranker.rank([Case("fixture", ("HP:0001250", "HP:0001263"), excluded=("HP:0000252",))], top=10)
+    assert len(set(ranking.symbols)) == 10 and set(ranking.symbols) <= set(hpo.genes)
