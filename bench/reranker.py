@@ -262,6 +262,14 @@ def main() -> None:
     figures = {n: breakdown(rs, facts, WINDOW_SUBSETS) for n, rs in results.items()}
     print("\nAll report cases, as the README's table prints them (± SE clustered by publication):\n")
     print(format_summary(results, figures, se="cse"))
+    # The whole window's new genes: the policy never trained or chose its step on either part, so both together are
+    # the largest test of that line (the choose part compared the variants, not this run's step).
+    both = choose_rows + [r for r in rows_r if WINDOW_SUBSETS["unseen gene"](facts[window[r].id])]
+    pubs_b, mine_b, cons_b = [publication_of(window[i].id) for i in both], full_ranks(policy, wf, both), wf["consensus"][both]
+    t1 = mean_with_se(list((mine_b == 1).astype(float) - (cons_b == 1).astype(float)), pubs_b)
+    d = mean_with_se(list(np.where(np.isfinite(mine_b), 1 / mine_b, 0.0) - np.where(np.isfinite(cons_b), 1 / cons_b, 0.0)), pubs_b)
+    print(f"\nBoth parts, genes no --train case names ({len(both)} cases, {len(set(pubs_b))} papers): the reranker minus the consensus, "
+          f"top-1 {t1[0] * 100:+.1f} points [{t1[2] * 100:.1f}], MRR {d[0]:+.3f} [{d[2]:.3f}] (clustered SEs)")
     name = "reranker" + ("" if args.describe == "paper" else "_by_gene") + ("_ensemble" if args.ensemble else "")
     mean_curve = [{k: float(np.mean([c[j][k] for c in curves])) if k != "step" else row["step"] for k in row} for j, row in enumerate(curves[0])]
     folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / name, force=True, curve=mean_curve, meta={
