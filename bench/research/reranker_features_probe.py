@@ -2,11 +2,13 @@
 causal gene's annotations (issue 24).
 
     python bench/research/reranker_features_probe.py --train ../shared/data/phenopacket-store-dev.zip \
-        --window ../shared/data/phenopacket-store-2025h2.zip          # ~2 min after bench/reranker.py (its cached features)
+        --window ../shared/data/phenopacket-store-2025h2.zip          # ~4 min after bench/reranker.py and its --describe gene run
 
-1. Ablation: bench/reranker.py's recipe (dev cases outside gene fold 0, the step kept on that fold's held-out genes)
+1. Ablation and recipe: bench/reranker.py's recipe (dev cases outside gene fold 0, the step kept on that fold's held-out genes)
    retrained with groups of `FEATURES` set to 0 in every case, judged on the window's **choose** part (prospective;
-   the report part is not read): top-1 / MRR on genes no dev case names and on genes some dev case names.
+   the report part is not read): top-1 / MRR on genes no dev case names and on genes some dev case names; then the
+   recipe's learning rate and KL pull varied, with every feature and without the excluded-term ones, on the dev
+   cases described without their own paper and without every paper of their gene (`--describe gene`).
 2. The patient's excluded terms against the causal gene's annotations at the shipped release (choose part): how many
    lie in the gene's annotation closure, and how many of those only through annotations of frequency 0 ("0/5":
    observed in none of the patients, which the annotation reader keeps as an annotation).
@@ -41,6 +43,20 @@ GROUPS = {  # feature groups, by their names in FEATURES
 }
 
 
+def _run(tf: dict, wf: dict, cols: list[int], rows_t, rows_h, subsets: dict, lr: float, kl: float, seed: int) -> tuple[list[str], int]:
+    """bench/reranker.py's recipe with feature columns `cols` set to 0: (top-1 / MRR per subset of the window, kept step)."""
+    t, w = dict(tf), dict(wf)
+    t["features"], w["features"] = tf["features"].copy(), wf["features"].copy()
+    t["features"][..., cols] = 0.0
+    w["features"][..., cols] = 0.0
+    policy, curve = train_reranker(data_of(t, rows_t), data_of(t, rows_h), steps=600, lr=lr, kl=kl, eval_every=50, seed=seed)
+    cells = []
+    for rows in subsets.values():
+        r = full_ranks(policy, w, rows)
+        cells.append(f"{np.mean(r == 1):.3f} / {np.mean(np.where(np.isfinite(r), 1 / r, 0.0)):.3f}")
+    return cells, max(curve, key=lambda r: r["valid_mrr"])["step"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True)
@@ -61,18 +77,18 @@ def main() -> None:
     print(f"## Ablation: choose part, top-1 / MRR (unseen genes n={len(subsets['unseen'])}, seen genes n={len(subsets['seen'])})\n")
     print("| features set to 0 | kept step | unseen gene | seen gene |\n|---|---|---|---|")
     for name, group in GROUPS.items():
-        cols = [FEATURES.index(f) for f in group]
-        t, w = dict(tf), dict(wf)
-        t["features"], w["features"] = tf["features"].copy(), wf["features"].copy()
-        t["features"][..., cols] = 0.0
-        w["features"][..., cols] = 0.0
-        policy, curve = train_reranker(data_of(t, rows_t), data_of(t, rows_h), steps=600, lr=3e-3, kl=0.01, eval_every=50, seed=args.seed)
-        step = max(curve, key=lambda r: r["valid_mrr"])["step"]
-        cells = []
-        for rows in subsets.values():
-            r = full_ranks(policy, w, rows)
-            cells.append(f"{np.mean(r == 1):.3f} / {np.mean(np.where(np.isfinite(r), 1 / r, 0.0)):.3f}")
+        cells, step = _run(tf, wf, [FEATURES.index(f) for f in group], rows_t, rows_h, subsets, 3e-3, 0.01, args.seed)
         print(f"| {name} | {step} | " + " | ".join(cells) + " |", flush=True)
+
+    excluded = [FEATURES.index(f) for f in FEATURES if "excluded terms" in f]
+    print("\n## Recipes: choose part, top-1 / MRR\n")
+    print("| --train described | features | lr | kl | kept step | unseen gene | seen gene |\n|---|---|---|---|---|---|---|")
+    for describe in ("paper", "gene"):
+        feats = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "train", DEFAULT_CANDIDATES, describe), describe)
+        for label, cols in (("all", []), ("without the excluded-term ones", excluded)):
+            for lr, kl in ((3e-3, 0.01), (1e-3, 0.01), (3e-3, 0.0)):
+                cells, step = _run(feats, wf, cols, rows_t, rows_h, subsets, lr, kl, args.seed)
+                print(f"| {describe} | {label} | {lr:g} | {kl:g} | {step} | " + " | ".join(cells) + " |", flush=True)
 
     choose = set(split_by_publication(window, valid_fraction=0.5, seed=args.seed)["train"])
     named = {g for c in train_cases for g in c.genes}
