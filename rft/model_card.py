@@ -142,7 +142,8 @@ def _curve(rows: list[dict[str, Any]]) -> pd.DataFrame:
         elif r.get("kind") == "valid":
             points.extend((step, f"valid {key}", float(r[key])) for key in _VALID_SERIES if _is_number(r.get(key)))
             # rft.train.log writes the held-out-gene and seen-gene figures apart: the curve that judges a run.
-            points.extend((step, f"valid MRR, {part}", float(r[part]["mrr"])) for part in ("unseen gene", "seen gene")
+            # (a knowledge reranker's run writes its training cases' MRR: "seen gene, training cases")
+            points.extend((step, f"valid MRR, {part}", float(r[part]["mrr"])) for part in ("unseen gene", "seen gene", "seen gene, training cases")
                           if isinstance(r.get(part), dict) and _is_number(r[part].get("mrr")))
     return pd.DataFrame(points, columns=["step", "series", "value"])
 

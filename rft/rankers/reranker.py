@@ -236,7 +236,7 @@ class KnowledgeReranker:
     def save(self, folder: str | Path, meta: dict, force: bool = False, curve: Sequence[dict] = ()) -> Path:
         """Write the policy and meta.json to `folder`, atomically, and the learning curve (`rft.train.rerank`'s rows:
         "step", "train_mrr", "valid_mrr" on held-out genes) as metrics.jsonl, in the rows the Models page draws
-        (seen-gene and held-out-gene MRR against steps). An existing folder is replaced only with `force`, and only
+        (held-out-gene MRR, and the training cases' MRR: the genes it is rewarded on, against steps). An existing folder is replaced only with `force`, and only
         when this project wrote it (`rft.writes.check_target`)."""
         folder = check_target(folder, force=force, folder=True, kinds=[RERANKER_KIND], what="the reranker folder")
         members = len(self.policy.members) if isinstance(self.policy, RerankEnsemble) else 0
@@ -245,7 +245,7 @@ class KnowledgeReranker:
         with folder_writer(folder) as staging:
             torch.save(self.policy.state_dict(), staging / "reranker.pt")
             (staging / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-            rows = [{"kind": "valid", "step": r["step"], "seen gene": {"mrr": r["train_mrr"]}}
+            rows = [{"kind": "valid", "step": r["step"], "seen gene, training cases": {"mrr": r["train_mrr"]}}
                     | ({"unseen gene": {"mrr": r["valid_mrr"]}} if "valid_mrr" in r else {}) for r in curve]
             (staging / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         return folder
@@ -279,4 +279,3 @@ def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
     except (OSError, RuntimeError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as e:
         raise ValueError(f"{weights} cannot be read as this reranker's weights ({type(e).__name__}: {e})") from None
     return KnowledgeReranker(hpo, policy, candidates=candidates, name=folder.name)
-

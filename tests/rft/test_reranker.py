@@ -159,8 +159,8 @@ def test_the_learning_curve_is_written_where_the_models_page_draws_it(mini_hpo, 
                                                                  curve=curve)
     card = read_model_card(folder)
     points = {(row.step, row.series): row.value for row in card.curve.itertuples()}
-    assert points == {(0, "valid MRR, seen gene"): 0.2, (0, "valid MRR, unseen gene"): 0.1,
-                      (50, "valid MRR, seen gene"): 0.3, (50, "valid MRR, unseen gene"): 0.15}
+    assert points == {(0, "valid MRR, seen gene, training cases"): 0.2, (0, "valid MRR, unseen gene"): 0.1,
+                      (50, "valid MRR, seen gene, training cases"): 0.3, (50, "valid MRR, unseen gene"): 0.15}
     assert card.kind == "knowledge reranker" and card.metrics["prospective report part"] == {"top1": 0.5}
 
 
