@@ -39,6 +39,7 @@ from window import fold_of_publications  # bench/ is on sys.path when a bench sc
 from ontology import load_hpo
 from rft.cases import load_cases
 from rft.evaluate import CaseResult
+from rft.grader import DEFAULT_K
 from rft.prospective import WINDOW_SUBSETS, breakdown, case_facts, format_summary, mean_with_se
 from rft.rankers.reranker import (
     DEFAULT_CANDIDATES,
@@ -273,7 +274,8 @@ def main() -> None:
     name = "reranker" + ("" if args.describe == "paper" else "_by_gene") + ("_ensemble" if args.ensemble else "")
     mean_curve = [{k: float(np.mean([c[j][k] for c in curves])) if k != "step" else row["step"] for k in row} for j, row in enumerate(curves[0])]
     folder = KnowledgeReranker(hpo, policy, candidates=args.candidates).save(work / name, force=True, curve=mean_curve, meta={
-        "hpo_version": hpo.version,
+        "hpo_version": hpo.version, "grader": {"name": f"topk_rank_k{DEFAULT_K}", "kind": "topk", "k": DEFAULT_K},
+        **({} if args.ensemble else {"data": {"n_train": len(rows_t), "n_valid": len(rows_h)}}),  # an ensemble's members train on different cases
         "metrics_prospective": {"report part": figures["**knowledge reranker (RFT)**"],
                                 "report part, consensus (its base)": figures[ROW["consensus"]]},
         "trained_on": f"{Path(args.train).name}: " + (f"one policy per gene fold of {args.gene_folds}, each on the cases outside it"
