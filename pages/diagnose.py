@@ -20,7 +20,6 @@ from rft.links import disease_links, gene_links
 from rft.markdown import escape_markdown
 from rft.phenopacket_export import ONSET_ROOT, RESEARCH_USE, SEXES, diagnosis_phenopacket
 from rft.rankers.base import Ranking
-from rft.rankers.reranker import KnowledgeReranker
 from rft.registry import ranker_choices
 from rft.ui import cached_ranker, current_hpo, example_cases, preload_ranker, term_label
 from rft.ui_candidates import candidate_input
@@ -282,7 +281,7 @@ if do_rank:
                                       # the evidence is the computation of the classical ranker in the list (a fusion's partner)
                                       "explainer": explaining_ranker(getattr(base, "ranker", base), hpo),
                                       "consensus": hasattr(getattr(base, "ranker", base), "explained_by"),
-                                      "reranker": isinstance(getattr(base, "ranker", base), KnowledgeReranker)}
+                                      "reranker": getattr(getattr(base, "ranker", base), "reads_classical", False)}
 
 def _fusion_parts(ranking: Ranking, i: int) -> None:
     """A fused gene's score as the sum the fusion computed: the model's part and the classical ranker's part."""

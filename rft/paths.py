@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["DATA_DIR", "data_dir"]
+__all__ = ["DATA_DIR", "RERANKER_WEIGHTS", "data_dir"]
+
+RERANKER_WEIGHTS = "reranker.pt"  # a knowledge reranker folder's policy (rft.rankers.reranker); rft.registry lists folders holding one
 
 
 def data_dir() -> Path:

@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rft.paths import DATA_DIR
+from rft.paths import DATA_DIR, RERANKER_WEIGHTS
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
 from rft.rankers.gate import Gate
 from rft.rankers.hybrid import HybridRanker
 from rft.rankers.likelihood import LikelihoodRatioRanker
-from rft.rankers.reranker import is_reranker_folder, load_reranker
 from rft.rankers.similarity import SimilarityRanker
 
 if TYPE_CHECKING:
@@ -137,6 +136,8 @@ def load_ranker(spec: str | Path, hpo: Hpo, *, model_only: bool = False, generat
     folder = model_folder(spec)
     if folder is None:
         raise ValueError(f"unknown ranker {str(spec)!r}; choose one of {', '.join(sorted(CLASSICAL_RANKERS))}, default, or a model folder")
+    from rft.rankers.reranker import is_reranker_folder, load_reranker  # torch: imported when a folder is loaded, not before
+
     if is_reranker_folder(folder):
         return load_reranker(folder, hpo)
     from rft.model import ModelRanker, load_model
@@ -208,9 +209,9 @@ def ranker_choices() -> list[RankerChoice]:
     for root in models_dirs():
         if not root.is_dir():
             continue
-        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file() or is_reranker_folder(p)):
+        for folder in sorted(p for p in root.iterdir() if (p / "config.json").is_file() or (p / RERANKER_WEIGHTS).is_file()):
             if folder.resolve() not in seen:
                 seen.add(folder.resolve())
-                kind = "knowledge reranker" if is_reranker_folder(folder) else "model"
+                kind = "knowledge reranker" if (folder / RERANKER_WEIGHTS).is_file() else "model"
                 choices.append(RankerChoice(f"{folder.name} ({kind})", f"model:{folder}", True))
     return choices + [RankerChoice(name, name) for name in sorted(CLASSICAL_RANKERS, key=lambda n: n != BEST_CLASSICAL)]

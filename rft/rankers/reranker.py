@@ -34,6 +34,7 @@ import torch
 from scipy import sparse
 from torch import nn
 
+from rft.paths import RERANKER_WEIGHTS
 from rft.rankers.base import Ranking, rank_by_scores
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.enrichment import EnrichmentRanker
@@ -68,6 +69,7 @@ FEATURES = (
 )
 DEFAULT_CANDIDATES = 100
 RERANKER_KIND = "knowledge reranker"  # meta.json "kind"
+WEIGHTS = RERANKER_WEIGHTS  # the policy's file in a reranker folder: what marks one for rft.registry
 
 
 class RerankPolicy(nn.Module):
@@ -206,6 +208,7 @@ class KnowledgeReranker:
         self.score_meaning = (f"the reranker's score of the consensus's best {candidates} candidates (knowledge only: how the "
                               "classical rankers see each gene's annotations); the rest follow in consensus order")
         self.explained_by = self.consensus.likelihood
+        self.reads_classical = True  # its list is ordered from the classical rankers' scores and more (the Diagnose page says so)
 
     @property
     def genes(self) -> list[str]:
@@ -243,7 +246,7 @@ class KnowledgeReranker:
         meta = {"written_by": PROJECT_MARKER, "kind": RERANKER_KIND, "candidates": self.candidates, "members": members,
                 "features": list(FEATURES)} | meta
         with folder_writer(folder) as staging:
-            torch.save(self.policy.state_dict(), staging / "reranker.pt")
+            torch.save(self.policy.state_dict(), staging / WEIGHTS)
             (staging / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
             rows = [{"kind": "valid", "step": r["step"], "seen gene, training cases": {"mrr": r["train_mrr"]}}
                     | ({"unseen gene": {"mrr": r["valid_mrr"]}} if "valid_mrr" in r else {}) for r in curve]
@@ -253,7 +256,7 @@ class KnowledgeReranker:
 
 def is_reranker_folder(folder: str | Path) -> bool:
     """Does `folder` hold a knowledge reranker (`KnowledgeReranker.save`), rather than a language model?"""
-    return (Path(folder) / "reranker.pt").is_file()
+    return (Path(folder) / WEIGHTS).is_file()
 
 
 def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
@@ -263,7 +266,7 @@ def load_reranker(folder: str | Path, hpo: Hpo) -> KnowledgeReranker:
         ValueError: not a reranker folder, or its features are not this code's.
     """
     folder = Path(folder)
-    meta_path, weights = folder / "meta.json", folder / "reranker.pt"
+    meta_path, weights = folder / "meta.json", folder / WEIGHTS
     if not meta_path.is_file() or not weights.is_file():
         raise ValueError(f"{folder} is not a knowledge reranker folder (it needs meta.json and reranker.pt)")
     try:
