@@ -227,10 +227,12 @@ def main() -> None:
     print("\n## Choose part (prospective; what chooses a recipe): top-1 / MRR [clustered SE]\n")
     print("| ranker | unseen gene | seen gene |\n|---|---|---|")
     subsets = {"unseen": choose_rows, "seen": choose_unseen_rows(window, wf, train_cases, args.seed, seen=True)}
-    for name, p in (("reranker", policy), ("consensus (its base)", RerankPolicy().eval())):
+    rankers = {"reranker": lambda rows: full_ranks(policy, wf, rows), "consensus (its base)": lambda rows: full_ranks(RerankPolicy().eval(), wf, rows)}
+    rankers |= {ROW[n]: (lambda rows, n=n: wf[n][rows]) for n in CLASSICAL[:3]}  # the plain lookups a ranking must not lose to
+    for name, ranks_of in rankers.items():
         cells = []
         for rows in subsets.values():
-            r, pubs = full_ranks(p, wf, rows), [publication_of(window[i].id) for i in rows]
+            r, pubs = ranks_of(rows), [publication_of(window[i].id) for i in rows]
             t1, mrr = mean_with_se(list((r == 1).astype(float)), pubs), mean_with_se(list(np.where(np.isfinite(r), 1 / r, 0.0)), pubs)
             cells.append(f"{t1[0]:.3f} / {mrr[0]:.3f} [{mrr[2]:.3f}] (n={len(rows)}, {len(set(pubs))} papers)")
         print(f"| {name} | " + " | ".join(cells) + " |")
