@@ -159,6 +159,22 @@ def report_part(window, wf: dict, hpo, train_cases, seed: int) -> tuple[list[int
                                                 for (i, f), r in zip(facts.items(), rows)}
 
 
+def reciprocal(ranks: np.ndarray) -> np.ndarray:
+    """Each case's reciprocal rank (0 where the gene is not ranked: an infinite rank)."""
+    return np.where(np.isfinite(ranks), 1 / ranks, 0.0)
+
+
+def top1_mrr(ranks: np.ndarray, pubs: list[str]) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Top-1 and MRR of `ranks`, each (mean, SE over cases, SE clustered by publication)."""
+    return mean_with_se(list((ranks == 1).astype(float)), pubs), mean_with_se(list(reciprocal(ranks)), pubs)
+
+
+def paired(mine: np.ndarray, other: np.ndarray, pubs: list[str]) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """`mine` minus `other`, case by case: the top-1 and the reciprocal-rank differences, each (mean, SE, clustered SE)."""
+    return (mean_with_se(list((mine == 1).astype(float) - (other == 1).astype(float)), pubs),
+            mean_with_se(list(reciprocal(mine) - reciprocal(other)), pubs))
+
+
 def table(rows_by: dict, facts: dict, ids: list[str]) -> list[str]:
     subsets = ("all", "gene in KB", "seen gene", "unseen gene")
     lines = ["| ranker | " + " | ".join(f"{s}: top-1 / MRR [clustered SE]" for s in subsets) + " |", "|---|" + "---|" * len(subsets)]
@@ -167,7 +183,7 @@ def table(rows_by: dict, facts: dict, ids: list[str]) -> list[str]:
         for s in subsets:
             keep = np.array([WINDOW_SUBSETS[s](facts[i]) for i in ids])
             pubs = [publication_of(i) for i, k in zip(ids, keep) if k]
-            t1, mrr = mean_with_se(list((ranks[keep] == 1).astype(float)), pubs), mean_with_se(list(np.where(np.isfinite(ranks[keep]), 1 / ranks[keep], 0.0)), pubs)
+            t1, mrr = top1_mrr(ranks[keep], pubs)
             cells.append(f"{t1[0]:.3f} / {mrr[0]:.3f} [{mrr[2]:.3f}] (n={int(keep.sum())})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
@@ -233,7 +249,7 @@ def main() -> None:
         cells = []
         for rows in subsets.values():
             r, pubs = ranks_of(rows), [publication_of(window[i].id) for i in rows]
-            t1, mrr = mean_with_se(list((r == 1).astype(float)), pubs), mean_with_se(list(np.where(np.isfinite(r), 1 / r, 0.0)), pubs)
+            t1, mrr = top1_mrr(r, pubs)
             cells.append(f"{t1[0]:.3f} / {mrr[0]:.3f} [{mrr[2]:.3f}] (n={len(rows)}, {len(set(pubs))} papers)")
         print(f"| {name} | " + " | ".join(cells) + " |")
     if args.choose_only:
@@ -252,13 +268,10 @@ def main() -> None:
     keep = np.array([WINDOW_SUBSETS["unseen gene"](facts[i]) for i in ids])
     pubs = [publication_of(i) for i, k in zip(ids, keep) if k]
     mine = ranks["**knowledge reranker (RFT)**"][keep]
-    rr = lambda r: np.where(np.isfinite(r), 1 / r, 0.0)
-    paired = {}
+    diffs = {}
     for name, other in list(ranks.items())[1:]:
-        o = other[keep]
-        t1 = mean_with_se(list((mine == 1).astype(float) - (o == 1).astype(float)), pubs)
-        d = mean_with_se(list(rr(mine) - rr(o)), pubs)
-        paired[name] = {"top1_diff": t1[0], "top1_cse": t1[2], "mrr_diff": d[0], "mrr_cse": d[2]}
+        t1, d = paired(mine, other[keep], pubs)
+        diffs[name] = {"top1_diff": t1[0], "top1_cse": t1[2], "mrr_diff": d[0], "mrr_cse": d[2]}
         print(f"| {name} | {t1[0] * 100:+.1f} points [{t1[2] * 100:.1f}] | {d[0]:+.3f} [{d[2]:.3f}] |")
     results = {n: [CaseResult(i, window[r].genes, rank=int(k) if np.isfinite(k) else None) for i, r, k in zip(ids, rows_r, ranks[n])]
                for n in ("**knowledge reranker (RFT)**", *(ROW[c] for c in CLASSICAL))}
@@ -268,9 +281,8 @@ def main() -> None:
     # The whole window's new genes: the policy never trained or chose its step on either part, so both together are
     # the largest test of that line (the choose part compared the variants, not this run's step).
     both = choose_rows + [r for r in rows_r if WINDOW_SUBSETS["unseen gene"](facts[window[r].id])]
-    pubs_b, mine_b, cons_b = [publication_of(window[i].id) for i in both], full_ranks(policy, wf, both), wf["consensus"][both]
-    t1 = mean_with_se(list((mine_b == 1).astype(float) - (cons_b == 1).astype(float)), pubs_b)
-    d = mean_with_se(list(np.where(np.isfinite(mine_b), 1 / mine_b, 0.0) - np.where(np.isfinite(cons_b), 1 / cons_b, 0.0)), pubs_b)
+    pubs_b = [publication_of(window[i].id) for i in both]
+    t1, d = paired(full_ranks(policy, wf, both), wf["consensus"][both], pubs_b)
     print(f"\nBoth parts, genes no --train case names ({len(both)} cases, {len(set(pubs_b))} papers): the reranker minus the consensus, "
           f"top-1 {t1[0] * 100:+.1f} points [{t1[2] * 100:.1f}], MRR {d[0]:+.3f} [{d[2]:.3f}] (clustered SEs)")
     name = "reranker" + ("" if args.describe == "paper" else "_by_gene") + ("_ensemble" if args.ensemble else "")
@@ -286,8 +298,8 @@ def main() -> None:
         "kept_step": kept if args.ensemble else kept[0], "kept_on": args.keep_on, "curve": curves if args.ensemble else curves[0], "settings": {"steps": args.steps, "lr": args.lr, "kl": args.kl, "seed": args.seed},
         "window": f"report part of {Path(args.window).name}: {len(ids)} cases (bench/window.py's split, seed {args.seed}), "
                   f"KB {hpo.version} leave-publication-out",
-        "command": "python bench/reranker.py " + " ".join(sys.argv[1:]), "report_paired_unseen": paired})
-    (work / f"{name}.json").write_text(json.dumps({"ranks": {n: dict(zip(ids, map(float, r))) for n, r in ranks.items()}, "paired": paired,
+        "command": "python bench/reranker.py " + " ".join(sys.argv[1:]), "report_paired_unseen": diffs})
+    (work / f"{name}.json").write_text(json.dumps({"ranks": {n: dict(zip(ids, map(float, r))) for n, r in ranks.items()}, "paired": diffs,
                                                     "curve": curves}, indent=1) + "\n")
     log(f"wrote {folder}; done in {(time.time() - t0) / 60:.1f} min")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features
+from reranker import choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, reciprocal
 
 from ontology import load_hpo
 from rft.cases import load_cases
@@ -53,7 +53,7 @@ def _run(tf: dict, wf: dict, cols: list[int], rows_t, rows_h, subsets: dict, lr:
     cells = []
     for rows in subsets.values():
         r = full_ranks(policy, w, rows)
-        cells.append(f"{np.mean(r == 1):.3f} / {np.mean(np.where(np.isfinite(r), 1 / r, 0.0)):.3f}")
+        cells.append(f"{np.mean(r == 1):.3f} / {np.mean(reciprocal(r)):.3f}")
     return cells, max(curve, key=lambda r: r["valid_mrr"])["step"]
 
 

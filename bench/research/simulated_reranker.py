@@ -24,13 +24,24 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import KEEP_ON, ROW, choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, report_part, table
+from reranker import (
+    KEEP_ON,
+    ROW,
+    choose_unseen_rows,
+    data_of,
+    features_cache,
+    full_ranks,
+    lpo_features,
+    paired,
+    report_part,
+    table,
+)
 from simulator import lpo_statistics
 
 from ontology import load_hpo
 from rft.cases import Case, load_cases
 from rft.model.synthetic import SyntheticPatients, SyntheticRecipe, fit_recipe
-from rft.prospective import WINDOW_SUBSETS, mean_with_se
+from rft.prospective import WINDOW_SUBSETS
 from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES, RerankPolicy, candidate_features, knowledge_of
 from rft.splits import publication_of, split_by_gene
 from rft.train.rerank import RerankData, train_reranker
@@ -116,16 +127,13 @@ def main() -> None:
     print("\n".join(table(ranks, facts, ids)))
     keep = np.array([WINDOW_SUBSETS["unseen gene"](facts[i]) for i in ids])
     pubs = [publication_of(i) for i, k in zip(ids, keep) if k]
-    rr = lambda r: np.where(np.isfinite(r), 1 / r, 0.0)
     print("\nUnseen genes (in the KB, named by no dev case), paired by case: top-1 difference in points, MRR difference [clustered SE]\n")
     print("| reranker | vs consensus: top-1 / MRR | vs likelihood: top-1 / MRR |\n|---|---|---|")
     for name in policies:
         mine = ranks[f"reranker tuned on {name}"][keep]
         cells = []
         for other in ("consensus (the untrained policy)", ROW["likelihood"]):
-            o = ranks[other][keep]
-            t1 = mean_with_se(list((mine == 1).astype(float) - (o == 1).astype(float)), pubs)
-            d = mean_with_se(list(rr(mine) - rr(o)), pubs)
+            t1, d = paired(mine, ranks[other][keep], pubs)
             cells.append(f"{t1[0] * 100:+.1f} [{t1[2] * 100:.1f}] / {d[0]:+.3f} [{d[2]:.3f}]")
         print(f"| {name} | " + " | ".join(cells) + " |")
     log(f"done in {(time.time() - t0) / 60:.1f} min")
