@@ -111,15 +111,23 @@ class CandidateBatch:
 
 
 class Knowledge(NamedTuple):
-    """What the features are read from, all built from one HPO release (`knowledge_of`)."""
+    """What the features are read from, all built once from one HPO release (`knowledge_of`)."""
 
     consensus: ConsensusRanker
     enrichment: EnrichmentRanker
     disease_likelihood: LikelihoodRatioRanker  # level "disease": a gene takes its best disease
+    annotated: sparse.csr_matrix  # [genes, terms]: 1 where the gene is annotated with the term itself
+    closure_t: sparse.csc_matrix  # [terms, genes]: 1 where the gene is annotated at or below the term
+    n_diseases: np.ndarray  # [genes]: how many diseases the release links to the gene
 
 
 def knowledge_of(hpo: Hpo) -> Knowledge:
-    return Knowledge(ConsensusRanker(hpo), EnrichmentRanker(hpo), LikelihoodRatioRanker(hpo, level="disease"))
+    consensus = ConsensusRanker(hpo)
+    m = consensus.likelihood.m  # gene level: each gene's annotations merged over its diseases
+    annotated = m.annot.copy()
+    annotated.data[:] = 1.0
+    n_diseases = np.array([len(hpo.gene_diseases.get(g, ())) for g in m.genes], dtype=np.float64)
+    return Knowledge(consensus, EnrichmentRanker(hpo), LikelihoodRatioRanker(hpo, level="disease"), annotated, m.closure.T.tocsc(), n_diseases)
 
 
 def _term_rows(m, terms_of_cases: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -134,28 +142,26 @@ def _term_rows(m, terms_of_cases: Sequence[Sequence[str]]) -> tuple[sparse.csr_m
     return x, np.asarray(x.sum(axis=1)).ravel()
 
 
-def _term_matches(m, cases: Sequence[Case], index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each case's candidates ([n, C] indices into the gene-level matrices `m`): the share of the candidate's
-    annotated terms at or above one of the patient's present terms, of the patient's present terms in the candidate's
-    annotation closure, and of the patient's excluded terms in it (0 without excluded terms)."""
+def _term_matches(knowledge: Knowledge, cases: Sequence[Case], index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each case's candidates ([n, C] gene indices): the share of the candidate's annotated terms at or above one of
+    the patient's present terms, of the patient's present terms in the candidate's annotation closure, and of the
+    patient's excluded terms in it (0 without excluded terms)."""
+    m = knowledge.consensus.likelihood.m
     present, n_present = _term_rows(m, [c.present for c in cases])
     excluded, n_excluded = _term_rows(m, [c.excluded for c in cases])
     shown = present @ m.anc  # the patient's terms and their ancestors
     shown.data[:] = 1.0
-    annotated = m.annot.copy()
-    annotated.data[:] = 1.0
-    closure_t = m.closure.T.tocsc()
     take = lambda x: np.take_along_axis(np.asarray(x.todense()), index, axis=1)
-    n_annotated = np.asarray(annotated.sum(axis=1)).ravel()[index]
-    shows = take(shown @ annotated.T) / np.maximum(n_annotated, 1)
-    implied = take(present @ closure_t) / np.maximum(n_present, 1)[:, None]
-    against = take(excluded @ closure_t) / np.maximum(n_excluded, 1)[:, None]
+    n_annotated = np.asarray(knowledge.annotated.sum(axis=1)).ravel()[index]
+    shows = take(shown @ knowledge.annotated.T) / np.maximum(n_annotated, 1)
+    implied = take(present @ knowledge.closure_t) / np.maximum(n_present, 1)[:, None]
+    against = take(excluded @ knowledge.closure_t) / np.maximum(n_excluded, 1)[:, None]
     return shows, implied, against
 
 
 def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: int = DEFAULT_CANDIDATES) -> CandidateBatch:
     """The consensus's best `candidates` genes per case and their `FEATURES` (knowledge only: no gene identity)."""
-    consensus, enrichment, by_disease = knowledge
+    consensus, enrichment, by_disease = knowledge.consensus, knowledge.enrichment, knowledge.disease_likelihood
     genes = consensus.genes
     if list(enrichment.genes) != list(genes) or list(by_disease.genes) != list(genes):
         raise ValueError("the reranker's rankers rank different genes; build them from one HPO release (knowledge_of)")
@@ -168,12 +174,10 @@ def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: 
     n_terms = np.array([max(len(case.present), 1) for case in cases], dtype=np.float64)[:, None]
     n_excluded = np.array([len(case.excluded) for case in cases], dtype=np.float64)[:, None]
     closure = np.log(np.maximum(enrichment.closure_size, 1).astype(np.float64))
-    m = consensus.likelihood.m  # gene level: each gene's annotations merged over its diseases
-    hpo = consensus.likelihood.hpo
-    n_annotated = np.log(np.array([max(len(m.entity_terms[g]), 1) for g in genes], dtype=np.float64))
-    n_diseases = np.log(np.array([max(len(hpo.gene_diseases.get(g, ())), 1) for g in genes], dtype=np.float64))
+    n_annotated = np.log(np.maximum(np.asarray(knowledge.annotated.sum(axis=1), dtype=np.float64).ravel(), 1))
+    n_diseases = np.log(np.maximum(knowledge.n_diseases, 1))
     dis = by_disease.score_matrix(cases)
-    shows, implied, against = _term_matches(m, cases, index)
+    shows, implied, against = _term_matches(knowledge, cases, index)
     features = np.stack([
         np.maximum(take(lik) - lik.max(axis=1, keepdims=True), -50.0) / 10.0,
         take(sim) - sim.max(axis=1, keepdims=True),
