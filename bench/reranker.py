@@ -129,7 +129,7 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
 KEEP_ON = ("held-out-genes", "window-choose")
 
 
-def choose_unseen_rows(window, wf: dict, train_cases, seed: int, seen: bool = False) -> list[int]:
+def choose_part_rows(window, wf: dict, train_cases, seed: int, seen: bool = False) -> list[int]:
     """Rows of the window's choose part (bench/window.py's split; never the report part) whose gene the KB annotates
     and no --train case names (with `seen`: some --train case names): prospective cases of new genes, to keep a step on."""
     choose = set(split_by_publication(window, valid_fraction=0.5, seed=seed)["train"])
@@ -222,7 +222,7 @@ def main() -> None:
                       args.describe)
     wf = lpo_features(window, hpo, args.folds, args.seed, args.candidates, features_cache(work, "window", args.candidates))
 
-    choose_rows = choose_unseen_rows(window, wf, train_cases, args.seed)
+    choose_rows = choose_part_rows(window, wf, train_cases, args.seed)
     members, curves, kept = [], [], []
     for fold in range(args.gene_folds if args.ensemble else 1):
         gsplit = split_by_gene(train_cases, args.gene_folds, fold, args.seed)
@@ -242,7 +242,7 @@ def main() -> None:
     policy = RerankEnsemble(members).eval() if args.ensemble else members[0]
     print("\n## Choose part (prospective; what chooses a recipe): top-1 / MRR [clustered SE]\n")
     print("| ranker | unseen gene | seen gene |\n|---|---|---|")
-    subsets = {"unseen": choose_rows, "seen": choose_unseen_rows(window, wf, train_cases, args.seed, seen=True)}
+    subsets = {"unseen": choose_rows, "seen": choose_part_rows(window, wf, train_cases, args.seed, seen=True)}
     rankers = {"reranker": lambda rows: full_ranks(policy, wf, rows), "consensus (its base)": lambda rows: full_ranks(RerankPolicy().eval(), wf, rows)}
     rankers |= {ROW[n]: (lambda rows, n=n: wf[n][rows]) for n in CLASSICAL[:3]}  # the plain lookups a ranking must not lose to
     for name, ranks_of in rankers.items():

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import choose_unseen_rows, data_of, features_cache, full_ranks, lpo_features, reciprocal
+from reranker import choose_part_rows, data_of, features_cache, full_ranks, lpo_features, reciprocal
 
 from ontology import load_hpo
 from rft.cases import load_cases
@@ -72,8 +72,8 @@ def main() -> None:
     gsplit = split_by_gene(train_cases, 5, 0, args.seed)
     rows_t = [i for i, c in enumerate(train_cases) if c.id in set(gsplit["train"])]
     rows_h = [i for i, c in enumerate(train_cases) if c.id in set(gsplit["valid"])]
-    subsets = {"unseen": choose_unseen_rows(window, wf, train_cases, args.seed),
-               "seen": choose_unseen_rows(window, wf, train_cases, args.seed, seen=True)}
+    subsets = {"unseen": choose_part_rows(window, wf, train_cases, args.seed),
+               "seen": choose_part_rows(window, wf, train_cases, args.seed, seen=True)}
     print(f"## Ablation: choose part, top-1 / MRR (unseen genes n={len(subsets['unseen'])}, seen genes n={len(subsets['seen'])})\n")
     print("| features set to 0 | kept step | unseen gene | seen gene |\n|---|---|---|---|")
     for name, group in GROUPS.items():

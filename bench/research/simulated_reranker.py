@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
 from reranker import (
     KEEP_ON,
     ROW,
-    choose_unseen_rows,
+    choose_part_rows,
     data_of,
     features_cache,
     full_ranks,
@@ -104,7 +104,7 @@ def main() -> None:
 
     valid = data_of(tf, rows_h)
     if args.keep_on == "window-choose":  # prospective: the choose part's cases of genes no dev case names (bench/window.py's split)
-        rows_c = choose_unseen_rows(window, wf, train_cases, args.seed)
+        rows_c = choose_part_rows(window, wf, train_cases, args.seed)
         valid = data_of(wf, rows_c)
         log(f"steps kept by MRR on {len(rows_c)} choose-part cases of unseen genes")
     runs = {"dev cases (bench/reranker.py)": data_of(tf, rows_t), "simulated patients": sim,
