@@ -296,6 +296,28 @@ def _fusion_parts(ranking: Ranking, i: int) -> None:
                 f"no term-by-term reading; the {fusion.classical} ranker's own score is explained term by term below.")
 
 
+def _rerank_reading(result: dict, gene: str) -> None:
+    """For the knowledge reranker: where the consensus put the gene, where the reranker put it, and the counts it read."""
+    loaded = cached_ranker(result["spec"], release)
+    reranker = getattr(loaded, "ranker", loaded)
+    try:
+        r = reranker.reading(result["case"], gene)
+    except ValueError as e:  # a gene the release does not annotate
+        st.info(escape_markdown(e, limit=1000))
+        return
+    step = "keeps it there" if r.reranked_rank == r.consensus_rank else f"moves it {'up' if r.reranked_rank < r.consensus_rank else 'down'} to #{r.reranked_rank}"
+    moved = (f"the knowledge reranker {step}" if r.candidate else
+             f"outside the consensus's best {reranker.candidates}, which the reranker reorders: it keeps the consensus's order (#{r.reranked_rank})")
+    excluded = (f"it is annotated with {r.excluded[0]} of the patient's {r.excluded[1]} absent terms (the reranker learned from case "
+                "reports, which list as absent the signs of the disorder they discuss, to read such a match as pointing to the gene)" if r.excluded[1] else
+                "the patient has no absent term")
+    st.container(key="dx_rerank_reading").markdown(
+        f"**Among all genes the consensus ranks {gene} #{r.consensus_rank}; {moved}.** What it read about {gene}: its annotations imply "
+        f"{r.implied[0]} of the patient's {r.implied[1]} present terms; the patient shows {r.shows[0]} of its {r.shows[1]} annotated "
+        f"terms; {excluded}; {r.diseases} associated disease{'s' if r.diseases != 1 else ''}. The reranker weighs these with the classical "
+        "rankers' scores; the likelihood part's own computation follows.")
+
+
 def _show_evidence(ev, ranking: Ranking) -> None:
     """The classical ranker's computation for one gene: contributions that add up to its score, absent terms marked."""
     disease = f" by its best-matching disease, {ev.best_disease[1]} ({ev.best_disease[0]})" if ev.best_disease else ""
@@ -414,6 +436,8 @@ if result:
             if gene:
                 st.markdown(f"**{gene}** (rank {position[gene]}) · " + " · ".join(f"[{name}]({url})" for name, url in gene_links(gene).items()))
                 _fusion_parts(ranking, position[gene] - 1)
+                if result.get("reranker"):
+                    _rerank_reading(result, gene)
                 try:
                     ev = _evidence(gene)
                 except ValueError as e:  # a gene a model knows that this release does not annotate

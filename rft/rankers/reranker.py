@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from ontology.hpo import Hpo
     from rft.cases import Case
 
-__all__ = ["FEATURES", "Knowledge", "KnowledgeReranker", "RerankEnsemble", "RerankPolicy", "candidate_features", "is_reranker_folder", "knowledge_of",
-           "load_reranker"]
+__all__ = ["FEATURES", "Knowledge", "KnowledgeReranker", "RerankEnsemble", "RerankPolicy", "RerankReading", "candidate_features", "is_reranker_folder",
+           "knowledge_of", "load_reranker"]
 
 FEATURES = (
     "likelihood score minus the case's best",
@@ -200,6 +200,19 @@ def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: 
     return CandidateBatch(list(genes), index, features, base, dict(zip(("likelihood", "similarity", "enrichment"), ranks)) | {"consensus": cons_ranks})
 
 
+class RerankReading(NamedTuple):
+    """What the reranker read about one gene for one patient, in counts a reader can check (`KnowledgeReranker.reading`)."""
+
+    gene: str
+    consensus_rank: int  # its rank in the consensus's order, among all genes (ties share the best rank)
+    reranked_rank: int  # its place in the reranker's order, among all genes
+    candidate: bool  # among the consensus's best `candidates`, the genes the policy reorders (the rest keep the consensus's order)
+    shows: tuple[int, int]  # its annotated terms at or above one of the patient's present terms, of its annotated terms
+    implied: tuple[int, int]  # the patient's present terms its annotations imply, of those the release knows
+    excluded: tuple[int, int]  # the patient's excluded terms it is annotated with (at or below), of those the release knows
+    diseases: int  # the diseases the release links to it
+
+
 class KnowledgeReranker:
     """A `Ranker`: the consensus's candidates ordered by a `RerankPolicy` (see the module docstring)."""
 
@@ -227,7 +240,24 @@ class KnowledgeReranker:
     def score_matrix(self, cases: Sequence[Case]) -> np.ndarray:
         """Scores [n_cases, n_genes] aligned with `genes`: the candidates' policy scores; every other gene below the
         case's lowest candidate, in the consensus's order (lowest - 1 - ln consensus rank)."""
-        batch, scores = self.candidate_scores(cases)
+        return self._all_scores(*self.candidate_scores(cases))
+
+    def reading(self, case: Case, gene: str) -> RerankReading:
+        """Where the consensus and the reranker put `gene` for `case`, and the term-by-term counts behind the shares the
+        policy reads (the Diagnose page shows them beside the gene's evidence)."""
+        column = {g: i for i, g in enumerate(self.genes)}.get(gene)
+        if column is None:
+            raise ValueError(f"{gene!r} has no phenotype annotation in this release: the reranker never ranks it")
+        batch, scores = self.candidate_scores([case])
+        row = self._all_scores(batch, scores)[0]
+        m = self.consensus.likelihood.m
+        shares = _term_matches(self.knowledge, [case], np.array([[column]]))
+        totals = (self.knowledge.annotated[column].sum(), _term_rows(m, [case.present])[1][0], _term_rows(m, [case.excluded])[1][0])
+        shows, implied, excluded = ((round(float(share[0, 0]) * int(total)), int(total)) for share, total in zip(shares, totals))
+        return RerankReading(gene, int(batch.consensus_ranks[0, column]), int(1 + (row > row[column]).sum()), column in batch.index[0],
+                             shows, implied, excluded, int(self.knowledge.n_diseases[column]))
+
+    def _all_scores(self, batch: CandidateBatch, scores: np.ndarray) -> np.ndarray:
         floor = scores.min(axis=1, keepdims=True) - 1.0
         out = floor - np.log(batch.consensus_ranks)
         np.put_along_axis(out, batch.index, scores.astype(np.float64), axis=1)

@@ -73,11 +73,13 @@ def _mrr(ranks: np.ndarray) -> float:
 def train_reranker(
     train: RerankData, valid: RerankData | None = None, *, steps: int = 400, lr: float = 3e-3, group: int = 8, batch_cases: int = 32,
     k: int = DEFAULT_K, kl: float = 0.01, eval_every: int = 50, seed: int = 0, log: Callable[[str], None] | None = None,
-    also: dict[str, RerankData] | None = None,
+    also: dict[str, RerankData] | None = None, weights: np.ndarray | None = None,
 ) -> tuple[RerankPolicy, list[dict]]:
     """GRPO on `train` (see the module docstring); returns the policy at the step with the best `valid` MRR (the
     last step without `valid`) and the learning curve: one row per evaluation, {"step", "train_mrr", "valid_mrr"},
-    plus "<name>_mrr" for each of `also` (other cases watched along the way; they choose nothing)."""
+    plus "<name>_mrr" for each of `also` (other cases watched along the way; they choose nothing). `weights` (one per
+    training case, non-negative) makes the cases each step draws come in proportion to them (e.g. each gene equally:
+    1 / its number of cases) instead of uniformly."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     policy = RerankPolicy(train.features.shape[-1])
@@ -85,6 +87,15 @@ def train_reranker(
     usable = np.flatnonzero(train.target.numpy() >= 0)
     if not len(usable):
         raise ValueError("no training case has its causal gene among the candidates: nothing to learn from")
+    draw = None  # uniform
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (len(train),) or not np.isfinite(weights).all() or (weights < 0).any() or weights[usable].sum() <= 0:
+            raise ValueError(f"weights must be {len(train)} finite, non-negative numbers (one per training case), "
+                             "some of them positive on cases whose gene is a candidate")
+        draw = weights[usable] / weights[usable].sum()
+        usable = usable[draw > 0]
+        draw = draw[draw > 0]
     curve: list[dict] = []
     best = (-1.0, None)
 
@@ -104,7 +115,7 @@ def train_reranker(
     evaluate(0)
     for step in range(1, steps + 1):
         policy.train()
-        idx = torch.from_numpy(rng.choice(usable, size=min(batch_cases, len(usable)), replace=False))
+        idx = torch.from_numpy(rng.choice(usable, size=min(batch_cases, len(usable)), replace=False, p=draw))
         scores = policy(train.features[idx], train.base[idx])  # [B, C]
         b, c = scores.shape
         top = min(k, c)

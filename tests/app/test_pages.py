@@ -127,6 +127,9 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     _button(at, "dx_rank").click().run()
     assert not at.exception
     assert any(f"The **{explained_by}** ranker scored" in m.value for m in at.markdown)
+    # the knowledge reranker also says where the consensus put the gene, where it moved it, and the counts it read
+    reading = [m.value for m in at.markdown if "Among all genes the consensus ranks" in m.value]
+    assert len(reading) == ("reranker" in ranker) and all("of the patient's" in r and "present terms" in r for r in reading)
     [evidence] = [t.value for t in at.table if "contribution" in t.value.columns]
     assert evidence.iloc[-1]["patient term"] == "total" and f"the {explained_by} ranker's score" in evidence.iloc[-1]["match"]
     counted = [float(v) for v in evidence["contribution"].iloc[:-1] if v != "not counted"]

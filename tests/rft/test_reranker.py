@@ -9,6 +9,7 @@ import torch
 
 from ontology import Hpo
 from rft.cases import Case
+from rft.rankers.base import tied_ranks
 from rft.rankers.consensus import ConsensusRanker
 from rft.rankers.reranker import FEATURES, KnowledgeReranker, RerankPolicy, load_reranker
 from rft.train.rerank import RerankData, candidate_ranks, train_reranker
@@ -75,6 +76,32 @@ def test_grpo_learns_a_feature_that_names_the_gene():
     assert curve[-1]["other_mrr"] > curve[0]["other_mrr"]  # watched along the way, choosing nothing
 
 
+def test_weights_choose_which_cases_teach():
+    """Two kinds of training cases: in one the first feature marks the causal candidate, in the other the second.
+    Weight 0 on the second kind: it is never drawn and the policy learns the first rule alone. Bad weights are
+    refused with a message."""
+    rng = np.random.default_rng(1)
+
+    def data(n, column):
+        features = rng.normal(0, 0.1, (n, 20, len(FEATURES))).astype(np.float32)
+        target = rng.integers(0, 20, n)
+        features[np.arange(n), target, column] = 1.0
+        base = -np.log(np.arange(1, 21, dtype=np.float32))[None].repeat(n, 0)
+        base[np.arange(n), target] = -np.log(20.0)
+        return RerankData(torch.from_numpy(features), torch.from_numpy(base), torch.from_numpy(target))
+
+    train = RerankData.concat([data(128, 0), data(128, 1)])
+    first, second = data(64, 0), data(64, 1)
+    policy, _ = train_reranker(train, None, steps=150, lr=1e-2, kl=0.0, weights=np.r_[np.ones(128), np.zeros(128)])
+    assert np.mean(candidate_ranks(policy, first) == 1) > 0.9
+    assert np.mean(candidate_ranks(policy, second) == 1) < 0.2  # the rule only the unweighted cases teach is not learnt
+    both, _ = train_reranker(train, None, steps=150, lr=1e-2, kl=0.0)
+    assert np.mean(candidate_ranks(both, second) == 1) > 0.9
+    for bad in (np.ones(3), -np.ones(256), np.full(256, np.nan), np.zeros(256)):
+        with pytest.raises(ValueError, match="256 finite, non-negative"):
+            train_reranker(train, None, steps=1, weights=bad)
+
+
 def test_a_saved_reranker_loads_and_ranks_the_same(mini_hpo, tmp_path):
     reranker = KnowledgeReranker(mini_hpo, _trained_policy(), candidates=3)
     reranker.save(tmp_path / "rr", {"trained_on": "test"})
@@ -122,6 +149,29 @@ def test_term_by_term_features_count_what_the_patient_and_the_gene_share(mini_hp
             len(set(case.present) & closure) / 2)
         assert row[col["share of the patient's excluded terms the candidate is annotated with"]] == pytest.approx(
             float("HP:0001263" in closure))
+
+
+def test_a_reading_gives_the_counts_and_places_behind_a_gene(mini_hpo):
+    """What the Diagnose page shows beside a reranked gene: its place in the consensus's and the reranker's order and
+    the term-by-term counts, recomputed from the release's annotations; a gene the release lacks is named."""
+    case = Case("d", ("HP:0002069", "HP:0000365"), excluded=("HP:0001263",))
+    reranker = KnowledgeReranker(mini_hpo, _trained_policy(), candidates=3)
+    [ranking] = reranker.rank([case])
+    [consensus] = ConsensusRanker(mini_hpo).rank([case])
+    shown = set(case.present) | {a for t in case.present for a in mini_hpo.ancestors(t)}
+    for gene in mini_hpo.genes:
+        reading = reranker.reading(case, gene)
+        annotated = set(mini_hpo.gene_terms[gene])
+        closure = annotated | {a for t in annotated for a in mini_hpo.ancestors(t)}
+        assert reading.shows == (len(annotated & shown), len(annotated))
+        assert reading.implied == (len(set(case.present) & closure), 2)
+        assert reading.excluded == (int("HP:0001263" in closure), 1)
+        assert reading.diseases == len(mini_hpo.gene_diseases[gene])
+        assert reading.reranked_rank == ranking.symbols.index(gene) + 1  # no ties here: the place in the list
+        assert reading.candidate == (consensus.symbols.index(gene) < 3)
+        assert reading.consensus_rank == tied_ranks(consensus)[consensus.symbols.index(gene)]
+    with pytest.raises(ValueError, match="'NOPE1'"):
+        reranker.reading(case, "NOPE1")
 
 
 def test_a_reranker_folder_loads_through_the_registry_and_lists_in_the_menus(mini_hpo, tmp_path, monkeypatch):
