@@ -296,10 +296,15 @@ def _fusion_parts(ranking: Ranking, i: int) -> None:
                 f"no term-by-term reading; the {fusion.classical} ranker's own score is explained term by term below.")
 
 
+def _reranker(result: dict):
+    """The knowledge reranker behind a result (loaded once per session by cached_ranker)."""
+    loaded = cached_ranker(result["spec"], release)
+    return getattr(loaded, "ranker", loaded)
+
+
 def _rerank_reading(result: dict, gene: str) -> None:
     """For the knowledge reranker: where the consensus put the gene, where the reranker put it, and the counts it read."""
-    loaded = cached_ranker(result["spec"], release)
-    reranker = getattr(loaded, "ranker", loaded)
+    reranker = _reranker(result)
     try:
         r = reranker.reading(result["case"], gene)
     except ValueError as e:  # a gene the release does not annotate
@@ -413,6 +418,12 @@ if result:
             # How many of the patient's terms each gene's best disease is annotated with, "k/n" ("—": not annotated)
             counts = explained_counts(hpo, case, list(table["gene"]), ranker=result.get("explainer"))
             table.insert(table.columns.get_loc("score") + 1, "explains", [f"{counts[g][0]}/{counts[g][1]}" if g in counts else "—" for g in table["gene"]])
+            if result.get("reranker"):  # where the consensus, whose best candidates the reranker reorders, put each gene
+                if "consensus_ranks" not in result:
+                    result["consensus_ranks"] = _reranker(result).consensus_ranks(case)
+                table.insert(table.columns.get_loc("score") + 1, "consensus rank", [result["consensus_ranks"].get(g) for g in table["gene"]])
+                st.caption(f"**consensus rank**: each gene's place in the consensus's order; the knowledge reranker reorders its best "
+                           f"{_reranker(result).candidates} genes from what HPO says about each (the Evidence below says what it read).")
             if fusion is not None:
                 st.caption(f"A fused score adds the model's part, {fusion.weight:g}/({fusion.k:g} + **model rank**), to the {fusion.classical} "
                            f"ranker's, 1/({fusion.k:g} + **classical rank**)" + (" (the gate shut the model out here: its weight is 0)" if not fusion.weight else "") + ".")
@@ -421,6 +432,7 @@ if result:
                                         "score": st.column_config.NumberColumn("score", format="%.4f" if fusion is not None else "%.3f"),
                                         "model rank": st.column_config.NumberColumn("model rank", width="small"),
                                         "classical rank": st.column_config.NumberColumn(f"{fusion.classical if fusion else 'classical'} rank", width="small"),
+                                        "consensus rank": st.column_config.NumberColumn("consensus rank", width="small"),
                                         "explains": st.column_config.TextColumn("explains", width="small",
                                                                                 help="patient terms the gene's best disease is annotated with (or a more specific one)"),
                                         "inheritance": st.column_config.TextColumn("inheritance", width="small"),

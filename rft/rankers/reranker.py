@@ -242,6 +242,11 @@ class KnowledgeReranker:
         case's lowest candidate, in the consensus's order (lowest - 1 - ln consensus rank)."""
         return self._all_scores(*self.candidate_scores(cases))
 
+    def consensus_ranks(self, case: Case) -> dict[str, int]:
+        """Every gene's rank in the consensus's order for `case` (ties share the best rank): the order the policy reorders."""
+        batch = candidate_features(self.knowledge, [case], self.candidates)
+        return dict(zip(batch.genes, batch.consensus_ranks[0].astype(int).tolist()))
+
     def reading(self, case: Case, gene: str) -> RerankReading:
         """Where the consensus and the reranker put `gene` for `case`, and the term-by-term counts behind the shares the
         policy reads (the Diagnose page shows them beside the gene's evidence)."""

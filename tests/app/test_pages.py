@@ -138,6 +138,11 @@ def test_evidence_is_the_computation_of_the_ranker_in_the_list(ranker, explained
     said = ("alone, not by the list on the Genes tab" if fused else "one of the two classical rankers whose consensus" if ranker == "consensus"
             else "whose scores the knowledge reranker reads" if "reranker" in ranker else "the one that ranks the gene list")
     assert ("model rank" in _table(at, "gene", "score").columns) == fused
+    table = _table(at, "gene", "score")
+    assert ("consensus rank" in table.columns) == ("reranker" in ranker)  # the order the reranker reorders, beside its own
+    if "reranker" in ranker:
+        assert table["consensus rank"].min() >= 1  # and the Evidence's reading agrees with the table about the gene it opens
+        assert any(f"consensus ranks {g} #{c};" in r for g, c in zip(table["gene"], table["consensus rank"]) for r in reading)
     assert not any("Diseases ranked" in c.value for c in at.caption)  # lazy tabs: the Diseases tab runs when opened
     at.session_state["dx_view"] = "Diseases"
     at.run()

@@ -170,6 +170,7 @@ def test_a_reading_gives_the_counts_and_places_behind_a_gene(mini_hpo):
         assert reading.reranked_rank == ranking.symbols.index(gene) + 1  # no ties here: the place in the list
         assert reading.candidate == (consensus.symbols.index(gene) < 3)
         assert reading.consensus_rank == tied_ranks(consensus)[consensus.symbols.index(gene)]
+        assert reranker.consensus_ranks(case)[gene] == reading.consensus_rank  # the Diagnose table's column
     with pytest.raises(ValueError, match="'NOPE1'"):
         reranker.reading(case, "NOPE1")
 
