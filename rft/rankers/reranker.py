@@ -142,10 +142,10 @@ def _term_rows(m, terms_of_cases: Sequence[Sequence[str]]) -> tuple[sparse.csr_m
     return x, np.asarray(x.sum(axis=1)).ravel()
 
 
-def _term_matches(knowledge: Knowledge, cases: Sequence[Case], index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each case's candidates ([n, C] gene indices): the share of the candidate's annotated terms at or above one of
-    the patient's present terms, of the patient's present terms in the candidate's annotation closure, and of the
-    patient's excluded terms in it (0 without excluded terms)."""
+def _term_counts(knowledge: Knowledge, cases: Sequence[Case], index: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """For each case's candidates ([n, C] gene indices), three (count, out of) pairs: the candidate's annotated terms
+    at or above one of the patient's present terms, of its annotated terms; the patient's present terms in the
+    candidate's annotation closure, of those the release knows; the patient's excluded terms in it, likewise."""
     m = knowledge.consensus.likelihood.m
     present, n_present = _term_rows(m, [c.present for c in cases])
     excluded, n_excluded = _term_rows(m, [c.excluded for c in cases])
@@ -153,10 +153,8 @@ def _term_matches(knowledge: Knowledge, cases: Sequence[Case], index: np.ndarray
     shown.data[:] = 1.0
     take = lambda x: np.take_along_axis(np.asarray(x.todense()), index, axis=1)
     n_annotated = np.asarray(knowledge.annotated.sum(axis=1)).ravel()[index]
-    shows = take(shown @ knowledge.annotated.T) / np.maximum(n_annotated, 1)
-    implied = take(present @ knowledge.closure_t) / np.maximum(n_present, 1)[:, None]
-    against = take(excluded @ knowledge.closure_t) / np.maximum(n_excluded, 1)[:, None]
-    return shows, implied, against
+    return ((take(shown @ knowledge.annotated.T), n_annotated), (take(present @ knowledge.closure_t), n_present[:, None]),
+            (take(excluded @ knowledge.closure_t), n_excluded[:, None]))
 
 
 def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: int = DEFAULT_CANDIDATES) -> CandidateBatch:
@@ -177,7 +175,8 @@ def candidate_features(knowledge: Knowledge, cases: Sequence[Case], candidates: 
     n_annotated = np.log(np.maximum(np.asarray(knowledge.annotated.sum(axis=1), dtype=np.float64).ravel(), 1))
     n_diseases = np.log(np.maximum(knowledge.n_diseases, 1))
     dis = by_disease.score_matrix(cases)
-    shows, implied, against = _term_matches(knowledge, cases, index)
+    # the three term-by-term shares (0 out of 0: 0)
+    shows, implied, against = (count / np.maximum(out_of, 1) for count, out_of in _term_counts(knowledge, cases, index))
     features = np.stack([
         np.maximum(take(lik) - lik.max(axis=1, keepdims=True), -50.0) / 10.0,
         take(sim) - sim.max(axis=1, keepdims=True),
@@ -244,8 +243,7 @@ class KnowledgeReranker:
 
     def consensus_ranks(self, case: Case) -> dict[str, int]:
         """Every gene's rank in the consensus's order for `case` (ties share the best rank): the order the policy reorders."""
-        batch = candidate_features(self.knowledge, [case], self.candidates)
-        return dict(zip(batch.genes, batch.consensus_ranks[0].astype(int).tolist()))
+        return dict(zip(self.genes, self.consensus.gene_ranks([case])[0].astype(int).tolist()))
 
     def reading(self, case: Case, gene: str) -> RerankReading:
         """Where the consensus and the reranker put `gene` for `case`, and the term-by-term counts behind the shares the
@@ -255,10 +253,8 @@ class KnowledgeReranker:
             raise ValueError(f"{gene!r} has no phenotype annotation in this release: the reranker never ranks it")
         batch, scores = self.candidate_scores([case])
         row = self._all_scores(batch, scores)[0]
-        m = self.consensus.likelihood.m
-        shares = _term_matches(self.knowledge, [case], np.array([[column]]))
-        totals = (self.knowledge.annotated[column].sum(), _term_rows(m, [case.present])[1][0], _term_rows(m, [case.excluded])[1][0])
-        shows, implied, excluded = ((round(float(share[0, 0]) * int(total)), int(total)) for share, total in zip(shares, totals))
+        counts = _term_counts(self.knowledge, [case], np.array([[column]]))
+        shows, implied, excluded = ((int(count[0, 0]), int(out_of[0, 0])) for count, out_of in counts)
         return RerankReading(gene, int(batch.consensus_ranks[0, column]), int(1 + (row > row[column]).sum()), column in batch.index[0],
                              shows, implied, excluded, int(self.knowledge.n_diseases[column]))
 
